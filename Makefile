@@ -1,0 +1,26 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint
+
+setup: $(STAMP)
+
+# Reinstall only when the project's dependencies change.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/auro-pai serve --workspace .
+
+lint: setup
+	$(BIN)/ruff check server tests bench
+	$(BIN)/ruff format --check server tests bench
+
+# Starts a Chroma server for the server-mode tests, then runs the whole suite.
+test: lint
+	$(BIN)/python -m tests.with_chroma $(BIN)/python -m pytest

@@ -1,0 +1,1 @@
+"""Auro-PAI: an AI coding assistant backend that speaks LSP."""

@@ -1,0 +1,100 @@
+"""`auro-pai`: the language server, the headless HTTP server and the command-line tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from server.config import Settings, load_settings
+from server.logs import configure, protect_stdout
+from server.version import __version__
+
+log = logging.getLogger(__name__)
+
+
+def run_lsp(args: argparse.Namespace) -> int:
+    from server.lsp_server import create_server
+
+    settings, _ = load_settings()  # warnings are shown to the client at initialize
+    configure(settings.log_level)
+    server = create_server()
+    if args.tcp:
+        server.start_tcp(args.host, args.port)
+    else:
+        rpc_out = protect_stdout()
+        server.start_io(stdout=rpc_out)
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from server.serve import serve
+
+    overrides = {k: v for k, v in {"http_host": args.host, "http_port": args.port}.items() if v}
+    settings, warnings = load_settings(("command line", overrides))
+    configure(settings.log_level)
+    for warning in warnings:
+        log.warning(warning.message())
+    return asyncio.run(serve(settings, Path(args.workspace)))
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    from server.doctor import doctor
+
+    settings, warnings = load_settings()
+    configure("WARNING")
+    return asyncio.run(doctor(settings, warnings, Path(args.workspace)))
+
+
+def run_config(args: argparse.Namespace) -> int:
+    from server.config import env_example
+
+    if args.example:
+        sys.stdout.write(env_example())
+        return 0
+    settings, warnings = load_settings()
+    for warning in warnings:
+        sys.stderr.write(warning.message() + "\n")
+    for name, value in settings.model_dump(mode="json").items():
+        env = Settings.model_fields[name].validation_alias
+        shown = "***" if "key" in name and value else value
+        sys.stdout.write(f"{env}={shown}\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="auro-pai", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"auro-pai {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    lsp = commands.add_parser("lsp", help="run the language server (stdio by default)")
+    lsp.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
+    lsp.add_argument("--host", default="127.0.0.1")
+    lsp.add_argument("--port", type=int, default=2087)
+    lsp.set_defaults(run=run_lsp)
+
+    serve = commands.add_parser("serve", help="run the HTTP API headless, without LSP")
+    serve.add_argument("--workspace", required=True, help="workspace root to serve")
+    serve.add_argument("--host", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8000; 0 = any free port)")
+    serve.set_defaults(run=run_serve)
+
+    doctor = commands.add_parser("doctor", help="check what is configured, reachable, missing")
+    doctor.add_argument("--workspace", default=".", help="workspace root to check")
+    doctor.set_defaults(run=run_doctor)
+
+    config = commands.add_parser("config", help="print the effective settings")
+    config.add_argument("--example", action="store_true", help="print .env.example")
+    config.set_defaults(run=run_config)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Pulls the client's `auro` configuration section after `initialized` and on every change.
+
+An invalid value is shown as a warning and the previous value is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lsprotocol import types
+
+from server.config import load_settings
+from server.logs import set_level
+from server.lsp_server import AuroLanguageServer
+
+log = logging.getLogger(__name__)
+
+SECTION = "auro"
+
+
+def supports_pull(ls: AuroLanguageServer) -> bool:
+    workspace = ls.client_capabilities.workspace
+    return bool(workspace and workspace.configuration)
+
+
+async def pull(ls: AuroLanguageServer) -> dict[str, Any]:
+    result = await ls.workspace_configuration_async(
+        types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+    )
+    section = result[0] if result else None
+    return section if isinstance(section, dict) else {}
+
+
+def apply(ls: AuroLanguageServer, client_values: dict[str, Any]) -> None:
+    """Rebuild settings from every source; invalid client values keep the current value."""
+    current = ls.settings
+    settings, warnings = load_settings(
+        ("initializationOptions", ls.init_options),
+        ("workspace/configuration", client_values),
+        fallback=current,
+    )
+    ls.report_config(warnings)
+    if settings != current:
+        set_level(settings.log_level)
+        ls.services.update_settings(settings)
+        log.info("configuration updated")
+
+
+def setup(server: AuroLanguageServer) -> None:
+    async def refresh() -> None:
+        if supports_pull(server):
+            apply(server, await pull(server))
+
+    server.initialized_hooks.append(refresh)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def changed(ls: AuroLanguageServer, params: types.DidChangeConfigurationParams) -> None:
+        if supports_pull(ls):
+            apply(ls, await pull(ls))
+        elif isinstance(params.settings, dict):
+            section = params.settings.get(SECTION, params.settings)
+            apply(ls, section if isinstance(section, dict) else {})

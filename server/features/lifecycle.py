@@ -1,0 +1,74 @@
+"""initialize / initialized / shutdown: build the services, start the sidecar, report status."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from server.config import load_settings
+from server.http.sidecar import Sidecar
+from server.logs import set_level
+from server.lsp_server import AuroLanguageServer
+from server.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def init_layer(options: Any) -> dict[str, Any]:
+    """`initializationOptions` may be the settings themselves or wrap them in `auro`."""
+    if not isinstance(options, dict):
+        return {}
+    section = options.get("auro", options)
+    return section if isinstance(section, dict) else {}
+
+
+def workspace_roots(params: types.InitializeParams) -> list[Path]:
+    if params.workspace_folders:
+        return [Path(to_fs_path(f.uri)) for f in params.workspace_folders]
+    if params.root_uri:
+        return [Path(to_fs_path(params.root_uri))]
+    if params.root_path:
+        return [Path(params.root_path)]
+    return []
+
+
+def setup(server: AuroLanguageServer) -> None:
+    @server.feature(types.INITIALIZE)
+    async def initialize(ls: AuroLanguageServer, params: types.InitializeParams) -> None:
+        ls.init_options = init_layer(params.initialization_options)
+        settings, warnings = load_settings(("initializationOptions", ls.init_options))
+        set_level(settings.log_level)
+        ls.report_config(warnings)
+        ls.services = Services(settings)
+        for root in workspace_roots(params):
+            try:
+                await ls.services.add_workspace(root)
+            except ValueError as exc:
+                ls.warn(f"Auro: skipping workspace folder: {exc}")
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: AuroLanguageServer, _: types.InitializedParams) -> None:
+        for hook in ls.initialized_hooks:
+            await hook()
+        settings = ls.settings
+        if settings.http_enabled:
+            ls.sidecar = Sidecar(ls.services)
+            try:
+                await ls.sidecar.start(settings.http_host, settings.http_port or 0)
+            except OSError as exc:
+                ls.sidecar = None
+                ls.warn(f"Auro: HTTP sidecar not started on port {settings.http_port}: {exc}")
+        ls.send_status()
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: AuroLanguageServer, _: None) -> None:
+        for hook in ls.shutdown_hooks:
+            await hook()
+        if ls.sidecar is not None:
+            await ls.sidecar.stop()
+        if ls.services is not None:
+            await ls.services.close()

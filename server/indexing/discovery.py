@@ -1,0 +1,308 @@
+"""Which files of a workspace root may enter the index, and why the others may not.
+
+Rules, in order: secrets (never, whatever the ignore files say), default excludes,
+`.gitignore` / `.auroignore` files at any depth (each applies to its own subtree, deeper
+files override shallower ones, `!negation` works), the extra globs from settings, symlinks
+leaving the root, the size cap and binary content. The same rules serve the full walk and
+single-path checks from the watcher and LSP events.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from server.config import Settings
+
+log = logging.getLogger(__name__)
+
+IGNORE_FILES = (".gitignore", ".auroignore")
+BINARY_SNIFF_BYTES = 8192
+
+DEFAULT_EXCLUDES = (
+    ".git/",
+    ".hg/",
+    ".svn/",
+    "node_modules/",
+    ".venv/",
+    "venv/",
+    "__pycache__/",
+    "build/",
+    "dist/",
+    "target/",
+    ".tox/",
+    ".nox/",
+    ".mypy_cache/",
+    ".pytest_cache/",
+    ".ruff_cache/",
+    ".idea/",
+    ".vscode/",
+    ".gradle/",
+    ".next/",
+    ".cache/",
+    "*.egg-info/",
+    "*.pyc",
+    "*.min.js",
+    "*.min.css",
+    "*.map",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lockb",
+    "poetry.lock",
+    "Pipfile.lock",
+    "pdm.lock",
+    "uv.lock",
+    "Cargo.lock",
+    "Gemfile.lock",
+    "composer.lock",
+    "go.sum",
+    "packages.lock.json",
+    "flake.lock",
+    ".DS_Store",
+)
+
+SECRET_PATTERNS = (
+    ".env",
+    ".env.*",
+    "*.env",
+    "*.pem",
+    "*.key",
+    "*.crt",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "*.kdbx",
+    "*.gpg",
+    "*.asc",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".netrc",
+    ".npmrc",
+    ".pypirc",
+    ".pgpass",
+    ".htpasswd",
+    ".git-credentials",
+    ".dockercfg",
+    ".docker/config.json",
+    ".aws/",
+    ".ssh/",
+    ".gnupg/",
+    "credentials",
+    "credentials*.json",
+    "*credentials*.y*ml",
+    "*secret*.json",
+    "*secret*.yaml",
+    "*secret*.yml",
+    "*secret*.toml",
+    "*.tfstate",
+    "*.tfstate.*",
+    "*.tfvars",
+    "service-account*.json",
+)
+
+_DEFAULTS = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES)
+_SECRETS = pathspec.GitIgnoreSpec.from_lines(SECRET_PATTERNS)
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    """A file that passed the path rules and the size cap (content is checked on read)."""
+
+    path: str  # relative to the root, POSIX separators
+    size: int
+    mtime_ns: int
+
+
+def is_binary(head: bytes) -> bool:
+    """Git's own heuristic: a NUL byte in the first 8 KB."""
+    return b"\0" in head[:BINARY_SNIFF_BYTES]
+
+
+def _read_patterns(directory: Path) -> list[str]:
+    lines: list[str] = []
+    for name in IGNORE_FILES:
+        try:
+            lines += (directory / name).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+    return lines
+
+
+class Discovery:
+    """The ignore rules of one workspace root; nested ignore files are read lazily and cached."""
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self.root = root.resolve()
+        self.max_file_bytes = settings.max_file_bytes
+        self._extra = pathspec.GitIgnoreSpec.from_lines(settings.ignore_globs)
+        self._specs: dict[str, pathspec.GitIgnoreSpec | None] = {}
+
+    def forget_rules(self) -> None:
+        """Drop cached ignore files (one of them changed)."""
+        self._specs.clear()
+
+    def _spec(self, rel_dir: str) -> pathspec.GitIgnoreSpec | None:
+        if rel_dir not in self._specs:
+            directory = self.root / rel_dir if rel_dir else self.root
+            lines = _read_patterns(directory)
+            if not rel_dir:
+                exclude = self.root / ".git" / "info" / "exclude"
+                if exclude.is_file():
+                    lines = exclude.read_text(errors="replace").splitlines() + lines
+            self._specs[rel_dir] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        return self._specs[rel_dir]
+
+    def path_reason(self, rel: str, is_dir: bool) -> str | None:
+        """Why `rel` is excluded by path rules alone (its parents are assumed included)."""
+        key = rel + "/" if is_dir else rel
+        if _SECRETS.match_file(key):
+            return "secret"
+        ignored = bool(_DEFAULTS.match_file(key))
+        reason = "default exclude" if ignored else None
+        parts = rel.split("/")
+        for depth in range(len(parts)):
+            spec = self._spec("/".join(parts[:depth]))
+            if spec is None:
+                continue
+            result = spec.check_file("/".join(parts[depth:]) + ("/" if is_dir else ""))
+            if result.include is not None:
+                ignored = result.include
+                reason = f"ignore file in /{'/'.join(parts[:depth])}" if ignored else None
+        if self._extra.match_file(key):
+            return "settings ignore_globs"
+        return reason if ignored else None
+
+    def _inside_root(self, path: Path) -> bool:
+        try:
+            path.resolve().relative_to(self.root)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def walk(self, under: str = "") -> Iterator[FoundFile]:
+        """Candidate files under the root (or its folder `under`); skips are logged at debug."""
+        if under:
+            start = self.root / under
+            if not start.is_dir() or not self._inside_root(start):
+                return
+            if self.path_excluded(under, is_dir=True) is not None:
+                return
+        seen_dirs = {os.path.realpath(self.root / under)}
+        stack = [under]
+        while stack:
+            rel_dir = stack.pop()
+            directory = self.root / rel_dir if rel_dir else self.root
+            try:
+                entries = sorted(os.scandir(directory), key=lambda e: e.name, reverse=True)
+            except OSError as exc:
+                log.debug("skip %s/: unreadable (%s)", rel_dir, exc)
+                continue
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                found = self._visit(entry, rel, seen_dirs, stack)
+                if found is not None:
+                    yield found
+
+    def _visit(
+        self, entry: os.DirEntry[str], rel: str, seen_dirs: set[str], stack: list[str]
+    ) -> FoundFile | None:
+        try:
+            is_dir = entry.is_dir()
+            if entry.is_symlink() and not self._inside_root(Path(entry.path)):
+                log.debug("skip %s: symlink leaves the root", rel)
+                return None
+        except OSError:
+            return None
+        reason = self.path_reason(rel, is_dir)
+        if reason is None and is_dir and (Path(entry.path) / "pyvenv.cfg").exists():
+            reason = "virtualenv"
+        if reason is not None:
+            log.debug("skip %s%s: %s", rel, "/" if is_dir else "", reason)
+            return None
+        if is_dir:
+            real = os.path.realpath(entry.path)
+            if real not in seen_dirs:
+                seen_dirs.add(real)
+                stack.append(rel)
+            return None
+        return self._sized(entry.path, rel)
+
+    def _sized(self, path: str, rel: str) -> FoundFile | None:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            log.debug("skip %s: not a regular file", rel)
+            return None
+        if info.st_size > self.max_file_bytes:
+            log.debug("skip %s: %d bytes > max_file_bytes", rel, info.st_size)
+            return None
+        return FoundFile(rel, info.st_size, info.st_mtime_ns)
+
+    def relative(self, path: Path | str) -> str | None:
+        """`path` relative to the root in POSIX form, or None when it lies outside."""
+        candidate = Path(path)
+        if not candidate.is_absolute():
+            candidate = self.root / candidate
+        try:
+            return candidate.absolute().relative_to(self.root).as_posix()
+        except ValueError:
+            try:
+                return candidate.resolve().relative_to(self.root).as_posix()
+            except (OSError, ValueError):
+                return None
+
+    def path_excluded(self, rel: str, *, is_dir: bool = False) -> str | None:
+        """Path rules for `rel` and every parent folder; no file access beyond pyvenv.cfg."""
+        parts = rel.split("/")
+        for depth in range(1, len(parts) + (1 if is_dir else 0)):
+            parent = "/".join(parts[:depth])
+            reason = self.path_reason(parent, is_dir=True)
+            if reason is None and (self.root / parent / "pyvenv.cfg").exists():
+                reason = "virtualenv"
+            if reason is not None:
+                return f"{reason} ({parent}/)"
+        return None if is_dir else self.path_reason(rel, is_dir=False)
+
+    def skip_reason(self, path: Path | str) -> str | None:
+        """Why one path is not indexable (None = indexable); same rules as `walk`."""
+        rel = self.relative(path)
+        if rel is None or rel in ("", "."):
+            return "outside the workspace root"
+        full = self.root / rel
+        if not self._inside_root(full):
+            return "symlink leaves the root"
+        reason = self.path_excluded(rel)
+        if reason is not None:
+            return reason
+        if self._sized(str(full), rel) is None:
+            return "missing, not a regular file or too large"
+        return self.content_reason(full)
+
+    def content_reason(self, full: Path) -> str | None:
+        """Content checks on an existing file: binary sniff."""
+        try:
+            with full.open("rb") as handle:
+                head = handle.read(BINARY_SNIFF_BYTES)
+        except OSError as exc:
+            return f"unreadable ({exc.strerror})"
+        return "binary" if is_binary(head) else None
+
+    def is_indexable(self, path: Path | str) -> bool:
+        """Single-path check used by the watcher and LSP file events."""
+        reason = self.skip_reason(path)
+        if reason is not None:
+            log.debug("skip %s: %s", path, reason)
+        return reason is None

@@ -1,0 +1,59 @@
+"""Identifier-aware tokens for the keyword index.
+
+FTS5's own tokenizers see `parseHTTPResponse` as one word, so a search for "http response"
+would miss it. Text is expanded before indexing: every identifier becomes its lower-cased
+parts followed by the parts joined, e.g. `parseHTTPResponse` -> "parse http response
+parsehttpresponse". Queries go through the same expansion.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[^\W_]+(?:_+[^\W_]+)*", re.UNICODE)
+
+
+def _boundary(prev: str, cur: str, nxt: str) -> bool:
+    if prev.isdigit() != cur.isdigit():
+        return True
+    if prev.islower() and cur.isupper():
+        return True
+    return prev.isupper() and cur.isupper() and nxt.islower()
+
+
+def split_identifier(word: str) -> list[str]:
+    """`parseHTTPResponse` -> ["parse", "http", "response"]; `snake_case` -> ["snake", "case"]."""
+    parts: list[str] = []
+    for piece in filter(None, word.split("_")):
+        start = 0
+        for i in range(1, len(piece)):
+            nxt = piece[i + 1] if i + 1 < len(piece) else ""
+            if _boundary(piece[i - 1], piece[i], nxt):
+                parts.append(piece[start:i].lower())
+                start = i
+        parts.append(piece[start:].lower())
+    return parts
+
+
+def expand_word(word: str) -> list[str]:
+    parts = split_identifier(word)
+    joined = "".join(parts)
+    return parts + [joined] if len(parts) > 1 else parts
+
+
+def expand(text: str) -> str:
+    """The token string stored in (and matched against) the FTS5 table."""
+    return " ".join(token for match in _WORD.finditer(text) for token in expand_word(match[0]))
+
+
+def query_tokens(query: str) -> list[str]:
+    """Unique expanded tokens of a query, in order of first appearance."""
+    return list(dict.fromkeys(expand(query).split()))
+
+
+def fts_match(query: str) -> str | None:
+    """An FTS5 MATCH expression: any token may match, BM25 rewards matching more of them."""
+    tokens = query_tokens(query)
+    if not tokens:
+        return None
+    return " OR ".join(f'"{token}"' for token in tokens)

@@ -1,0 +1,57 @@
+"""The LLM layer: providers (llama.cpp, OpenAI-compatible, Gemini), failover, budgets, usage.
+
+Feature code needs only what is re-exported here; nothing in this package imports pygls.
+"""
+
+from server.llm.budget import (
+    BudgetReport,
+    ContextChunk,
+    FittedPrompt,
+    Prompt,
+    ToolResult,
+    fit_prompt,
+)
+from server.llm.errors import (
+    Attempt,
+    ContextOverflow,
+    LLMError,
+    LLMRequestError,
+    LLMUnavailable,
+    StreamInterrupted,
+    UpstreamError,
+)
+from server.llm.events import ChatEvent, ChatResult, ReplyDone, ReplyStarted
+from server.llm.manager import LLMManager
+from server.llm.messages import ImagePart, Message, TextDelta, TextPart, TokenUsage
+from server.llm.policy import BreakerPolicy, RetryPolicy, Timeouts
+from server.llm.usage import UsageTracker
+
+__all__ = [
+    "Attempt",
+    "BreakerPolicy",
+    "BudgetReport",
+    "ChatEvent",
+    "ChatResult",
+    "ContextChunk",
+    "ContextOverflow",
+    "FittedPrompt",
+    "ImagePart",
+    "LLMError",
+    "LLMManager",
+    "LLMRequestError",
+    "LLMUnavailable",
+    "Message",
+    "Prompt",
+    "ReplyDone",
+    "ReplyStarted",
+    "RetryPolicy",
+    "StreamInterrupted",
+    "TextDelta",
+    "TextPart",
+    "Timeouts",
+    "ToolResult",
+    "TokenUsage",
+    "UpstreamError",
+    "UsageTracker",
+    "fit_prompt",
+]

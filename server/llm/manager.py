@@ -1,0 +1,388 @@
+"""One entry point for chat: provider order, retries, failover, timeouts, context fitting.
+
+Failover happens only before any text reached the caller; after that a broken stream raises
+`StreamInterrupted` instead of retrying, so the caller never sees text twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass
+
+from server.config import Settings
+from server.health import ComponentHealth
+from server.llm.budget import FittedPrompt, Prompt, fit_prompt
+from server.llm.endpoints import Endpoint, ProviderPool
+from server.llm.errors import (
+    CONFIGURE_HINT,
+    Attempt,
+    ContextOverflow,
+    LLMError,
+    LLMRequestError,
+    LLMUnavailable,
+    StreamInterrupted,
+    UpstreamError,
+)
+from server.llm.estimate import estimate_text_tokens
+from server.llm.events import ChatEvent, ChatResult, ReplyDone, ReplyStarted
+from server.llm.factory import KNOWN_PROVIDERS, WHAT_TO_SET, build_pools
+from server.llm.messages import LLMRequest, StreamEnd, StreamEvent, TextDelta, TokenUsage
+from server.llm.policy import BreakerPolicy, RetryPolicy, Timeouts
+from server.llm.provider import LLMProvider
+from server.llm.usage import UsageTracker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReplyOptions:
+    session_id: str | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+
+class LLMManager:
+    """Streams answers from the first provider that works, in configured order."""
+
+    def __init__(
+        self,
+        pools: list[ProviderPool],
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        reply_reserve: int = 1024,
+        usage: UsageTracker | None = None,
+    ) -> None:
+        self.pools = pools
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self.reply_reserve = reply_reserve
+        self.usage = usage or UsageTracker()
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        usage: UsageTracker | None = None,
+        retry: RetryPolicy | None = None,
+        breaker: BreakerPolicy | None = None,
+    ) -> LLMManager:
+        timeouts = Timeouts.from_settings(settings)
+        return cls(
+            build_pools(settings, timeouts, breaker or BreakerPolicy()),
+            timeouts=timeouts,
+            retry=retry or RetryPolicy(max_retries=settings.llm_max_retries),
+            reply_reserve=settings.llm_reply_reserve,
+            usage=usage,
+        )
+
+    @property
+    def provider_names(self) -> list[str]:
+        return [pool.name for pool in self.pools]
+
+    # -- answering ------------------------------------------------------------------
+    async def stream(
+        self,
+        prompt: Prompt,
+        *,
+        session_id: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> AsyncIterator[ChatEvent]:
+        """Yield `ReplyStarted`, `TextDelta`s, then `ReplyDone`.
+
+        Raises `LLMUnavailable` (nothing answered: says what was tried and what to
+        configure), `StreamInterrupted` (broke after text was sent) or `LLMRequestError`.
+        Close the iterator (`contextlib.aclosing`) or cancel the task to stop: the upstream
+        HTTP stream is closed at once.
+        """
+        options = ReplyOptions(session_id, max_tokens, temperature)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeouts.total
+        attempts: list[Attempt] = []
+        for pool in self.pools:
+            tried: set[Endpoint] = set()
+            for attempt in range(self.retry.max_retries + 1):
+                endpoint = pool.pick(avoid=tried)
+                if endpoint is None:
+                    reasons = "; ".join(e.unavailable_reason() for e in pool.endpoints)
+                    urls = ", ".join(e.url for e in pool.endpoints)
+                    attempts.append(Attempt(pool.name, urls, f"skipped: {reasons}"))
+                    break
+                tried.add(endpoint)
+                try:
+                    async for event in self._attempt(endpoint, prompt, options, deadline):
+                        yield event
+                    return
+                except UpstreamError as exc:
+                    attempts.append(Attempt(pool.name, endpoint.url, str(exc)))
+                    log.warning("LLM attempt failed: %s", exc)
+                    delay = self._retry_delay(pool, endpoint, tried, exc, attempt)
+                    if delay is None or loop.time() + delay >= deadline:
+                        break
+                    await asyncio.sleep(delay)
+            if loop.time() >= deadline:
+                attempts.append(Attempt("all", "-", f"total timeout {self.timeouts.total}s"))
+                break
+        raise LLMUnavailable(attempts, self._hint())
+
+    def _retry_delay(
+        self,
+        pool: ProviderPool,
+        endpoint: Endpoint,
+        tried: set[Endpoint],
+        error: UpstreamError,
+        attempt: int,
+    ) -> float | None:
+        """Seconds to wait before the next try of this provider, None to fail over now."""
+        if not error.retryable or attempt >= self.retry.max_retries:
+            return None
+        if error.retry_after is not None and error.retry_after > self.retry.max_retry_after:
+            endpoint.block(error.retry_after)
+        if any(e.available() and e not in tried for e in pool.endpoints):
+            return 0.0
+        if not endpoint.available():
+            return None
+        return max(self.retry.backoff(attempt), error.retry_after or 0.0)
+
+    async def complete(
+        self,
+        prompt: Prompt,
+        *,
+        session_id: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> ChatResult:
+        """The whole answer at once, with the same failover and timeouts as `stream`."""
+        parts: list[str] = []
+        stream = self.stream(
+            prompt, session_id=session_id, max_tokens=max_tokens, temperature=temperature
+        )
+        async with aclosing(stream):
+            async for event in stream:
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                elif isinstance(event, ReplyDone):
+                    return ChatResult("".join(parts), event)
+        raise LLMError("the answer ended without completing")
+
+    # -- one endpoint -------------------------------------------------------------------
+    async def _attempt(
+        self, endpoint: Endpoint, prompt: Prompt, options: ReplyOptions, deadline: float
+    ) -> AsyncIterator[ChatEvent]:
+        provider = endpoint.provider
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        first_token_at = started
+        endpoint.in_flight += 1
+        endpoint.started += 1
+        endpoint.breaker.started()
+        sent: list[str] = []
+        verdict: bool | None = None
+        try:
+            fitted = await self._fit(provider, prompt, options, deadline)
+            overflowed = False
+            while True:
+                request = LLMRequest(fitted.messages, options.max_tokens, options.temperature)
+                end: StreamEnd | None = None
+                try:
+                    async with aclosing(provider.stream(request)) as events:
+                        while (
+                            event := await self._next(provider, events, sent, deadline)
+                        ) is not None:
+                            if isinstance(event, StreamEnd):
+                                end = event
+                            elif event.text:
+                                if not sent:
+                                    first_token_at = loop.time()
+                                    yield ReplyStarted(
+                                        provider.name,
+                                        provider.model,
+                                        provider.endpoint,
+                                        fitted.report,
+                                    )
+                                sent.append(event.text)
+                                yield event
+                    break
+                except ContextOverflow as exc:
+                    if overflowed or sent or not exc.n_ctx:
+                        raise UpstreamError(
+                            f"{provider.name}: the prompt does not fit its window ({exc})",
+                            provider=provider.name,
+                            endpoint=provider.endpoint,
+                            retryable=False,
+                        ) from exc
+                    overflowed = True
+                    log.info("%s reports n_ctx=%s; trimming and retrying", provider.name, exc.n_ctx)
+                    provider.learn_context_size(exc.n_ctx)
+                    fitted = await self._fit(provider, prompt, options, deadline)
+            if end is None:
+                raise UpstreamError(
+                    f"{provider.name}: the stream ended without a final event",
+                    provider=provider.name,
+                    endpoint=provider.endpoint,
+                )
+            done = ReplyDone(
+                provider=provider.name,
+                model=provider.model,
+                endpoint=provider.endpoint,
+                usage=self._usage(end.usage, fitted, sent),
+                finish_reason=end.finish_reason,
+                latency_s=loop.time() - started,
+                first_token_s=first_token_at - started,
+                budget=fitted.report,
+            )
+            verdict = True
+            self.usage.record_success(
+                provider=provider.name,
+                model=provider.model,
+                session_id=options.session_id,
+                usage=done.usage,
+                latency_s=done.latency_s,
+                first_token_s=done.first_token_s,
+            )
+            yield done
+        except UpstreamError as exc:
+            verdict = False
+            self._record_error(provider, options, exc)
+            if sent:
+                raise StreamInterrupted(provider.name, sum(map(len, sent)), str(exc)) from exc
+            raise
+        except LLMRequestError as exc:
+            self._record_error(provider, options, exc)
+            raise
+        finally:
+            endpoint.in_flight -= 1
+            if verdict is True:
+                endpoint.breaker.succeeded()
+            elif verdict is False:
+                endpoint.breaker.failed()
+            else:
+                endpoint.breaker.released()
+
+    def _record_error(self, provider: LLMProvider, options: ReplyOptions, exc: LLMError) -> None:
+        self.usage.record_error(
+            provider=provider.name,
+            model=provider.model,
+            session_id=options.session_id,
+            error=str(exc),
+        )
+
+    async def _fit(
+        self, provider: LLMProvider, prompt: Prompt, options: ReplyOptions, deadline: float
+    ) -> FittedPrompt:
+        """Fit the prompt to this provider's window; the reply keeps at most half of it."""
+        remaining = deadline - asyncio.get_running_loop().time()
+        try:
+            async with asyncio.timeout(remaining):
+                window = await provider.context_size()
+                reserve = min(options.max_tokens or self.reply_reserve, window // 2)
+                return await fit_prompt(
+                    prompt,
+                    window=window,
+                    reserve=reserve,
+                    count=provider.count_tokens,
+                    exact=provider.exact_tokens,
+                )
+        except TimeoutError as exc:
+            raise UpstreamError(
+                f"{provider.name}: total timeout while counting tokens",
+                provider=provider.name,
+                endpoint=provider.endpoint,
+            ) from exc
+
+    async def _next(
+        self,
+        provider: LLMProvider,
+        events: AsyncIterator[StreamEvent],
+        sent: list[str],
+        deadline: float,
+    ) -> StreamEvent | None:
+        """The next event, under the first-token, idle or total timeout."""
+        phase, label = (
+            (self.timeouts.idle, "idle timeout")
+            if sent
+            else (self.timeouts.first_token, "first-token timeout")
+        )
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining < phase:
+            phase, label = max(0.0, remaining), "total timeout"
+        try:
+            async with asyncio.timeout(phase):
+                return await anext(events)
+        except StopAsyncIteration:
+            return None
+        except TimeoutError as exc:
+            raise UpstreamError(
+                f"{provider.name} at {provider.endpoint}: no text for {phase:.1f}s ({label})",
+                provider=provider.name,
+                endpoint=provider.endpoint,
+            ) from exc
+
+    @staticmethod
+    def _usage(reported: TokenUsage, fitted: FittedPrompt, sent: list[str]) -> TokenUsage:
+        """Fill in counts the server did not report from our own counts."""
+        return TokenUsage(
+            reported.prompt_tokens or fitted.report.prompt_tokens,
+            reported.completion_tokens or estimate_text_tokens("".join(sent)),
+        )
+
+    def _hint(self) -> str:
+        missing = [WHAT_TO_SET[name] for name in KNOWN_PROVIDERS if name not in self.provider_names]
+        if not self.pools:
+            return CONFIGURE_HINT
+        if not missing:
+            return "Check that the configured servers are running and the keys are valid."
+        return "Check the servers above, or " + ", or ".join(missing) + "."
+
+    # -- health -----------------------------------------------------------------------
+    async def health_report(self) -> dict[str, ComponentHealth]:
+        """Per provider kind; providers that are not configured say what to set."""
+        report = {
+            name: ComponentHealth("unconfigured", WHAT_TO_SET[name])
+            for name in KNOWN_PROVIDERS
+            if name not in self.provider_names
+        }
+        for pool in self.pools:
+            report[pool.name] = await self._pool_health(pool)
+        return report
+
+    async def _pool_health(self, pool: ProviderPool) -> ComponentHealth:
+        async def one(endpoint: Endpoint) -> ComponentHealth:
+            if not endpoint.available():
+                return ComponentHealth(
+                    "degraded", f"{endpoint.url}: {endpoint.unavailable_reason()}"
+                )
+            return await endpoint.provider.health()
+
+        results = await asyncio.gather(*(one(e) for e in pool.endpoints))
+        reason = "; ".join(r.reason for r in results)
+        for status in ("ok", "degraded"):
+            if any(r.status == status for r in results):
+                return ComponentHealth(status, reason)
+        return ComponentHealth("down", reason)
+
+    async def health(self) -> ComponentHealth:
+        """ok: the first provider works; degraded: a fallback works; down: none works."""
+        if not self.pools:
+            return ComponentHealth("unconfigured", CONFIGURE_HINT)
+        report = await self.health_report()
+        statuses = [report[name] for name in self.provider_names]
+        if statuses[0].status == "ok":
+            return ComponentHealth("ok", f"{self.provider_names[0]}: {statuses[0].reason}")
+        usable = [n for n, s in zip(self.provider_names, statuses, strict=True) if s.status == "ok"]
+        first = f"{self.provider_names[0]}: {statuses[0].reason}"
+        if usable:
+            return ComponentHealth("degraded", f"{first}; answering with {usable[0]}")
+        if any(s.status == "degraded" for s in statuses):
+            return ComponentHealth("degraded", first)
+        return ComponentHealth("down", f"{first}. {self._hint()}")
+
+    async def aclose(self) -> None:
+        for pool in self.pools:
+            for endpoint in pool.endpoints:
+                await endpoint.provider.aclose()

@@ -1,0 +1,104 @@
+"""In-memory LLM usage accounting per provider, model and session, exposed as JSON by the
+REST API and the `auro/usage` LSP request."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from typing import Any
+
+from server.llm.messages import TokenUsage
+
+MAX_SESSIONS_TRACKED = 1000
+RECENT_ERRORS = 20
+
+
+@dataclass
+class UsageTotals:
+    requests: int = 0
+    errors: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    first_token_s: float = 0.0
+
+    def add_success(self, usage: TokenUsage, latency_s: float, first_token_s: float) -> None:
+        self.requests += 1
+        self.prompt_tokens += usage.prompt_tokens
+        self.completion_tokens += usage.completion_tokens
+        self.latency_s += latency_s
+        self.first_token_s += first_token_s
+
+    def to_json(self) -> dict[str, Any]:
+        ok = max(1, self.requests)
+        return {
+            "requests": self.requests,
+            "errors": self.errors,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.prompt_tokens + self.completion_tokens,
+            "avg_latency_s": round(self.latency_s / ok, 4),
+            "avg_first_token_s": round(self.first_token_s / ok, 4),
+        }
+
+
+class UsageTracker:
+    """Thread-safe counters; `snapshot()` returns plain JSON-able data."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._total = UsageTotals()
+        self._providers: dict[str, UsageTotals] = {}
+        self._models: dict[str, UsageTotals] = {}
+        self._sessions: OrderedDict[str, UsageTotals] = OrderedDict()
+        self._errors: deque[dict[str, Any]] = deque(maxlen=RECENT_ERRORS)
+
+    def _buckets(self, provider: str, model: str, session_id: str | None) -> list[UsageTotals]:
+        buckets = [
+            self._total,
+            self._providers.setdefault(provider, UsageTotals()),
+            self._models.setdefault(f"{provider}/{model}", UsageTotals()),
+        ]
+        if session_id is not None:
+            bucket = self._sessions.pop(session_id, None) or UsageTotals()
+            self._sessions[session_id] = bucket
+            if len(self._sessions) > MAX_SESSIONS_TRACKED:
+                self._sessions.popitem(last=False)
+            buckets.append(bucket)
+        return buckets
+
+    def record_success(
+        self,
+        *,
+        provider: str,
+        model: str,
+        session_id: str | None,
+        usage: TokenUsage,
+        latency_s: float,
+        first_token_s: float,
+    ) -> None:
+        with self._lock:
+            for bucket in self._buckets(provider, model, session_id):
+                bucket.add_success(usage, latency_s, first_token_s)
+
+    def record_error(
+        self, *, provider: str, model: str, session_id: str | None, error: str
+    ) -> None:
+        with self._lock:
+            for bucket in self._buckets(provider, model, session_id):
+                bucket.errors += 1
+            self._errors.append(
+                {"time": time.time(), "provider": provider, "model": model, "error": error}
+            )
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "totals": self._total.to_json(),
+                "providers": {k: v.to_json() for k, v in self._providers.items()},
+                "models": {k: v.to_json() for k, v in self._models.items()},
+                "sessions": {k: v.to_json() for k, v in self._sessions.items()},
+                "recent_errors": list(self._errors),
+            }

@@ -1,0 +1,29 @@
+"""Where Auro-PAI keeps its state: a per-user data dir, one subfolder per workspace root.
+
+Nothing is written into the user's repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+from server.config import Settings
+
+
+def data_root(settings: Settings) -> Path:
+    """The per-user data dir (`AURO_DATA_DIR` overrides the XDG default)."""
+    return settings.data_dir or user_data_path("auro-pai", appauthor=False)
+
+
+def workspace_data_dir(settings: Settings, root: Path) -> Path:
+    """A stable folder for one workspace root: readable name plus a hash of its real path."""
+    real = root.resolve()
+    digest = hashlib.sha256(str(real).encode()).hexdigest()[:12]
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", real.name or "root")
+    folder = data_root(settings) / "workspaces" / f"{name}-{digest}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,0 +1,44 @@
+"""Headless mode: the same services and HTTP API as the language server, without LSP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from server.config import Settings
+from server.http.sidecar import Sidecar
+from server.services import Services
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 8000
+
+
+async def serve(settings: Settings, workspace: Path) -> int:
+    """Serve until SIGINT or SIGTERM, then shut down cleanly."""
+    services = Services(settings)
+    try:
+        await services.add_workspace(workspace)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
+    sidecar = Sidecar(services)
+    port = DEFAULT_PORT if settings.http_port is None else settings.http_port
+    try:
+        address = await sidecar.start(settings.http_host, port)
+    except OSError as exc:
+        log.error("cannot listen on %s:%s: %s", settings.http_host, port, exc)
+        await services.close()
+        return 1
+    print(f"Auro-PAI serving {workspace.resolve()} at {address.url}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down")
+    await sidecar.stop()
+    await services.close()
+    return 0

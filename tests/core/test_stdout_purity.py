@@ -1,0 +1,78 @@
+"""In LSP mode stdout carries JSON-RPC and nothing else."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.lsp_harness import server_env
+
+
+def frame(message: dict) -> bytes:
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+def parse_frames(data: bytes) -> list[dict]:
+    """Parse stdout strictly as LSP base-protocol frames; raise on any stray byte."""
+    messages = []
+    while data:
+        header, sep, rest = data.partition(b"\r\n\r\n")
+        assert sep, f"stray bytes on stdout: {data[:80]!r}"
+        fields = dict(line.split(b": ", 1) for line in header.split(b"\r\n"))
+        length = int(fields[b"Content-Length"])
+        body, data = rest[:length], rest[length:]
+        messages.append(json.loads(body))
+    return messages
+
+
+def test_full_session_writes_only_json_rpc(tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "main.py").write_text("def main():\n    print('hello')\n")
+    requests = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "processId": None,
+                "capabilities": {},
+                "rootUri": root.as_uri(),
+                "initializationOptions": {"chunkSize": "invalid"},
+            },
+        },
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "no/suchMethod", "params": {}},
+        {"jsonrpc": "2.0", "id": 3, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ]
+    env = server_env(tmp_path / "data", LOG_LEVEL="DEBUG")
+    proc = subprocess.run(
+        [sys.executable, "-m", "server.cli", "lsp"],
+        input=b"".join(frame(r) for r in requests),
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    messages = parse_frames(proc.stdout)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    by_id = {m.get("id"): m for m in messages if "id" in m}
+    assert by_id[1]["result"]["serverInfo"]["name"] == "auro-pai"
+    assert by_id[2]["error"]["code"] == -32601  # method not found
+    assert b"DEBUG" in proc.stderr  # logs went to stderr
+
+
+def test_stray_writes_are_diverted_to_stderr():
+    code = (
+        "import os, sys\n"
+        "from server.logs import protect_stdout\n"
+        "rpc = protect_stdout()\n"
+        "print('stray print')\n"
+        "os.write(1, b'stray fd write\\n')\n"
+        "rpc.write(b'RPC')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=30)
+    assert proc.stdout == b"RPC"
+    assert b"stray print" in proc.stderr and b"stray fd write" in proc.stderr

@@ -1,0 +1,267 @@
+"""A fake OpenAI-compatible server with llama-server's extras, speaking the real wire format.
+
+Chat streams open with a role-only delta whose `content` is null, then content deltas, a
+`finish_reason` chunk, a usage chunk (when `stream_options.include_usage`) and `data: [DONE]`.
+llama.cpp endpoints: `/health` (503 while `loading`), `/tokenize`, `/apply-template`,
+`/props`. With `n_ctx` set, prompts longer than it get llama-server's HTTP 400
+`exceed_context_size_error`; `props_n_ctx` may claim a different window.
+
+Run standalone: `python -m tests.fakes.openai_server --port 0` prints `READY <url>`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.common import (
+    ClientGone,
+    Drop,
+    Fail,
+    FakeServer,
+    Garbage,
+    Hang,
+    Reply,
+    chunks,
+    cli_parser,
+    common_options,
+    fake_tokens,
+    serve_forever,
+)
+
+
+def message_text(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, list):
+        return " ".join(
+            part.get("text", "") if part.get("type") == "text" else "<image>" for part in content
+        )
+    return content or ""
+
+
+def apply_template(messages: list[dict[str, Any]]) -> str:
+    """A ChatML-like template: one marker word per message, one for the reply."""
+    turns = [f"<|im_start|>{m['role']}\n{message_text(m)}<|im_end|>\n" for m in messages]
+    return "".join(turns) + "<|im_start|>assistant\n"
+
+
+class FakeOpenAIServer(FakeServer):
+    """OpenAI `/v1/chat/completions` and `/v1/models`, plus llama-server endpoints."""
+
+    def __init__(
+        self,
+        *,
+        model: str = "fake-model",
+        api_key: str | None = None,
+        n_ctx: int | None = None,
+        props_n_ctx: int | None = None,
+        loading: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.model = model
+        self.api_key = api_key
+        self.n_ctx = n_ctx
+        self.props_n_ctx = props_n_ctx
+        self.loading = loading
+        self.tokenize_calls = 0
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/v1/chat/completions", self.chat),
+            web.get("/v1/models", self.models),
+            web.get("/health", self.health),
+            web.post("/tokenize", self.tokenize),
+            web.post("/apply-template", self.template),
+            web.get("/props", self.props),
+        ]
+
+    # -- llama.cpp extras -----------------------------------------------------
+    async def health(self, _: web.Request) -> web.Response:
+        if self.loading:
+            error = {"code": 503, "message": "Loading model", "type": "unavailable_error"}
+            return web.json_response({"error": error}, status=503)
+        return web.json_response({"status": "ok"})
+
+    async def tokenize(self, request: web.Request) -> web.Response:
+        self.tokenize_calls += 1
+        body = await request.json()
+        return web.json_response({"tokens": fake_tokens(body.get("content", ""))})
+
+    async def template(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        return web.json_response({"prompt": apply_template(body["messages"])})
+
+    async def props(self, _: web.Request) -> web.Response:
+        n_ctx = self.props_n_ctx or self.n_ctx or 4096
+        return web.json_response(
+            {
+                "default_generation_settings": {"n_ctx": n_ctx, "temperature": 0.8},
+                "total_slots": 1,
+                "model_path": f"/models/{self.model}.gguf",
+            }
+        )
+
+    async def models(self, request: web.Request) -> web.Response:
+        if (denied := self.check_key(request)) is not None:
+            return denied
+        meta = {"n_ctx_train": self.props_n_ctx or self.n_ctx or 4096}
+        model = {"id": self.model, "object": "model", "owned_by": "fake", "meta": meta}
+        return web.json_response({"object": "list", "data": [model]})
+
+    # -- chat -----------------------------------------------------------------
+    def check_key(self, request: web.Request) -> web.Response | None:
+        if self.api_key is None or request.headers.get("Authorization") == f"Bearer {self.api_key}":
+            return None
+        error = {
+            "message": "Incorrect API key provided.",
+            "type": "invalid_request_error",
+            "code": "invalid_api_key",
+        }
+        return web.json_response({"error": error}, status=401)
+
+    def error(self, fail: Fail) -> web.Response:
+        error = {"code": fail.status, "message": fail.message, "type": "server_error"}
+        return web.json_response({"error": error}, status=fail.status, headers=fail.headers)
+
+    async def chat(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        self.requests.append(body)
+        if (denied := self.check_key(request)) is not None:
+            return denied
+        n_prompt = len(fake_tokens(apply_template(body["messages"])))
+        if self.n_ctx is not None and n_prompt > self.n_ctx:
+            error = {
+                "code": 400,
+                "message": f"the request exceeds the available context size ({n_prompt} > "
+                f"{self.n_ctx}), try increasing it",
+                "type": "exceed_context_size_error",
+                "n_prompt_tokens": n_prompt,
+                "n_ctx": self.n_ctx,
+            }
+            return web.json_response({"error": error}, status=400)
+        behaviour = self.next_behaviour()
+        if isinstance(behaviour, Fail):
+            return self.error(behaviour)
+        if isinstance(behaviour, Hang) and not behaviour.headers_sent:
+            try:
+                await self.hang(request)
+            except ClientGone:
+                self.disconnects += 1
+            return web.Response(status=504)
+        reply = behaviour if isinstance(behaviour, Reply) else Reply()
+        text = reply.text if reply.text is not None else self.reply_text
+        pieces = chunks(text, reply.chunk_chars or self.chunk_chars)
+        if not body.get("stream"):
+            return web.json_response(self.completion(text, n_prompt, len(pieces)))
+        try:
+            return await self.stream(request, body, behaviour, pieces, n_prompt)
+        except ClientGone:
+            self.disconnects += 1
+            return web.Response(status=499)
+
+    def chunk(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": self.model,
+            "system_fingerprint": "fake",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+
+    async def stream(
+        self,
+        request: web.Request,
+        body: dict[str, Any],
+        behaviour: Any,
+        pieces: list[str],
+        n_prompt: int,
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        delay = behaviour.delay if isinstance(behaviour, Reply) and behaviour.delay else self.delay
+
+        async def send(payload: dict[str, Any] | str) -> None:
+            data = payload if isinstance(payload, str) else json.dumps(payload)
+            await self.write(request, response, f"data: {data}\n\n".encode())
+
+        await send(self.chunk({"role": "assistant", "content": None}))
+        for index, piece in enumerate(pieces):
+            if isinstance(behaviour, Hang | Drop | Garbage) and index == behaviour.after_chunks:
+                return await self.misbehave(request, response, behaviour)
+            if delay:
+                await self.pause(request, delay)
+            await send(self.chunk({"content": piece}))
+        await send(self.chunk({}, "stop"))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            usage = self.usage(n_prompt, len(pieces))
+            await send({**self.chunk({}), "choices": [], "usage": usage})
+        await send("[DONE]")
+        await response.write_eof()
+        self.completed += 1
+        return response
+
+    async def misbehave(
+        self, request: web.Request, response: web.StreamResponse, behaviour: Any
+    ) -> web.StreamResponse:
+        if isinstance(behaviour, Hang):
+            await self.hang(request)
+            raise ClientGone
+        if isinstance(behaviour, Drop):
+            self.abort(request)
+            return response
+        await self.write(request, response, b"data: {this is not json\n\n")
+        await response.write_eof()
+        return response
+
+    @staticmethod
+    def usage(n_prompt: int, n_completion: int) -> dict[str, int]:
+        return {
+            "prompt_tokens": n_prompt,
+            "completion_tokens": n_completion,
+            "total_tokens": n_prompt + n_completion,
+        }
+
+    def completion(self, text: str, n_prompt: int, n_completion: int) -> dict[str, Any]:
+        self.completed += 1
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": self.model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": self.usage(n_prompt, n_completion),
+        }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = cli_parser("Fake OpenAI-compatible / llama.cpp server")
+    parser.add_argument("--model", default="fake-model")
+    parser.add_argument("--api-key", default=None, help="require this bearer key")
+    parser.add_argument("--n-ctx", type=int, default=None, help="enforced context window")
+    parser.add_argument("--props-n-ctx", type=int, default=None, help="window /props claims")
+    parser.add_argument("--loading", action="store_true", help="/health answers 503")
+    args = parser.parse_args(argv)
+    server = FakeOpenAIServer(
+        model=args.model,
+        api_key=args.api_key,
+        n_ctx=args.n_ctx,
+        props_n_ctx=args.props_n_ctx,
+        loading=args.loading,
+        **common_options(args),
+    )
+    serve_forever(server, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Starts the real `auro-pai lsp` in a subprocess and drives it with pytest-lsp's client."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections import defaultdict
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp.client import make_test_lsp_client
+
+SERVER = [sys.executable, "-m", "server.cli", "lsp"]
+
+
+def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The parent environment, isolated from the user's data and real LLM endpoints."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AURO_", "OPENAI_"))}
+    env.update(
+        AURO_DATA_DIR=str(data_dir),
+        LLAMACPP_SERVER_URL="",
+        AURO_WATCH_FILES="false",
+        LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+class Recorder:
+    """Collects custom notifications (e.g. `auro/status`) by method."""
+
+    def __init__(self, client: LanguageClient):
+        self.received: dict[str, list[Any]] = defaultdict(list)
+        self._events: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self._client = client
+
+    def listen(self, method: str) -> None:
+        @self._client.feature(method)
+        def _record(_: LanguageClient, params: Any) -> None:
+            self.received[method].append(params)
+            self._events[method].set()
+
+    async def next(self, method: str, count: int, timeout: float = 30) -> Any:
+        """Wait until `count` notifications of `method` have arrived; return the last."""
+        async with asyncio.timeout(timeout):
+            while len(self.received[method]) < count:
+                self._events[method].clear()
+                await self._events[method].wait()
+        return self.received[method][count - 1]
+
+
+@asynccontextmanager
+async def lsp_session(
+    env: dict[str, str],
+    roots: list[Path],
+    *,
+    configuration: dict[str, Any] | None = None,
+    initialization_options: Any = None,
+    capabilities: types.ClientCapabilities | None = None,
+    listen: tuple[str, ...] = ("auro/status",),
+):
+    """Yield (client, recorder) for an initialized server; shut it down afterwards."""
+    client = make_test_lsp_client()
+    if configuration is not None:
+        client.set_configuration(configuration)
+    recorder = Recorder(client)
+    for method in listen:
+        recorder.listen(method)
+    await client.start_io(*SERVER, env=env)
+    try:
+        await client.initialize_session(
+            types.InitializeParams(
+                capabilities=capabilities or client_capabilities("visual-studio-code"),
+                workspace_folders=[
+                    types.WorkspaceFolder(uri=from_fs_path(str(r)), name=r.name) for r in roots
+                ],
+                initialization_options=initialization_options,
+            )
+        )
+        yield client, recorder
+        await client.shutdown_session()
+    finally:
+        await client.stop()
