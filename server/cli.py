@@ -48,6 +48,40 @@ def run_doctor(args: argparse.Namespace) -> int:
     return asyncio.run(doctor(settings, warnings, Path(args.workspace)))
 
 
+def run_index(args: argparse.Namespace) -> int:
+    from server.index_cli import index
+
+    settings, warnings = load_settings()
+    configure("WARNING")
+    for warning in warnings:
+        log.warning(warning.message())
+    return asyncio.run(index(settings, Path(args.directory), args.json))
+
+
+def run_search(args: argparse.Namespace) -> int:
+    from server.index_cli import search
+
+    settings, warnings = load_settings()
+    configure("WARNING")
+    for warning in warnings:
+        log.warning(warning.message())
+    return asyncio.run(search(settings, Path(args.workspace), args.query, args.k, args.json))
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    from server.chat.terminal import chat_in_terminal
+
+    settings, warnings = load_settings()
+    configure("WARNING")
+    for warning in warnings:
+        log.warning(warning.message())
+    return asyncio.run(
+        chat_in_terminal(
+            settings, Path(args.workspace), args.message, args.session, not args.no_rag, args.json
+        )
+    )
+
+
 def run_config(args: argparse.Namespace) -> int:
     from server.config import env_example
 
@@ -84,6 +118,26 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="check what is configured, reachable, missing")
     doctor.add_argument("--workspace", default=".", help="workspace root to check")
     doctor.set_defaults(run=run_doctor)
+
+    index = commands.add_parser("index", help="index a folder and wait until it is complete")
+    index.add_argument("directory")
+    index.add_argument("--json", action="store_true", help="print the final status as JSON")
+    index.set_defaults(run=run_index)
+
+    search = commands.add_parser("search", help="hybrid search of an indexed folder")
+    search.add_argument("query")
+    search.add_argument("--workspace", default=".", help="workspace root (default: .)")
+    search.add_argument("-k", type=int, default=10, help="number of results")
+    search.add_argument("--json", action="store_true", help="print results as JSON")
+    search.set_defaults(run=run_search)
+
+    chat = commands.add_parser("chat", help="ask one question; the answer streams to stdout")
+    chat.add_argument("message")
+    chat.add_argument("--workspace", default=".", help="workspace root (default: .)")
+    chat.add_argument("--session", help="continue this chat session id")
+    chat.add_argument("--no-rag", action="store_true", help="do not search the workspace")
+    chat.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    chat.set_defaults(run=run_chat)
 
     config = commands.add_parser("config", help="print the effective settings")
     config.add_argument("--example", action="store_true", help="print .env.example")

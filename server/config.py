@@ -27,9 +27,9 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def setting(default: Any, env: str, doc: str) -> Any:
+def setting(default: Any, env: str, doc: str, **constraints: Any) -> Any:
     """A field readable as its env name, its field name or camelCase; `doc` feeds .env.example."""
-    return Field(default, description=doc, json_schema_extra={"env": env}, validation_alias=env)
+    return Field(default, description=doc, validation_alias=env, **constraints)
 
 
 class Settings(BaseSettings):
@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     ignore_globs: CsvList = setting(
         [], "AURO_IGNORE_GLOBS", "Extra gitignore-style patterns to skip, comma-separated"
     )
+    index_allow_dirs: CsvList = setting(
+        [],
+        "AURO_INDEX_ALLOW_DIRS",
+        "Folders outside the workspace roots that POST /api/v1/rag/index may index",
+    )
     index_debounce_ms: int = setting(
         300, "AURO_INDEX_DEBOUNCE_MS", "File events are coalesced over this many milliseconds"
     )
@@ -133,6 +138,40 @@ class Settings(BaseSettings):
     fetch_respect_robots: bool = setting(
         True, "AURO_FETCH_RESPECT_ROBOTS", "Honour robots.txt when fetching pages"
     )
+    fetch_connect_timeout: float = setting(
+        5.0, "AURO_FETCH_CONNECT_TIMEOUT", "Seconds to open a connection when fetching", gt=0
+    )
+    fetch_read_timeout: float = setting(
+        10.0, "AURO_FETCH_READ_TIMEOUT", "Seconds allowed between body reads", gt=0
+    )
+    fetch_timeout: float = setting(
+        20.0, "AURO_FETCH_TIMEOUT", "Seconds for one whole fetch, redirects included", gt=0
+    )
+    fetch_max_redirects: int = setting(
+        5, "AURO_FETCH_MAX_REDIRECTS", "Most redirects followed", ge=0, le=20
+    )
+    fetch_text_budget: int = setting(
+        20_000, "AURO_FETCH_TEXT_BUDGET", "Characters of extracted page text kept", gt=0
+    )
+    fetch_cache_ttl: float = setting(
+        600.0, "AURO_FETCH_CACHE_TTL", "Seconds a fetched page is reused; 0 = no cache", ge=0
+    )
+    fetch_cache_size: int = setting(128, "AURO_FETCH_CACHE_SIZE", "Fetched pages cached", ge=0)
+    fetch_global_rate: float = setting(
+        10.0, "AURO_FETCH_GLOBAL_RATE", "Fetches per second across all hosts", gt=0
+    )
+    fetch_host_rate: float = setting(
+        2.0, "AURO_FETCH_HOST_RATE", "Fetches per second to one host", gt=0
+    )
+    web_search_timeout: float = setting(
+        10.0, "AURO_WEB_SEARCH_TIMEOUT", "Seconds one web search may take", gt=0
+    )
+    search_fetch_top_max: int = setting(
+        5, "AURO_SEARCH_FETCH_TOP_MAX", "Most pages search-and-fetch reads", ge=1, le=10
+    )
+    search_fetch_deadline: float = setting(
+        30.0, "AURO_SEARCH_FETCH_DEADLINE", "Seconds for a whole search-and-fetch", gt=0
+    )
 
     # Server
     data_dir: Path | None = setting(
@@ -145,16 +184,51 @@ class Settings(BaseSettings):
         "AURO_HTTP_PORT",
         "HTTP sidecar port; 0 = any free port; unset = 8000 for serve, a free port for lsp",
     )
+    http_token: str = setting(
+        "",
+        "AURO_HTTP_TOKEN",
+        "Bearer token for the HTTP API; empty = a random token per workspace, kept in its data dir",
+    )
+    http_auth: bool = setting(
+        True, "AURO_HTTP_AUTH", "Require the bearer token (false = no auth; loopback only)"
+    )
+    http_allowed_hosts: CsvList = setting(
+        [],
+        "AURO_HTTP_ALLOWED_HOSTS",
+        "Extra Host header names accepted besides loopback and the bind host; * = any",
+    )
+    http_cors_origins: CsvList = setting(
+        [], "AURO_HTTP_CORS_ORIGINS", "Browser origins allowed by CORS, comma-separated; empty = none"
+    )
+    http_max_body_bytes: int = setting(
+        1_048_576, "AURO_HTTP_MAX_BODY_BYTES", "Largest HTTP request body, in bytes", gt=0
+    )
+    http_rate_limit: float = setting(
+        20.0, "AURO_HTTP_RATE_LIMIT", "Requests per second per client address (token bucket)", gt=0
+    )
+    http_rate_burst: int = setting(
+        60, "AURO_HTTP_RATE_BURST", "Requests a client may send at once before rate limiting", ge=1
+    )
+    http_max_streams: int = setting(
+        8, "AURO_HTTP_MAX_STREAMS", "Concurrent streaming (SSE) responses", ge=1
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
         "INFO", "LOG_LEVEL", "Log level"
     )
 
-    @field_validator("llm_providers", "ignore_globs", "fetch_allow_hosts", mode="before")
+    @field_validator(
+        "llm_providers", "ignore_globs", "fetch_allow_hosts", "index_allow_dirs", mode="before"
+    )
     @classmethod
     def _split_csv(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("http_allowed_hosts", "http_cors_origins", mode="before")
+    @classmethod
+    def _split_http_csv(cls, value: Any) -> Any:
+        return cls._split_csv(value)
 
     @field_validator("log_level", mode="before")
     @classmethod

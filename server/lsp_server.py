@@ -64,7 +64,12 @@ class AuroLanguageServer(LanguageServer):
             "version": __version__,
             "http": None
             if address is None
-            else {"url": address.url, "host": address.host, "port": address.port},
+            else {
+                "url": address.url,
+                "host": address.host,
+                "port": address.port,
+                "token": self.sidecar.token if self.sidecar else None,
+            },
             "workspaces": [
                 {"root": str(w.root), "dataDir": str(w.data_dir)}
                 for w in (services.workspaces if services else [])

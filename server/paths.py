@@ -16,7 +16,9 @@ from server.config import Settings
 
 def data_root(settings: Settings) -> Path:
     """The per-user data dir (`AURO_DATA_DIR` overrides the XDG default)."""
-    return settings.data_dir or user_data_path("auro-pai", appauthor=False)
+    root = settings.data_dir or user_data_path("auro-pai", appauthor=False)
+    root.mkdir(parents=True, exist_ok=True)
+    return root
 
 
 def workspace_data_dir(settings: Settings, root: Path) -> Path:

@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 from server.config import Settings
+from server.http.security import ExposureRefused, check_exposure
 from server.http.sidecar import Sidecar
 from server.services import Services
 
@@ -18,6 +19,11 @@ DEFAULT_PORT = 8000
 
 async def serve(settings: Settings, workspace: Path) -> int:
     """Serve until SIGINT or SIGTERM, then shut down cleanly."""
+    try:
+        check_exposure(settings, settings.http_host)  # before any index work
+    except ExposureRefused as exc:
+        log.error("%s", exc)
+        return 2
     services = Services(settings)
     try:
         await services.add_workspace(workspace)
@@ -28,11 +34,20 @@ async def serve(settings: Settings, workspace: Path) -> int:
     port = DEFAULT_PORT if settings.http_port is None else settings.http_port
     try:
         address = await sidecar.start(settings.http_host, port)
+    except ExposureRefused as exc:
+        log.error("%s", exc)
+        await services.close()
+        return 2
     except OSError as exc:
         log.error("cannot listen on %s:%s: %s", settings.http_host, port, exc)
         await services.close()
         return 1
     print(f"Auro-PAI serving {workspace.resolve()} at {address.url}", flush=True)
+    token = sidecar.token
+    if token is None:
+        print("HTTP auth is OFF (AURO_HTTP_AUTH=false)", flush=True)
+    else:
+        print(f"API token: {token}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -4,46 +4,102 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from server.config import Settings
 from server.health import ComponentHealth
-from server.paths import workspace_data_dir
+from server.indexing.embedder import Embedder, SentenceTransformerEmbedder
+from server.indexing.indexer import SymbolInfo, WorkspaceIndex
+from server.indexing.search import Retriever, SearchResult
+from server.llm import LLMManager
+from server.paths import data_root, workspace_data_dir
+from server.sessions import SessionStore
+from server.tools import ToolService
 
 log = logging.getLogger(__name__)
 
 SettingsListener = Callable[[Settings, Settings], None]
+WorkspaceListener = Callable[["Workspace"], None]
+SEVERITY = {"ok": 0, "unconfigured": 0, "degraded": 1, "down": 2}
 
 
 @dataclass
 class Workspace:
-    """One workspace root and the folder where its state lives."""
+    """One workspace root, the folder where its state lives, and its index."""
 
     root: Path
     data_dir: Path
+    index: WorkspaceIndex
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search result with the workspace it came from (paths are relative to its root)."""
+
+    workspace: Workspace
+    result: SearchResult
+
+    @property
+    def abs_path(self) -> Path:
+        return self.workspace.root / self.result.path
+
+
+@dataclass(frozen=True)
+class MultiSearch:
+    """Results across every workspace root, best first, and how complete the indexes were."""
+
+    found: list[Found]
+    complete: bool
+    warnings: list[str]
+
+
+def worst(states: list[ComponentHealth]) -> ComponentHealth:
+    """One health for a component that several workspaces have: the worst of them."""
+    return max(states, key=lambda h: SEVERITY[h.status])
 
 
 class Services:
     """Owns settings, workspace roots and the components built on them."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self._settings = settings
         self._workspaces: dict[Path, Workspace] = {}
-        self._listeners: list[SettingsListener] = []
+        self._settings_listeners: list[SettingsListener] = []
+        self.workspace_listeners: list[WorkspaceListener] = []
         self._lock = asyncio.Lock()
+        self.embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model)
+        self.llm = LLMManager.from_settings(settings)
+        self.tools = ToolService.from_settings(settings)
+        self.sessions = SessionStore(
+            data_root(settings) / "sessions.sqlite3",
+            max_sessions=settings.max_sessions,
+            session_timeout=settings.session_timeout,
+        )
+        self._sweeper = asyncio.get_running_loop().create_task(self.sessions.run_sweeper())
 
     @property
     def settings(self) -> Settings:
         return self._settings
 
     def on_settings_changed(self, listener: SettingsListener) -> None:
-        self._listeners.append(listener)
+        self._settings_listeners.append(listener)
 
-    def update_settings(self, settings: Settings) -> None:
+    async def update_settings(self, settings: Settings) -> None:
+        """Swap in new settings; LLM providers and tools are rebuilt from them at once.
+
+        Index settings (chunk size, model, ignore globs) apply to files indexed from now on;
+        `auro.reindex` applies them everywhere.
+        """
         old, self._settings = self._settings, settings
-        for listener in self._listeners:
+        if _llm_fields(old) != _llm_fields(settings):
+            previous, self.llm = self.llm, LLMManager.from_settings(settings, usage=self.llm.usage)
+            await previous.aclose()
+        if _tool_fields(old) != _tool_fields(settings):
+            previous_tools, self.tools = self.tools, ToolService.from_settings(settings)
+            await previous_tools.close()
+        for listener in self._settings_listeners:
             listener(old, settings)
 
     @property
@@ -51,39 +107,97 @@ class Services:
         return list(self._workspaces.values())
 
     async def add_workspace(self, root: Path) -> Workspace:
+        """Open (or create) the root's index and start keeping it current."""
         root = root.resolve()
         async with self._lock:
             if root in self._workspaces:
                 return self._workspaces[root]
             if not root.is_dir():
                 raise ValueError(f"workspace root is not a directory: {root}")
-            workspace = Workspace(root, workspace_data_dir(self._settings, root))
+            data_dir = workspace_data_dir(self._settings, root)
+            index = WorkspaceIndex(root, data_dir, self._settings, self.embedder)
+            await index.start()
+            workspace = Workspace(root, data_dir, index)
             self._workspaces[root] = workspace
-            log.info("workspace added: %s (data in %s)", root, workspace.data_dir)
-            return workspace
+            log.info("workspace added: %s (data in %s)", root, data_dir)
+        for listener in self.workspace_listeners:
+            listener(workspace)
+        return workspace
 
     async def remove_workspace(self, root: Path) -> None:
         async with self._lock:
-            if self._workspaces.pop(root.resolve(), None) is not None:
-                log.info("workspace removed: %s", root)
+            workspace = self._workspaces.pop(root.resolve(), None)
+        if workspace is not None:
+            await workspace.index.close()
+            log.info("workspace removed: %s", root)
 
     def workspace_for(self, path: Path) -> Workspace | None:
         """The innermost workspace root containing `path`."""
         path = path.resolve()
-        best = None
-        for workspace in self._workspaces.values():
-            if path.is_relative_to(workspace.root) and (
-                best is None or len(workspace.root.parts) > len(best.root.parts)
-            ):
-                best = workspace
-        return best
+        inside = [w for w in self._workspaces.values() if path.is_relative_to(w.root)]
+        return max(inside, key=lambda w: len(w.root.parts), default=None)
+
+    async def search(
+        self,
+        query: str,
+        k: int = 10,
+        paths: list[str] | None = None,
+        languages: list[str] | None = None,
+        workspaces: list[Workspace] | None = None,
+        retrievers: Sequence[Retriever] = ("dense", "keyword"),
+    ) -> MultiSearch:
+        """Hybrid search in each root, merged by fused score."""
+        targets = self.workspaces if workspaces is None else workspaces
+        responses = await asyncio.gather(
+            *(w.index.search(query, k, paths, languages, retrievers) for w in targets)
+        )
+        found = [
+            Found(w, r) for w, resp in zip(targets, responses, strict=True) for r in resp.results
+        ]
+        found.sort(key=lambda f: f.result.score, reverse=True)
+        warnings = [warning for resp in responses for warning in resp.warnings]
+        return MultiSearch(found[:k], all(resp.complete for resp in responses), warnings)
+
+    def symbols(self, query: str, limit: int = 100) -> list[tuple[Workspace, SymbolInfo]]:
+        return [(w, s) for w in self._workspaces.values() for s in w.index.symbols(query, limit)]
 
     def ready(self) -> bool:
-        return bool(self._workspaces)
+        """Readiness: every workspace's index store is open."""
+        return bool(self._workspaces) and all(
+            w.index.health()["index"].status != "down" for w in self._workspaces.values()
+        )
 
     async def health(self) -> dict[str, ComponentHealth]:
-        return {}
+        per_root = [w.index.health() for w in self._workspaces.values()]
+        components: dict[str, ComponentHealth] = {"llm": await self.llm.health()}
+        for name in ("index", "vector_store", "embeddings"):
+            states = [h[name] for h in per_root]
+            components[name] = (
+                worst(states) if states else ComponentHealth("unconfigured", "no workspace open")
+            )
+        components["tools"] = self.tools.health()
+        return components
 
     async def close(self) -> None:
         for root in list(self._workspaces):
             await self.remove_workspace(root)
+        self._sweeper.cancel()
+        await self.llm.aclose()
+        await self.tools.close()
+        self.sessions.close()
+
+
+def _llm_fields(settings: Settings) -> dict:
+    return {
+        k: v
+        for k, v in settings.model_dump().items()
+        if k.startswith(("llm", "llamacpp", "openai", "gemini"))
+    }
+
+
+def _tool_fields(settings: Settings) -> dict:
+    return {
+        k: v
+        for k, v in settings.model_dump().items()
+        if k.startswith(("fetch", "web_search", "search_fetch"))
+    }

@@ -69,6 +69,11 @@ async def lsp_session(
     if configuration is not None:
         client.set_configuration(configuration)
     recorder = Recorder(client)
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(_: LanguageClient, params: types.RegistrationParams) -> None:
+        recorder.received[types.CLIENT_REGISTER_CAPABILITY].append(params)
+
     for method in listen:
         recorder.listen(method)
     await client.start_io(*SERVER, env=env)

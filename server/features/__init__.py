@@ -1,5 +1,27 @@
 """LSP-facing features: thin adapters, one module each, registered with `setup(server)`."""
 
-from server.features import configuration, lifecycle, logging_bridge, workspace_folders
+from server.features import (
+    chat,
+    code_actions,
+    configuration,
+    file_events,
+    index_control,
+    index_progress,
+    lifecycle,
+    logging_bridge,
+    search,
+    workspace_folders,
+)
 
-FEATURES = [logging_bridge, lifecycle, configuration, workspace_folders]
+FEATURES = [
+    logging_bridge,
+    lifecycle,
+    configuration,
+    workspace_folders,
+    file_events,
+    index_progress,
+    index_control,
+    search,
+    chat,
+    code_actions,
+]

@@ -32,7 +32,7 @@ async def pull(ls: AuroLanguageServer) -> dict[str, Any]:
     return section if isinstance(section, dict) else {}
 
 
-def apply(ls: AuroLanguageServer, client_values: dict[str, Any]) -> None:
+async def apply(ls: AuroLanguageServer, client_values: dict[str, Any]) -> None:
     """Rebuild settings from every source; invalid client values keep the current value."""
     current = ls.settings
     settings, warnings = load_settings(
@@ -43,21 +43,21 @@ def apply(ls: AuroLanguageServer, client_values: dict[str, Any]) -> None:
     ls.report_config(warnings)
     if settings != current:
         set_level(settings.log_level)
-        ls.services.update_settings(settings)
+        await ls.services.update_settings(settings)
         log.info("configuration updated")
 
 
 def setup(server: AuroLanguageServer) -> None:
     async def refresh() -> None:
         if supports_pull(server):
-            apply(server, await pull(server))
+            await apply(server, await pull(server))
 
     server.initialized_hooks.append(refresh)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def changed(ls: AuroLanguageServer, params: types.DidChangeConfigurationParams) -> None:
         if supports_pull(ls):
-            apply(ls, await pull(ls))
+            await apply(ls, await pull(ls))
         elif isinstance(params.settings, dict):
             section = params.settings.get(SECTION, params.settings)
-            apply(ls, section if isinstance(section, dict) else {})
+            await apply(ls, section if isinstance(section, dict) else {})

@@ -36,6 +36,15 @@ def workspace_roots(params: types.InitializeParams) -> list[Path]:
     return []
 
 
+async def run_hooks(hooks: list) -> None:
+    """Each hook runs even if an earlier one failed: one feature must not disable the rest."""
+    for hook in hooks:
+        try:
+            await hook()
+        except Exception:
+            log.exception("lifecycle hook %s failed", getattr(hook, "__qualname__", hook))
+
+
 def setup(server: AuroLanguageServer) -> None:
     @server.feature(types.INITIALIZE)
     async def initialize(ls: AuroLanguageServer, params: types.InitializeParams) -> None:
@@ -52,8 +61,7 @@ def setup(server: AuroLanguageServer) -> None:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: AuroLanguageServer, _: types.InitializedParams) -> None:
-        for hook in ls.initialized_hooks:
-            await hook()
+        await run_hooks(ls.initialized_hooks)
         settings = ls.settings
         if settings.http_enabled:
             ls.sidecar = Sidecar(ls.services)
@@ -66,8 +74,7 @@ def setup(server: AuroLanguageServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: AuroLanguageServer, _: None) -> None:
-        for hook in ls.shutdown_hooks:
-            await hook()
+        await run_hooks(ls.shutdown_hooks)
         if ls.sidecar is not None:
             await ls.sidecar.stop()
         if ls.services is not None:

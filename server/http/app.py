@@ -1,16 +1,42 @@
-"""Builds the sidecar's aiohttp application from the shared services."""
+"""Builds the sidecar's aiohttp application from the shared services.
+
+Middlewares, outermost first: request id + metrics + JSON errors, Host check, CORS,
+rate limit, bearer token, body size, stream slots; then the route handler.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+import time
+import uuid
 
 from aiohttp import web
 
-from server.http import health_api
-from server.http.errors import json_error
+from server.http import chat_api, health_api, meta_api, rag_api, tools_api
+from server.http.errors import REQUEST_ID, json_error
+from server.http.metrics import Metrics
+from server.http.routing import CORS_ORIGIN_KEY, REQUEST_ID_KEY
+from server.http.security import (
+    RateLimiter,
+    StreamSlots,
+    TokenAuth,
+    bearer_auth,
+    body_limit,
+    cors,
+    host_check,
+)
 from server.services import Services
 
 log = logging.getLogger(__name__)
+
+AUTH = web.AppKey("auro_auth", TokenAuth)
+STREAMS = web.AppKey("auro_streams", StreamSlots)
+RATE = web.AppKey("auro_rate", RateLimiter)
+REQUEST_ID_HEADER = "X-Request-Id"
+_GOOD_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
 
 
 @web.middleware
@@ -21,13 +47,87 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return json_error(exc.status, exc.reason.lower().replace(" ", "_"), exc.reason)
+        code = CODES.get(exc.status) or exc.reason.lower().replace(" ", "_")
+        headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return json_error(exc.status, code, exc.reason, headers=headers)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_error(500, "internal_error", "internal server error; see the server log")
 
 
-def create_app(services: Services) -> web.Application:
-    app = web.Application(middlewares=[json_errors])
+def _route_label(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+def observe(metrics: Metrics):
+    """Request id (X-Request-Id, also in error bodies and the access log) and metrics."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler) -> web.StreamResponse:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _GOOD_ID.match(incoming) else uuid.uuid4().hex
+        request[REQUEST_ID_KEY] = request_id
+        token = REQUEST_ID.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await json_errors(request, handler)
+            status = response.status
+            if not response.prepared:
+                response.headers[REQUEST_ID_HEADER] = request_id
+            return response
+        finally:
+            metrics.observe(
+                _route_label(request), request.method, status, time.perf_counter() - started
+            )
+            REQUEST_ID.reset(token)
+
+    return middleware
+
+
+async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+    """Headers every response carries, streamed ones included."""
+    if REQUEST_ID_KEY in request:
+        response.headers.setdefault(REQUEST_ID_HEADER, request[REQUEST_ID_KEY])
+    origin = request.get(CORS_ORIGIN_KEY)
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "X-Request-Id, Retry-After"
+        response.headers["Vary"] = "Origin"
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Cache-Control", "no-store")
+
+
+def create_app(services: Services, *, bind_host: str | None = None) -> web.Application:
+    """The API app; `bind_host` (default AURO_HTTP_HOST) joins the Host allow-list."""
+
+    def settings():
+        return services.settings
+
+    auth = TokenAuth(services)
+    metrics = Metrics(services)
+    rate = RateLimiter(settings)
+    streams = StreamSlots(settings)
+    app = web.Application(
+        middlewares=[
+            observe(metrics),
+            host_check(settings, bind_host or services.settings.http_host),
+            cors(settings),
+            rate.middleware(),
+            bearer_auth(auth),
+            body_limit(settings),
+            streams.middleware(),
+        ],
+        client_max_size=services.settings.http_max_body_bytes,
+    )
+    app[AUTH] = auth
+    app[RATE] = rate
+    app[STREAMS] = streams
+    app.on_response_prepare.append(_on_prepare)
     health_api.add_routes(app, services)
+    tools_api.add_routes(app, lambda: services.tools)
+    rag_api.add_routes(app, services)
+    meta_api.add_routes(app, metrics)
+    chat_api.add_routes(app, services)
     return app

@@ -72,10 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help="default: the workspace's data dir")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--check", action="store_true", help="report only, no recovery")
+    parser.add_argument("--log-level", default="INFO", help="for server.indexing loggers")
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
+        level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
     )
+    logging.getLogger("server.indexing").setLevel(args.log_level.upper())
     data_dir = args.data_dir or workspace_data_dir(load_settings()[0], args.root)
     if args.check:
         result = _check(args.root, data_dir)

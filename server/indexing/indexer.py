@@ -15,7 +15,6 @@ Vectors are cached by content hash in SQLite, so replays and re-adds never re-ru
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import time
@@ -33,7 +32,7 @@ from server.indexing.consistency import ConsistencyReport, consistency_report
 from server.indexing.discovery import IGNORE_FILES, Discovery, is_binary
 from server.indexing.embedder import Embedder, EmbeddingThread, resolve_model_path
 from server.indexing.progress import EventKind, IndexStatus, Phase, ProgressEvent, Throughput
-from server.indexing.search import HybridSearch, SearchResponse, SearchWeights
+from server.indexing.search import HybridSearch, Retriever, SearchResponse, SearchWeights
 from server.indexing.vector_store import VectorStore, open_chroma
 from server.indexing.watcher import Debouncer, Watcher
 
@@ -103,6 +102,12 @@ class WorkspaceIndex:
         self._discovered = 0
         self._priority: list[str] = []
         self._paused = False
+        self._resumed = asyncio.Event()
+        self._resumed.set()
+        self._keyword_wake = asyncio.Event()
+        self._embed_wake = asyncio.Event()
+        self._settled = asyncio.Event()
+        self._write_lock = asyncio.Lock()
         self._listeners: list[ProgressListener] = []
         self._reporting = False
         self._last_report = 0.0
@@ -117,12 +122,6 @@ class WorkspaceIndex:
     async def start(self) -> None:
         """Open stores, recover from a crash, then index and watch in the background."""
         loop = asyncio.get_running_loop()
-        self._write_lock = asyncio.Lock()
-        self._resumed = asyncio.Event()
-        self._resumed.set()
-        self._keyword_wake = asyncio.Event()
-        self._embed_wake = asyncio.Event()
-        self._settled = asyncio.Event()
         self.catalog = await asyncio.to_thread(Catalog, self.data_dir / "index.sqlite3")
         self._count_tokens = await asyncio.to_thread(self._token_counter)
         try:
@@ -220,12 +219,13 @@ class WorkspaceIndex:
         k: int = 10,
         paths: Sequence[str] | None = None,
         languages: Sequence[str] | None = None,
+        retrievers: Sequence[Retriever] = ("dense", "keyword"),
     ) -> SearchResponse:
         """Hybrid search over whatever is indexed so far."""
         if self._search is None:
             raise RuntimeError("WorkspaceIndex.search before start()")
         status = self.status()
-        results, warnings = await self._search.search(query, k, paths, languages)
+        results, warnings = await self._search.search(query, k, paths, languages, retrievers)
         if not status.complete:
             warnings.append(
                 f"index incomplete: {status.files_keyword_indexed}/{status.files_total} files "
@@ -290,6 +290,7 @@ class WorkspaceIndex:
         self._keyword_wake.set()
 
     def pause(self) -> None:
+        """Stop embedding (the expensive part); the cheap keyword pass keeps search current."""
         self._paused = True
         self._resumed.clear()
 
@@ -359,7 +360,6 @@ class WorkspaceIndex:
             await self._keyword_wake.wait()
             self._keyword_wake.clear()
             while self._full_scan or self._changes:
-                await self._resumed.wait()
                 self._keyword_busy = True
                 self._work_started()
                 try:
@@ -392,7 +392,6 @@ class WorkspaceIndex:
             rank = {path: i for i, path in enumerate(self._priority)}
             found.sort(key=lambda f: (rank.get(f.path, len(rank)), -f.mtime_ns))
             for item in found:
-                await self._resumed.wait()
                 record = known.get(item.path)
                 same_stat = record and (record.size, record.mtime_ns) == (item.size, item.mtime_ns)
                 if not same_stat or force:
@@ -412,7 +411,6 @@ class WorkspaceIndex:
         candidates = await asyncio.to_thread(self._expand, batch, known)
         rank = {path: i for i, path in enumerate(self._priority)}
         for rel in sorted(candidates, key=lambda p: (rank.get(p, len(rank)), p)):
-            await self._resumed.wait()
             reason = await asyncio.to_thread(self.discovery.skip_reason, rel)
             if reason is not None:
                 log.debug("skip %s: %s", rel, reason)
@@ -492,6 +490,7 @@ class WorkspaceIndex:
         if not ids or self.store is None:
             return
         assert self.catalog is not None
+        log.debug("deleting %d vectors", len(ids))
         try:
             await asyncio.to_thread(self.store.delete, ids)
         except Exception as exc:
@@ -583,6 +582,7 @@ class WorkspaceIndex:
             rows = [chunk for chunk in batch if chunk.id in live]
             if not rows:
                 return
+            log.debug("writing %d vectors", len(rows))
             await asyncio.to_thread(
                 self.store.upsert,
                 [chunk.id for chunk in rows],

@@ -130,7 +130,11 @@ def path_filter(globs: Sequence[str] | None) -> pathspec.PathSpec | None:
     """gitignore-style globs: `*.py`, `server/**/test_*.py`, `server/indexing`."""
     if not globs:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", globs)
+    return pathspec.PathSpec.from_lines("gitignore", globs)
+
+
+async def _nothing() -> list:
+    return []
 
 
 class HybridSearch:
@@ -154,16 +158,24 @@ class HybridSearch:
         k: int = 10,
         paths: Sequence[str] | None = None,
         languages: Sequence[str] | None = None,
+        retrievers: Sequence[Retriever] = ("dense", "keyword"),
     ) -> tuple[list[SearchResult], list[str]]:
-        """Top `k` merged results and warnings about a retriever that could not run."""
+        """Top `k` merged results and warnings about a retriever that could not run.
+
+        `retrievers` narrows the search to one half (benchmarks score each half alone).
+        """
         if not query.strip() or k <= 0:
             return [], []
         spec = path_filter(paths)
         fetch = k * OVERFETCH * (4 if spec else 1)
         warnings: list[str] = []
-        keyword_task = asyncio.to_thread(self.catalog.keyword_search, query, fetch, languages)
         dense_ids, keyword_rows = await asyncio.gather(
-            self._dense(query, fetch, languages, warnings), keyword_task
+            self._dense(query, fetch, languages, warnings)
+            if "dense" in retrievers
+            else _nothing(),
+            asyncio.to_thread(self.catalog.keyword_search, query, fetch, languages)
+            if "keyword" in retrievers
+            else _nothing(),
         )
         rows = {row.id: row for row in keyword_rows}
         missing = [cid for cid in dense_ids if cid not in rows]

@@ -162,15 +162,21 @@ async def fit_prompt(
 ) -> FittedPrompt:
     """Drop history, then chunks, then tool results until the prompt fits `window - reserve`.
 
-    Pieces are counted one by one (each as its own message, which slightly over-counts), so
-    trimming needs no repeated counting; the assembled prompt is then counted once more and
-    trimmed further if joining the pieces cost more than estimated.
+    The whole prompt is counted first; only when it is too large are the pieces counted one
+    by one (each as its own message, so the sum over-counts by a per-message overhead that
+    is measured and subtracted) and dropped without recounting. The assembled result is
+    counted again and trimmed further until it fits.
     """
     budget = window - reserve
     report = BudgetReport(window=window, reserve=reserve, exact=exact)
     history = list(prompt.history)
     chunks = sorted(prompt.chunks, key=lambda c: c.score, reverse=True)
     tools = list(prompt.tool_results)
+
+    messages = assemble(prompt.system, history, chunks, tools, prompt.question)
+    report.prompt_tokens = await count(messages)
+    if report.prompt_tokens <= budget:
+        return FittedPrompt(messages, report)
 
     async def piece(text: str) -> int:
         return await count([Message("user", text)])
@@ -200,7 +206,8 @@ async def fit_prompt(
             return False
         return True
 
-    while estimate() > budget and drop_one():
+    slack = max(0, estimate() - report.prompt_tokens)
+    while estimate() - slack > budget and drop_one():
         pass
     while True:
         messages = assemble(prompt.system, history, chunks, tools, prompt.question)

@@ -1,7 +1,9 @@
-"""Google Gemini through the `google-genai` SDK (its aiohttp transport), streaming.
+"""Google Gemini's REST API (`v1beta`) over aiohttp, streaming with `alt=sse`.
 
-`GEMINI_BASE_URL` is passed as the SDK's base URL so tests can point it at a local fake.
-The SDK does not retry by default, which leaves retries and failover to the manager.
+`google-genai` works against a local server, but closing its async stream leaves the HTTP
+response open until garbage collection, so a cancelled answer would keep the model
+generating. Speaking the small wire format directly lets us close the connection at once.
+`GEMINI_BASE_URL` points it at a local fake in tests.
 """
 
 from __future__ import annotations
@@ -12,9 +14,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import pydantic
-from google import genai
-from google.genai import errors, types
 
 from server.health import ComponentHealth
 from server.llm.errors import LLMError, LLMRequestError, UpstreamError
@@ -38,33 +37,73 @@ API_VERSION = "v1beta"
 DEFAULT_CONTEXT = 32_768
 
 
-def to_gemini_contents(messages: list[Message]) -> tuple[str | None, list[types.Content]]:
-    """System messages become the system instruction; `assistant` is Gemini's `model`."""
-    system = "\n\n".join(m.text() for m in messages if m.role == "system") or None
-    contents: list[types.Content] = []
-    for message in messages:
+def to_gemini_body(request: LLMRequest) -> dict[str, Any]:
+    """System messages become `systemInstruction`; `assistant` is Gemini's `model` role."""
+    body: dict[str, Any] = {"contents": []}
+    system = "\n\n".join(m.text() for m in request.messages if m.role == "system")
+    if system:
+        body["systemInstruction"] = {"parts": [{"text": system}]}
+    for message in request.messages:
         if message.role == "system":
             continue
-        parts: list[types.Part] = []
+        parts: list[dict[str, Any]] = []
         if isinstance(message.content, str):
-            parts.append(types.Part(text=message.content))
+            parts.append({"text": message.content})
         else:
             for part in message.content:
                 if isinstance(part, ImagePart):
-                    blob = types.Blob(mime_type=part.mime_type, data=part.data)
-                    parts.append(types.Part(inline_data=blob))
+                    parts.append(
+                        {"inlineData": {"mimeType": part.mime_type, "data": part.base64()}}
+                    )
                 else:
-                    parts.append(types.Part(text=part.text))
-        contents.append(
-            types.Content(role="model" if message.role == "assistant" else "user", parts=parts)
-        )
-    return system, contents
+                    parts.append({"text": part.text})
+        role = "model" if message.role == "assistant" else "user"
+        body["contents"].append({"role": role, "parts": parts})
+    config: dict[str, Any] = {}
+    if request.max_tokens is not None:
+        config["maxOutputTokens"] = request.max_tokens
+    if request.temperature is not None:
+        config["temperature"] = request.temperature
+    if config:
+        body["generationConfig"] = config
+    return body
 
 
-def usage_of(metadata: types.GenerateContentResponseUsageMetadata | None) -> TokenUsage | None:
-    if metadata is None:
+def usage_of(payload: dict[str, Any]) -> TokenUsage | None:
+    metadata = payload.get("usageMetadata")
+    if not isinstance(metadata, dict):
         return None
-    return TokenUsage(metadata.prompt_token_count or 0, metadata.candidates_token_count or 0)
+    return TokenUsage(
+        int(metadata.get("promptTokenCount") or 0), int(metadata.get("candidatesTokenCount") or 0)
+    )
+
+
+def candidate_of(payload: dict[str, Any]) -> tuple[list[str], str | None]:
+    """Texts of the first candidate (thoughts excluded) and its finish reason, if any."""
+    candidates = payload.get("candidates") or [{}]
+    candidate = candidates[0]
+    parts = (candidate.get("content") or {}).get("parts") or []
+    texts = [p["text"] for p in parts if isinstance(p.get("text"), str) and not p.get("thought")]
+    finish = candidate.get("finishReason")
+    return texts, finish.lower() if isinstance(finish, str) else None
+
+
+async def sse_data(response: aiohttp.ClientResponse) -> AsyncIterator[str]:
+    """The `data:` payload of each server-sent event (CRLF or LF separated)."""
+    buffer = b""
+    data: list[str] = []
+    async for block in response.content.iter_any():
+        buffer += block
+        *lines, buffer = buffer.split(b"\n")
+        for raw in lines:
+            line = raw.rstrip(b"\r").decode("utf-8")
+            if line.startswith("data:"):
+                data.append(line[5:].removeprefix(" "))
+            elif not line and data:
+                yield "\n".join(data)
+                data = []
+    if data:
+        yield "\n".join(data)
 
 
 class GeminiProvider:
@@ -77,66 +116,73 @@ class GeminiProvider:
         self.endpoint = endpoint.rstrip("/")
         self.model = model
         self.timeouts = timeouts
+        self._api_key = api_key
+        self._session: aiohttp.ClientSession | None = None
         self._learned_context: int | None = None
         self._listed_context: int | None = None
-        self._client = genai.Client(
-            api_key=api_key,
-            http_options=types.HttpOptions(
-                base_url=self.endpoint,
-                api_version=API_VERSION,
-                timeout=int(timeouts.total * 1000),
-            ),
-        )
 
-    def _arguments(self, request: LLMRequest) -> dict[str, Any]:
-        system, contents = to_gemini_contents(request.messages)
-        config = types.GenerateContentConfig(
-            system_instruction=system,
-            max_output_tokens=request.max_tokens,
-            temperature=request.temperature,
-        )
-        return {"model": self.model, "contents": contents, "config": config}
-
-    async def stream(self, request: LLMRequest) -> AsyncIterator[StreamEvent]:
-        try:
-            response = await self._client.aio.models.generate_content_stream(
-                **self._arguments(request)
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            timeout = aiohttp.ClientTimeout(
+                total=None,
+                sock_connect=self.timeouts.connect,
+                sock_read=self.timeouts.read_backstop,
             )
+            headers = {"x-goog-api-key": self._api_key}
+            self._session = aiohttp.ClientSession(timeout=timeout, headers=headers)
+        return self._session
+
+    def _url(self, suffix: str) -> str:
+        return f"{self.endpoint}/{API_VERSION}/models/{self.model}{suffix}"
+
+    async def _open(self, suffix: str, request: LLMRequest) -> aiohttp.ClientResponse:
+        try:
+            response = await self._http().post(self._url(suffix), json=to_gemini_body(request))
         except Exception as exc:
             raise self.map_error(exc) from exc
+        if response.status != 200:
+            try:
+                raise await self._status_error(response)
+            finally:
+                response.close()
+        return response
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[StreamEvent]:
+        response = await self._open(":streamGenerateContent?alt=sse", request)
         usage: TokenUsage | None = None
         finish: str | None = None
         try:
-            async for chunk in response:
-                usage = usage_of(chunk.usage_metadata) or usage
-                for candidate in (chunk.candidates or [])[:1]:
-                    for part in (candidate.content.parts if candidate.content else None) or []:
-                        if part.text and not part.thought:
-                            yield TextDelta(part.text)
-                    if candidate.finish_reason is not None:
-                        finish = str(candidate.finish_reason.value).lower()
+            async for data in sse_data(response):
+                payload = json.loads(data)
+                if not isinstance(payload, dict):
+                    raise ValueError("event is not a JSON object")
+                if "error" in payload:
+                    raise self.upstream(f"error in stream: {payload['error']}")
+                usage = usage_of(payload) or usage
+                texts, reason = candidate_of(payload)
+                finish = reason or finish
+                for text in texts:
+                    yield TextDelta(text)
         except LLMError:
             raise
         except Exception as exc:
             raise self.map_error(exc) from exc
         finally:
-            await response.aclose()
+            response.close()
         if finish is None:
             raise self.upstream("the stream ended before the model finished")
         yield StreamEnd(usage or TokenUsage(), finish)
 
     async def complete(self, request: LLMRequest) -> Completion:
+        response = await self._open(":generateContent", request)
         try:
-            response = await self._client.aio.models.generate_content(**self._arguments(request))
+            payload = await response.json()
         except Exception as exc:
             raise self.map_error(exc) from exc
-        candidate = (response.candidates or [None])[0]
-        finish = None
-        if candidate is not None and candidate.finish_reason is not None:
-            finish = str(candidate.finish_reason.value).lower()
-        return Completion(
-            response.text or "", usage_of(response.usage_metadata) or TokenUsage(), finish
-        )
+        finally:
+            response.close()
+        texts, finish = candidate_of(payload)
+        return Completion("".join(texts), usage_of(payload) or TokenUsage(), finish)
 
     # -- errors -----------------------------------------------------------------
     def upstream(self, message: str, **kwargs: Any) -> UpstreamError:
@@ -148,21 +194,23 @@ class GeminiProvider:
         )
 
     def map_error(self, exc: BaseException) -> LLMError:
-        if isinstance(exc, errors.APIError):
-            return self._status_error(exc)
         if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
             return self.upstream("timed out")
-        if isinstance(exc, aiohttp.ClientConnectionError | OSError):
-            return self.upstream(f"cannot connect ({type(exc).__name__}: {exc})")
-        if isinstance(exc, json.JSONDecodeError | pydantic.ValidationError | ValueError):
-            return self.upstream(f"malformed stream ({type(exc).__name__})")
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            return self.upstream(f"cannot connect ({exc})")
         if isinstance(exc, aiohttp.ClientError):
-            return self.upstream(f"broken stream ({type(exc).__name__}: {exc})")
+            return self.upstream(f"connection error ({type(exc).__name__}: {exc})")
+        if isinstance(exc, ValueError | KeyError | TypeError):
+            return self.upstream(f"malformed stream ({type(exc).__name__})")
         return self.upstream(f"unexpected {type(exc).__name__}: {exc}")
 
-    def _status_error(self, exc: errors.APIError) -> LLMError:
-        status = exc.code
-        message = exc.message or str(exc)
+    async def _status_error(self, response: aiohttp.ClientResponse) -> LLMError:
+        status = response.status
+        try:
+            error = (await response.json(content_type=None)).get("error") or {}
+        except (ValueError, AttributeError, aiohttp.ClientError):
+            error = {}
+        message = str(error.get("message") or response.reason)
         if (status == 400 and "API key" in message) or status in (401, 403):
             return self.upstream(
                 f"the API key was rejected (HTTP {status}); check GEMINI_API_KEY",
@@ -176,11 +224,11 @@ class GeminiProvider:
                 retryable=False,
             )
         if status == 429:
-            headers = getattr(exc.response, "headers", None) or {}
+            headers = {k.lower(): v for k, v in response.headers.items()}
             return self.upstream(
                 f"rate limited (HTTP 429): {message}",
                 status=status,
-                retry_after=parse_retry_after({k.lower(): v for k, v in headers.items()}),
+                retry_after=parse_retry_after(headers),
             )
         if status >= 500 or status == 408:
             return self.upstream(f"server error (HTTP {status}): {message}", status=status)
@@ -193,25 +241,37 @@ class GeminiProvider:
     def learn_context_size(self, n_ctx: int) -> None:
         self._learned_context = n_ctx
 
+    async def _model_info(self) -> dict[str, Any]:
+        try:
+            async with self._http().get(self._url("")) as response:
+                if response.status != 200:
+                    raise await self._status_error(response)
+                return await response.json()
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise self.map_error(exc) from exc
+
     async def context_size(self) -> int:
         if self._learned_context:
             return self._learned_context
         if self._listed_context is None:
             try:
-                info = await self._client.aio.models.get(model=self.model)
-                self._listed_context = info.input_token_limit or DEFAULT_CONTEXT
-            except Exception as exc:
+                info = await self._model_info()
+            except LLMError as exc:
                 log.debug("gemini: model info unavailable: %s", exc)
                 return DEFAULT_CONTEXT
+            self._listed_context = int(info.get("inputTokenLimit") or DEFAULT_CONTEXT)
         return self._listed_context
 
     async def health(self) -> ComponentHealth:
         try:
-            info = await self._client.aio.models.get(model=self.model)
-        except Exception as exc:
-            return ComponentHealth("down", str(self.map_error(exc)))
-        self._listed_context = info.input_token_limit or self._listed_context
+            info = await self._model_info()
+        except LLMError as exc:
+            return ComponentHealth("down", str(exc))
+        self._listed_context = int(info.get("inputTokenLimit") or DEFAULT_CONTEXT)
         return ComponentHealth("ok", f"{self.model} at {self.endpoint}")
 
     async def aclose(self) -> None:
-        await self._client.aio.aclose()
+        if self._session is not None:
+            await self._session.close()

@@ -93,7 +93,7 @@ class LLMManager:
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> AsyncIterator[ChatEvent]:
-        """Yield `ReplyStarted`, `TextDelta`s, then `ReplyDone`.
+        """Yield `ReplyStarted` (once, before any text), `TextDelta`s, then `ReplyDone`.
 
         Raises `LLMUnavailable` (nothing answered: says what was tried and what to
         configure), `StreamInterrupted` (broke after text was sent) or `LLMRequestError`.
@@ -115,8 +115,10 @@ class LLMManager:
                     break
                 tried.add(endpoint)
                 try:
-                    async for event in self._attempt(endpoint, prompt, options, deadline):
-                        yield event
+                    attempt_events = self._attempt(endpoint, prompt, options, deadline)
+                    async with aclosing(attempt_events):
+                        async for event in attempt_events:
+                            yield event
                     return
                 except UpstreamError as exc:
                     attempts.append(Attempt(pool.name, endpoint.url, str(exc)))
@@ -236,6 +238,8 @@ class LLMManager:
                 first_token_s=first_token_at - started,
                 budget=fitted.report,
             )
+            if not sent:
+                yield ReplyStarted(provider.name, provider.model, provider.endpoint, fitted.report)
             verdict = True
             self.usage.record_success(
                 provider=provider.name,

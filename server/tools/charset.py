@@ -14,6 +14,8 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _SNIFF_BYTES = 4096
+# Detection guesses wildly on a few bytes; short bodies get the web's legacy default instead.
+_DETECT_MIN_BYTES = 64
 
 
 def _codec(name: str | None) -> str | None:
@@ -31,7 +33,10 @@ def _meta_charset(body: bytes) -> str | None:
 
 
 def decode(body: bytes, declared: str | None, html: bool) -> str:
-    """Text of `body`: BOM, header, meta, UTF-8, then detection; a charset that fails is skipped."""
+    """Text of `body`: BOM, header, meta, UTF-8, then detection; a charset that fails is skipped.
+
+    Short bodies that match none of these are read as windows-1252, as browsers do.
+    """
     candidates: list[str | None] = [codec for bom, codec in _BOMS if body.startswith(bom)]
     candidates.append(_codec(declared))
     if html:
@@ -44,5 +49,8 @@ def decode(body: bytes, declared: str | None, html: bool) -> str:
             return body.decode(codec)
         except UnicodeDecodeError:
             continue
-    best = from_bytes(body).best()
-    return str(best) if best is not None else body.decode("utf-8", errors="replace")
+    if len(body) >= _DETECT_MIN_BYTES:
+        best = from_bytes(body).best()
+        if best is not None:
+            return str(best)
+    return body.decode("windows-1252", errors="replace")

@@ -49,5 +49,17 @@ class ToolsConfig(BaseModel):
             "max_bytes": settings.fetch_max_bytes,
             "allow_hosts": tuple(settings.fetch_allow_hosts),
             "respect_robots": settings.fetch_respect_robots,
+            "connect_timeout": settings.fetch_connect_timeout,
+            "read_timeout": settings.fetch_read_timeout,
+            "fetch_timeout": settings.fetch_timeout,
+            "max_redirects": settings.fetch_max_redirects,
+            "text_budget": settings.fetch_text_budget,
+            "cache_ttl": settings.fetch_cache_ttl,
+            "cache_size": settings.fetch_cache_size,
+            "global_rate": settings.fetch_global_rate,
+            "host_rate": settings.fetch_host_rate,
+            "search_timeout": settings.web_search_timeout,
+            "fetch_top_max": settings.search_fetch_top_max,
+            "search_fetch_deadline": settings.search_fetch_deadline,
         }
         return cls(**{**values, **overrides})

@@ -101,7 +101,7 @@ class Fetcher:
         self, url: URL, accept: Collection[str], max_bytes: int
     ) -> RawResponse | str:
         """The response, or the Location to follow when it is a redirect."""
-        headers = {"Accept": ", ".join(accept) + ";q=1.0, */*;q=0.1"}
+        headers = {"Accept": ", ".join(sorted(accept)) + ", */*;q=0.1"}
         async with self._client().get(url, headers=headers, allow_redirects=False) as resp:
             location = resp.headers.get("Location")
             if resp.status in REDIRECTS and location:

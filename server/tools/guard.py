@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -10,6 +11,8 @@ from yarl import URL
 from server.tools.addresses import IPAddress, blocked_reason, parse_ip_host
 from server.tools.errors import BlockedAddress, FetchFailed, InvalidUrl
 from server.tools.resolver import Resolver
+
+log = logging.getLogger(__name__)
 
 SCHEMES = frozenset({"http", "https"})
 
@@ -52,7 +55,11 @@ class AllowList:
     def __init__(self, entries: Iterable[str]):
         self._entries: set[tuple[str, int | None]] = set()
         for entry in entries:
-            host, port = _split_host_port(entry)
+            try:
+                host, port = _split_host_port(entry)
+            except ValueError:
+                log.warning("ignoring fetch allow-list entry %r: not host or host:port", entry)
+                continue
             self._entries.add((_canonical_host(host), port))
 
     def allows(self, host: str, port: int) -> bool:
@@ -69,7 +76,7 @@ class UrlGuard:
 
     async def check(self, raw: str | URL) -> Target:
         url = self._parse(raw)
-        host = url.raw_host or ""
+        host = shown = url.raw_host or ""
         port = url.port or 0
         allowed = self._allow.allows(host, port)
         try:
@@ -87,7 +94,7 @@ class UrlGuard:
                 reason = blocked_reason(ip)
                 if reason:
                     raise BlockedAddress(
-                        f"refused {host}: {ip} is {reason}",
+                        f"refused {shown}: {ip} is {reason}",
                         {"url": str(url), "address": str(ip)},
                     )
         return Target(url, host, port, tuple(addresses))

@@ -17,7 +17,7 @@ _ROBOTS_SITES = 256
 
 
 class RobotsPolicy:
-    """RFC 9309 reading: a 4xx or unusable file allows all, a 5xx disallows all (not cached)."""
+    """RFC 9309 reading: a 4xx or unusable file allows all; a 5xx disallows all, uncached."""
 
     def __init__(self, fetcher: Fetcher, user_agent: str):
         self._fetcher = fetcher
@@ -38,9 +38,12 @@ class RobotsPolicy:
                 URL(origin) / "robots.txt", {"text/plain"}, _ROBOTS_MAX_BYTES
             )
         except UpstreamStatus as exc:
-            if exc.details.get("status", 0) >= 500:
-                parser.disallow_all = True
-                return parser
+            status = exc.details.get("status", 0)
+            if status >= 500:
+                raise RobotsDisallowed(
+                    f"robots.txt of {origin} answered HTTP {status}; that disallows all for now",
+                    {"url": origin, "status": status},
+                ) from exc
             parser.allow_all = True
         except FetchRefused:
             parser.allow_all = True

@@ -132,7 +132,7 @@ class ToolService:
         pages: list[FetchedPage] = []
         failures: list[FetchFailure] = []
         for hit, task in zip(top, tasks, strict=True):
-            if late and task in late:
+            if task.cancelled():
                 failures.append(
                     FetchFailure(
                         url=hit.url, code="deadline_exceeded", message="missed the deadline"

@@ -11,8 +11,9 @@ from pygls.uris import from_fs_path
 from tests.lsp_harness import lsp_session, server_env
 
 
-async def get_json(url: str) -> tuple[int, dict]:
-    async with aiohttp.ClientSession() as session:
+async def get_json(url: str, token: str | None = None) -> tuple[int, dict]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with aiohttp.ClientSession(headers=headers) as session:
         async with session.get(url) as response:
             return response.status, await response.json()
 
@@ -33,6 +34,8 @@ async def test_initialize_reports_server_info_and_status(tmp_path):
         code, body = await get_json(f"{url}/api/v1/health/readiness")
         assert code == 200
         code, body = await get_json(f"{url}/api/v1/health")
+        assert code == 401 and body["error"]["code"] == "unauthorized"
+        code, body = await get_json(f"{url}/api/v1/health", status.http.token)
         assert code == 200 and "components" in body
 
 

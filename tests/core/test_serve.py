@@ -13,7 +13,7 @@ import pytest
 from tests.lsp_harness import server_env
 
 
-def start_serve(tmp_path, *args: str) -> tuple[subprocess.Popen, str]:
+def start_serve(tmp_path, *args: str) -> tuple[subprocess.Popen, str, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--workspace", str(tmp_path), *args],
         stdout=subprocess.PIPE,
@@ -23,15 +23,23 @@ def start_serve(tmp_path, *args: str) -> tuple[subprocess.Popen, str]:
     )
     line = proc.stdout.readline()
     assert "serving" in line, proc.stderr.read()
-    return proc, line.rsplit(" at ", 1)[1].strip()
+    token_line = proc.stdout.readline()
+    assert token_line.startswith("API token: "), token_line
+    return proc, line.rsplit(" at ", 1)[1].strip(), token_line.split(": ", 1)[1].strip()
+
+
+def get(url: str, token: str):
+    return urllib.request.urlopen(
+        urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    )
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_answers_health_and_stops_cleanly(tmp_path, sig):
-    proc, url = start_serve(tmp_path, "--port", "0")
+    proc, url, token = start_serve(tmp_path, "--port", "0")
     try:
         assert url.startswith("http://127.0.0.1:")
-        with urllib.request.urlopen(f"{url}/api/v1/health") as response:
+        with get(f"{url}/api/v1/health", token) as response:
             body = json.load(response)
         assert response.status == 200 and body["version"]
         with urllib.request.urlopen(f"{url}/api/v1/health/readiness") as response:
@@ -56,10 +64,10 @@ def test_serve_refuses_a_missing_workspace(tmp_path):
 
 
 def test_unknown_route_is_json_404(tmp_path):
-    proc, url = start_serve(tmp_path, "--port", "0")
+    proc, url, token = start_serve(tmp_path, "--port", "0")
     try:
         with pytest.raises(urllib.error.HTTPError) as info:
-            urllib.request.urlopen(f"{url}/api/v1/nothing")
+            get(f"{url}/api/v1/nothing", token)
         assert info.value.code == 404
         assert json.load(info.value)["error"]["code"] == "not_found"
     finally:

@@ -1,0 +1,173 @@
+"""One chat turn, front-end neutral: session, context, budgeted prompt, streamed answer, storage.
+
+The LSP request, the REST route and the CLI all call `ChatService.chat`; they differ only in
+where the text pieces go (`on_text`). Cancelling the calling task closes the upstream stream
+at once and stores the turn as cancelled with the text sent so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import aclosing
+
+from server.chat.context import PromptContext, gather
+from server.chat.models import ChatReply, ChatRequest, CodeCitation
+from server.llm import (
+    LLMError,
+    LLMUnavailable,
+    Prompt,
+    ReplyDone,
+    ReplyStarted,
+    StreamInterrupted,
+    TextDelta,
+)
+from server.services import Services
+from server.sessions import SessionStore, Turn, as_history
+
+log = logging.getLogger(__name__)
+
+TextSink = Callable[[str], Awaitable[None]]
+HISTORY_TURNS = 40
+TITLE_CHARS = 60
+
+SYSTEM_PROMPT = (
+    "You are Auro, a coding assistant inside the user's editor. Answer precisely and concisely. "
+    "Base your answer on the code provided and say so when it is not enough. When you refer to "
+    "provided code, name its path and lines. Put code in fenced blocks with a language tag."
+)
+
+
+def question_text(request: ChatRequest) -> str:
+    """The user's message, with their selection attached (a whole buffer goes in as context)."""
+    focus = request.focus
+    if focus is None or focus.whole_file:
+        return request.message
+    return (
+        f"{request.message}\n\nSelected code ({focus.path.name}, lines "
+        f"{focus.start_line}-{focus.end_line}):\n```{focus.language}\n{focus.text}\n```"
+    )
+
+
+def fallback_text(context: PromptContext, error: LLMUnavailable) -> str:
+    """Without a model: list what retrieval found, and say what to configure."""
+    found = [c for c in context.citations() if isinstance(c, CodeCitation)]
+    if found:
+        lines = "\n".join(
+            f"- {c.path}:{c.start_line}-{c.end_line}" + (f" ({c.symbol})" if c.symbol else "")
+            for c in found
+        )
+        head = f"No language model is available. Code related to your question:\n{lines}"
+    else:
+        head = "No language model is available, and no related code was found in the index."
+    return f"{head}\n\n{error}"
+
+
+class ChatService:
+    """Runs chat turns against whatever `services` holds now (providers may be swapped)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @property
+    def sessions(self) -> SessionStore:
+        return self.services.sessions
+
+    async def open_session(self, session_id: str | None, title: str) -> str:
+        """The given session, created under that id if it does not exist (yet or any more)."""
+        if session_id is not None and await self.sessions.get(session_id) is not None:
+            return session_id
+        info = await self.sessions.create(title[:TITLE_CHARS], session_id)
+        return info.id
+
+    async def chat(self, request: ChatRequest, on_text: TextSink | None = None) -> ChatReply:
+        """Answer one message; `on_text` receives each piece of the answer as it arrives."""
+        session_id = await self.open_session(request.session_id, request.message)
+        history = as_history(await self.sessions.history(session_id, HISTORY_TURNS))
+        context = await gather(
+            self.services,
+            request.message,
+            request.focus,
+            include_rag=request.include_rag,
+            include_tools=request.include_tools,
+        )
+        await self.sessions.append(session_id, Turn("user", request.message))
+        prompt = Prompt(
+            question=question_text(request),
+            system=SYSTEM_PROMPT,
+            chunks=context.chunks,
+            tool_results=context.tool_results,
+            history=history,
+        )
+        reply = ChatReply(session_id, "")
+        try:
+            await self._stream(prompt, reply, context, on_text)
+        except asyncio.CancelledError:
+            reply.status, reply.error = "cancelled", "cancelled by the client"
+            await asyncio.shield(self._store(reply))
+            raise
+        await self._store(reply)
+        return reply
+
+    async def _stream(
+        self,
+        prompt: Prompt,
+        reply: ChatReply,
+        context: PromptContext,
+        on_text: TextSink | None,
+    ) -> None:
+        """Fill `reply` from the model's stream; failures become its status and error."""
+        parts: list[str] = []
+
+        async def emit(text: str) -> None:
+            parts.append(text)
+            reply.text = "".join(parts)
+            if on_text is not None:
+                await on_text(text)
+
+        reply.citations = context.citations()
+        stream = self.services.llm.stream(prompt, session_id=reply.session_id)
+        try:
+            async with aclosing(stream):
+                async for event in stream:
+                    if isinstance(event, ReplyStarted):
+                        reply.provider, reply.model = event.provider, event.model
+                        reply.citations = context.citations(event.budget.dropped_chunks)
+                    elif isinstance(event, TextDelta):
+                        await emit(event.text)
+                    elif isinstance(event, ReplyDone):
+                        reply.usage = {
+                            "prompt_tokens": event.usage.prompt_tokens,
+                            "completion_tokens": event.usage.completion_tokens,
+                            "total_tokens": event.usage.total_tokens,
+                        }
+        except LLMUnavailable as exc:
+            log.warning("chat without a model: %s", exc)
+            reply.status, reply.error = "error", str(exc)
+            await emit(fallback_text(context, exc))
+        except StreamInterrupted as exc:
+            log.warning("chat stream interrupted: %s", exc)
+            reply.status, reply.error = "error", str(exc)
+        except LLMError as exc:
+            log.warning("chat request failed: %s", exc)
+            reply.status, reply.error = "error", str(exc)
+            if not parts:
+                await emit(str(exc))
+
+    async def _store(self, reply: ChatReply) -> None:
+        usage: dict[str, object] = dict(reply.usage)
+        if reply.error:
+            usage["error"] = reply.error
+        await self.sessions.append(
+            reply.session_id,
+            Turn(
+                "assistant",
+                reply.text,
+                status=reply.status,
+                provider=reply.provider,
+                model=reply.model,
+                usage=usage,
+                citations=[c.to_json() for c in reply.citations],
+            ),
+        )

@@ -1,0 +1,238 @@
+"""AI code suggestions (refactor, docstrings, fix, tests) as checked, explained edits.
+
+One model call per suggestion. The answer's fenced code is taken as the new text of the
+target lines (or the new test file); the edited file must parse with no new syntax errors,
+otherwise the suggestion is refused with a reason instead of being offered. Every suggestion
+carries the model's rationale and the code it was based on, for the user to review.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from server.chat.codeblocks import match_indentation, parse_answer
+from server.chat.context import relative, retrieve
+from server.chat.edits import FileChange, LineEdit, NewFile, append_text, replace_lines
+from server.chat.models import CodeCitation
+from server.chat.syntax import check_edit, enclosing_definition
+from server.chat.tests_layout import path_for_tests
+from server.llm import ContextChunk, LLMError, Prompt
+from server.services import Services
+
+log = logging.getLogger(__name__)
+
+SuggestionKind = Literal["refactor", "docstrings", "fix", "tests"]
+RELATED_CHUNKS = 3
+QUERY_CHARS = 1000
+TEMPERATURE = 0.2
+
+TITLES: dict[SuggestionKind, str] = {
+    "refactor": "Auro: Refactor selection",
+    "docstrings": "Auro: Add docstrings",
+    "fix": "Auro: Fix",
+    "tests": "Auro: Generate tests",
+}
+
+SYSTEM = (
+    "You are Auro, a careful coding assistant that proposes edits for the user to review. "
+    "First write a short paragraph explaining what you change and why. Then give the code "
+    "in exactly one fenced block with a language tag. The code must be complete and "
+    "syntactically valid; never elide parts with comments like '...'."
+)
+
+TASKS: dict[SuggestionKind, str] = {
+    "refactor": (
+        "Refactor the target code for clarity and maintainability without changing its "
+        "behaviour. Return the full replacement for exactly the target lines."
+    ),
+    "docstrings": (
+        "Add concise docstrings (or the language's documentation comments) to the functions, "
+        "methods and classes in the target code; change nothing else. Return the full "
+        "replacement for exactly the target lines."
+    ),
+    "fix": (
+        "Fix the reported problem in the target code with the smallest correct change. "
+        "Return the full replacement for exactly the target lines."
+    ),
+    "tests": (
+        "Write unit tests for the target code with the usual test framework of the language "
+        "(pytest for Python). Return only the test code."
+    ),
+}
+
+
+class SuggestionFailed(Exception):
+    """No edit can be offered; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class SuggestionRequest:
+    """A suggestion for lines `first_line`..`last_line` (0-based) of the buffer `text`.
+
+    `cursor` means the user selected nothing: the definition around `first_line` is used.
+    """
+
+    kind: SuggestionKind
+    path: Path
+    text: str
+    first_line: int
+    last_line: int
+    language: str = ""
+    cursor: bool = False
+    diagnostic: str | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: SuggestionKind
+    title: str
+    rationale: str
+    citations: list[CodeCitation] = field(default_factory=list)
+    changes: list[FileChange] = field(default_factory=list)
+    check: str = ""
+
+
+def target_lines(request: SuggestionRequest) -> tuple[int, int]:
+    """The lines to work on: the selection, or the definition around the cursor."""
+    if request.cursor and request.language:
+        found = enclosing_definition(request.language, request.text, request.first_line)
+        if found is not None:
+            return found
+    return request.first_line, max(request.first_line, request.last_line)
+
+
+def python_module(path: Path, root: Path | None) -> str:
+    if root is None or not path.is_relative_to(root):
+        return path.stem
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+class SuggestionService:
+    """Turns a request into a reviewed-ready `Suggestion`, calling the model once."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def suggest(self, request: SuggestionRequest) -> Suggestion:
+        first, last = target_lines(request)
+        lines = request.text.splitlines()
+        target = "\n".join(lines[first : last + 1])
+        if not target.strip():
+            raise SuggestionFailed("There is no code in the selected lines to work on.")
+        workspace = self.services.workspace_for(request.path)
+        root = workspace.root if workspace is not None else None
+        target_citation = CodeCitation(str(request.path), first + 1, last + 1)
+        related = await self._related(request, target, first, last)
+        prompt = Prompt(
+            question=self._question(request, target, first, last, root),
+            system=SYSTEM,
+            chunks=[chunk for chunk, _ in related],
+        )
+        try:
+            result = await self.services.llm.complete(prompt, temperature=TEMPERATURE)
+        except LLMError as exc:
+            raise SuggestionFailed(str(exc)) from exc
+        answer = parse_answer(result.text, request.language)
+        if not answer.code.strip():
+            raise SuggestionFailed("The model's answer contained no code; nothing to apply.")
+        edit = self._edit(request, answer.code, target, first, last, root)
+        before = edit_base(request, edit)
+        language = request.language
+        verdict = check_edit(language, before, edit.after)
+        if not verdict.ok:
+            raise SuggestionFailed(
+                f"{TITLES[request.kind]}: suggestion refused, {verdict.message}. "
+                "Nothing was changed; try again or rephrase the selection."
+            )
+        change: FileChange = edit.change
+        if request.kind == "tests" and not edit.change.path.exists():
+            change = NewFile(edit.change.path, edit.after)
+        return Suggestion(
+            kind=request.kind,
+            title=TITLES[request.kind],
+            rationale=answer.rationale or default_rationale(request.kind),
+            citations=[target_citation, *(c for _, c in related)],
+            changes=[change],
+            check=verdict.message,
+        )
+
+    async def _related(
+        self, request: SuggestionRequest, target: str, first: int, last: int
+    ) -> list[tuple[ContextChunk, CodeCitation]]:
+        """Other workspace code like the target, for context; the target itself is left out."""
+        found = await retrieve(self.services, target[:QUERY_CHARS], request.path, RELATED_CHUNKS)
+        own = str(request.path)
+        return [
+            (chunk, citation)
+            for chunk, citation in found
+            if not (
+                citation.path == own
+                and citation.start_line <= last + 1
+                and citation.end_line >= first + 1
+            )
+        ]
+
+    def _question(
+        self, request: SuggestionRequest, target: str, first: int, last: int, root: Path | None
+    ) -> str:
+        workspace = self.services.workspace_for(request.path)
+        name = relative(request.path, workspace)
+        lang = request.language
+        parts = [
+            TASKS[request.kind],
+            f"File: {name} ({lang or 'unknown language'})",
+            f"Target code (lines {first + 1}-{last + 1}):\n```{lang}\n{target}\n```",
+        ]
+        if request.diagnostic:
+            parts.append(f"Reported problem: {request.diagnostic}")
+        if request.kind == "tests":
+            test_path = path_for_tests(request.path, root, lang)
+            where = relative(test_path, workspace)
+            parts.append(f"The tests will be saved as {where}.")
+            if lang == "python":
+                module = python_module(request.path, root)
+                parts.append(f"Import the code under test from `{module}`.")
+            if test_path.exists():
+                parts.append("That file exists; return only the new tests to append to it.")
+        elif len(request.text) < 20_000:
+            parts.append(f"The whole file, for context:\n```{lang}\n{request.text}\n```")
+        return "\n\n".join(parts)
+
+    def _edit(
+        self,
+        request: SuggestionRequest,
+        code: str,
+        target: str,
+        first: int,
+        last: int,
+        root: Path | None,
+    ) -> LineEdit:
+        if request.kind == "tests":
+            test_path = path_for_tests(request.path, root, request.language)
+            existing = test_path.read_text() if test_path.exists() else ""
+            return append_text(test_path, existing, code)
+        return replace_lines(
+            request.path, request.text, first, last, match_indentation(target, code)
+        )
+
+
+def edit_base(request: SuggestionRequest, edit: LineEdit) -> str:
+    """The text the edit applies to: the buffer, or the test file as it is on disk."""
+    if edit.change.path == request.path:
+        return request.text
+    return edit.change.path.read_text() if edit.change.path.exists() else ""
+
+
+def default_rationale(kind: SuggestionKind) -> str:
+    return {
+        "refactor": "Refactored the selected code without changing its behaviour.",
+        "docstrings": "Added docstrings to the selected code.",
+        "fix": "Fixed the reported problem.",
+        "tests": "Generated unit tests for the selected code.",
+    }[kind]

@@ -1,0 +1,71 @@
+"""`auro-pai chat`: one chat turn from a terminal, over the same index and sessions as the server.
+
+The answer streams to stdout as it arrives (or comes as one JSON object with `--json`). The
+index is searched as it is: a fresh index gets a few seconds to become keyword-searchable,
+but embedding the whole tree is never waited for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from server.chat.models import ChatRequest, CodeCitation
+from server.chat.service import ChatService
+from server.config import Settings
+from server.indexing.indexer import WorkspaceIndex
+from server.services import Services
+
+KEYWORD_WAIT_S = 15.0
+
+
+async def keyword_searchable(index: WorkspaceIndex, timeout: float = KEYWORD_WAIT_S) -> None:
+    """Wait (briefly) until the keyword scan is through; embeddings may still be running."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while index.status().phase == "scanning" and loop.time() < deadline:
+        await asyncio.sleep(0.1)
+
+
+async def chat_in_terminal(
+    settings: Settings,
+    root: Path,
+    message: str,
+    session_id: str | None,
+    include_rag: bool,
+    as_json: bool,
+) -> int:
+    """Exit status 0 when the model answered, 1 otherwise (the answer says why)."""
+    services = Services(settings.model_copy(update={"watch_files": False}))
+    try:
+        workspace = await services.add_workspace(root)
+        if include_rag:
+            await keyword_searchable(workspace.index)
+
+        async def echo(text: str) -> None:
+            if not as_json:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+
+        reply = await ChatService(services).chat(
+            ChatRequest(message, session_id, include_rag=include_rag), on_text=echo
+        )
+        if as_json:
+            fields = ("session_id", "text", "citations", "usage", "provider", "status", "error")
+            result = reply.to_json()
+            sys.stdout.write(json.dumps({k: result[k] for k in fields}) + "\n")
+        else:
+            sys.stdout.write("\n")
+            sources = [c for c in reply.citations if isinstance(c, CodeCitation)]
+            if sources:
+                sys.stdout.write("\nSources:\n")
+                for c in sources:
+                    sys.stdout.write(f"  {c.path}:{c.start_line}-{c.end_line} {c.symbol}\n")
+            if reply.error and reply.error not in reply.text:
+                sys.stderr.write(f"error: {reply.error}\n")
+            sys.stderr.write(f"session: {reply.session_id}\n")
+        return 0 if reply.status == "completed" else 1
+    finally:
+        await services.close()

@@ -1,0 +1,193 @@
+"""REST front of the index: index jobs, hybrid search and statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from server.http.routing import SERVICES, ApiError, RouteTable, services_of
+from server.indexing.progress import IndexStatus
+from server.indexing.search import SearchResult
+from server.services import Services, Workspace
+
+routes = RouteTable("rag", "Index jobs, hybrid code search and index statistics")
+
+
+class IndexRequest(BaseModel):
+    directory_path: str = Field(min_length=1)
+
+
+class RagSearchRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=2000)
+    k: int = Field(10, ge=1, le=100)
+    paths: list[str] | None = None
+    languages: list[str] | None = None
+
+
+SearchRequest = RagSearchRequest  # the name it had before the route table
+
+
+class IndexJobOut(BaseModel):
+    job_id: str
+    directory_path: str
+    state: str
+    error: str | None
+    status: IndexStatus
+
+
+class SearchOut(BaseModel):
+    results: list[SearchResult]
+    complete: bool
+    warnings: list[str]
+
+
+class WorkspaceStatsOut(BaseModel):
+    root: str
+    files_total: int
+    files_keyword_indexed: int
+    files_embedded: int
+    chunks: int
+    chunks_embedded: int
+    state: str
+    phase: str
+    files_per_s: float
+    eta_s: float | None
+    complete: bool
+    warnings: list[str]
+
+
+class StatsOut(BaseModel):
+    workspaces: list[WorkspaceStatsOut]
+
+
+class JobPath(BaseModel):
+    job_id: str = Field(min_length=1, max_length=100)
+
+
+@dataclass
+class IndexJob:
+    """A requested (re)index of one root, followed until the index settles."""
+
+    id: str
+    workspace: Workspace
+    state: str = "running"
+    error: str = ""
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job_id": self.id,
+            "directory_path": str(self.workspace.root),
+            "state": self.state,
+            "error": self.error or None,
+            "status": self.workspace.index.status().to_json(),
+        }
+
+
+def allow_listed(services: Services, directory: Path) -> bool:
+    real = directory.resolve()
+    return any(
+        real.is_relative_to(Path(allowed).expanduser().resolve())
+        for allowed in services.settings.index_allow_dirs
+    )
+
+
+JOBS = web.AppKey("auro_rag_jobs", dict)  # job id -> IndexJob
+SERIAL = web.AppKey("auro_rag_serial", itertools.count)
+
+
+async def run(job: IndexJob) -> None:
+    try:
+        await job.workspace.index.reindex()
+        await job.workspace.index.wait_until_complete()
+        job.state = "done"
+    except Exception as exc:  # reported through the job, never a crashed server
+        job.state, job.error = "failed", str(exc)
+
+
+@routes.post(
+    "/api/v1/rag/index",
+    body=IndexRequest,
+    response=IndexJobOut,
+    status=202,
+    errors={
+        403: "outside every workspace root and AURO_INDEX_ALLOW_DIRS",
+        404: "no such directory",
+    },
+    summary="Start (re)indexing a folder",
+)
+async def start_index(request: web.Request, body: IndexRequest) -> dict[str, Any]:
+    services: Services = services_of(request)
+    directory = Path(body.directory_path).expanduser()
+    if not directory.is_dir():
+        raise ApiError(404, "not_found", f"no such directory: {directory}")
+    workspace = services.workspace_for(directory)
+    if workspace is None and allow_listed(services, directory):
+        workspace = await services.add_workspace(directory)
+    if workspace is None:
+        raise ApiError(
+            403,
+            "outside_workspace",
+            "only folders inside a workspace root or AURO_INDEX_ALLOW_DIRS can be indexed",
+            {
+                "workspace_roots": [str(w.root) for w in services.workspaces],
+                "allowed_dirs": services.settings.index_allow_dirs,
+            },
+        )
+    job = IndexJob(f"job-{next(request.app[SERIAL])}", workspace)
+    job.task = asyncio.create_task(run(job))
+    request.app[JOBS][job.id] = job
+    return job.to_json()
+
+
+@routes.get(
+    "/api/v1/rag/index/{job_id}",
+    path_model=JobPath,
+    response=IndexJobOut,
+    errors={404: "no such index job"},
+    summary="An index job's state and the index's progress",
+)
+async def get_job(request: web.Request, path: JobPath) -> dict[str, Any]:
+    job = request.app[JOBS].get(path.job_id)
+    if job is None:
+        raise ApiError(404, "not_found", "no such index job")
+    return job.to_json()
+
+
+@routes.post(
+    "/api/v1/rag/search",
+    body=RagSearchRequest,
+    response=SearchOut,
+    summary="Hybrid (keyword + semantic) search of the workspaces' code",
+)
+async def search(request: web.Request, body: RagSearchRequest) -> dict[str, Any]:
+    services: Services = services_of(request)
+    outcome = await services.search(body.query, body.k, body.paths, body.languages)
+    return {
+        "results": [f.result.to_json() for f in outcome.found],
+        "complete": outcome.complete,
+        "warnings": outcome.warnings,
+    }
+
+
+@routes.get("/api/v1/rag/stats", response=StatsOut, summary="Index statistics per workspace")
+async def stats(request: web.Request) -> dict[str, Any]:
+    services: Services = services_of(request)
+    return {
+        "workspaces": [
+            {"root": str(w.root), **w.index.status().to_json()} for w in services.workspaces
+        ]
+    }
+
+
+def add_routes(app: web.Application, services: Services) -> None:
+    app[SERVICES] = services
+    app[JOBS] = {}
+    app[SERIAL] = itertools.count(1)
+    routes.add_to(app)

@@ -1,0 +1,375 @@
+"""Who may talk to the HTTP API: bearer token, Host allow-list, CORS, rate and size limits.
+
+Every middleware here reads the settings in force on each request, so an editor's
+configuration change applies without a restart (except the aiohttp body cap, which is fixed
+when the app is built; the Content-Length check below always uses the current value).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import math
+import os
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from server.config import Settings
+from server.http.errors import json_error
+from server.http.routing import CORS_ORIGIN_KEY, is_probe, is_public, route_of
+
+log = logging.getLogger(__name__)
+
+TOKEN_FILE = "http_token"
+MIN_EXPOSED_TOKEN = 16
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+STREAM_RETRY_AFTER = 5
+ALLOWED_HEADERS = "Authorization, Content-Type, Accept, X-Request-Id, Last-Event-ID"
+EXPOSED_HEADERS = "X-Request-Id, Retry-After"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+
+def workspace_token(data_dir: Path) -> str:
+    """The workspace's token from `<data_dir>/http_token` (mode 0600), created if absent."""
+    path = data_dir / TOKEN_FILE
+    try:
+        token = path.read_text().strip()
+    except FileNotFoundError:
+        token = ""
+    if len(token) >= MIN_EXPOSED_TOKEN:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+        return token
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fresh = secrets.token_urlsafe(32)
+    tmp = data_dir / f".{TOKEN_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(fresh + "\n")
+        if token:  # present but unusable (empty/short): replace it
+            os.replace(tmp, path)
+            return fresh
+        try:
+            os.link(tmp, path)  # atomic: loses to a concurrent writer instead of clobbering it
+        except FileExistsError:
+            return path.read_text().strip()
+        return fresh
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class TokenAuth:
+    """The accepted bearer tokens: AURO_HTTP_TOKEN, else each open workspace's own token."""
+
+    def __init__(self, services) -> None:
+        self._services = services
+        self._cache: dict[Path, str] = {}
+
+    @property
+    def settings(self) -> Settings:
+        return self._services.settings
+
+    @property
+    def enabled(self) -> bool:
+        return self.settings.http_auth
+
+    def tokens(self) -> list[str]:
+        if self.settings.http_token:
+            return [self.settings.http_token]
+        tokens = []
+        for workspace in self._services.workspaces:
+            if workspace.data_dir not in self._cache:
+                self._cache[workspace.data_dir] = workspace_token(workspace.data_dir)
+            tokens.append(self._cache[workspace.data_dir])
+        return tokens
+
+    def primary(self) -> str | None:
+        """The token to hand to a client (`auro-pai serve` output, `auro/status`)."""
+        if not self.enabled:
+            return None
+        tokens = self.tokens()
+        return tokens[0] if tokens else None
+
+    def accepts(self, presented: str) -> bool:
+        """Constant-time comparison against every accepted token."""
+        ok = False
+        for token in self.tokens():
+            ok |= hmac.compare_digest(presented.encode(), token.encode())
+        return ok
+
+
+# --- binding -------------------------------------------------------------------------------
+
+
+class ExposureRefused(OSError):
+    """Refusing to listen beyond loopback without a token (an OSError: callers that already
+    report "cannot listen" errors, like the LSP sidecar start, report this one too)."""
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name, '' or 0.0.0.0-like: may be reachable from elsewhere
+
+
+def check_exposure(settings: Settings, host: str) -> None:
+    """Beyond loopback, demand auth on and an explicit, long enough AURO_HTTP_TOKEN."""
+    if is_loopback(host):
+        if not settings.http_auth:
+            log.warning(
+                "HTTP auth is OFF (AURO_HTTP_AUTH=false): any local process may call the API"
+            )
+        return
+    if not settings.http_auth:
+        raise ExposureRefused(
+            f"refusing to listen on {host or 'all interfaces'} with AURO_HTTP_AUTH=false: "
+            "binding beyond loopback requires the bearer token"
+        )
+    if len(settings.http_token) < MIN_EXPOSED_TOKEN:
+        raise ExposureRefused(
+            f"refusing to listen on {host or 'all interfaces'} without a token: "
+            "set AURO_HTTP_TOKEN "
+            f"(at least {MIN_EXPOSED_TOKEN} characters, e.g. from `python -c "
+            "'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def host_name(header: str) -> str:
+    """`Host` header without port: `[::1]:80` -> `::1`, `Example.com.:8000` -> `example.com`."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    if header.count(":") == 1:
+        header = header.split(":", 1)[0]
+    return header.rstrip(".")
+
+
+def allowed_hosts(settings: Settings, bind_host: str) -> set[str]:
+    return {
+        *LOOPBACK_NAMES,
+        host_name(bind_host),
+        *(h.lower() for h in settings.http_allowed_hosts),
+    }
+
+
+def _origin_allowed(settings: Settings, origin: str) -> bool:
+    allowed = [o.rstrip("/") for o in settings.http_cors_origins]
+    return "*" in allowed or origin.rstrip("/") in allowed
+
+
+def _same_origin(request: web.Request, origin: str) -> bool:
+    parts = urlsplit(origin)
+    return bool(parts.netloc) and parts.netloc.lower() == (request.host or "").lower()
+
+
+# --- middlewares ---------------------------------------------------------------------------
+
+
+def host_check(settings: Callable[[], Settings], bind_host: str):
+    """403 for a Host header that is not ours: defeats DNS rebinding from a web page."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        current = settings()
+        if is_probe(request) or "*" in current.http_allowed_hosts:
+            return await handler(request)
+        name = host_name(request.headers.get("Host", ""))
+        if name not in allowed_hosts(current, bind_host):
+            return json_error(
+                403,
+                "host_not_allowed",
+                "this Host is not served; add it to AURO_HTTP_ALLOWED_HOSTS if it is yours",
+            )
+        return await handler(request)
+
+    return middleware
+
+
+def cors(settings: Callable[[], Settings]):
+    """CORS closed unless AURO_HTTP_CORS_ORIGINS lists the origin; no credentials, ever.
+
+    A cross-origin request from an origin not listed is refused outright (403), so a web page
+    cannot even fire a "simple" request at the API.
+    """
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        if origin is None or is_probe(request):
+            return await handler(request)
+        current = settings()
+        preflight = (
+            request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
+        )
+        allowed = _origin_allowed(current, origin)
+        if preflight:
+            if not allowed:
+                return json_error(403, "cors_refused", "cross-origin requests are not allowed")
+            return web.Response(
+                status=204,
+                headers={
+                    "Access-Control-Allow-Origin": origin,
+                    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
+                    "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+                    "Access-Control-Max-Age": "600",
+                    "Vary": "Origin",
+                },
+            )
+        if not allowed and not _same_origin(request, origin):
+            return json_error(403, "origin_not_allowed", "cross-origin requests are not allowed")
+        if allowed:
+            request[CORS_ORIGIN_KEY] = origin  # added to the response headers on prepare
+        return await handler(request)
+
+    return middleware
+
+
+class TokenBucket:
+    __slots__ = ("tokens", "stamp")
+
+    def __init__(self, tokens: float, stamp: float):
+        self.tokens = tokens
+        self.stamp = stamp
+
+
+class RateLimiter:
+    """A token bucket per client address: `rate` per second, up to `burst` at once."""
+
+    MAX_CLIENTS = 10_000
+
+    def __init__(
+        self, settings: Callable[[], Settings], clock: Callable[[], float] = time.monotonic
+    ):
+        self._settings = settings
+        self._clock = clock
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def take(self, client: str) -> float:
+        """0 if the request may go now, else the seconds until it could."""
+        rate, burst = self._settings().http_rate_limit, self._settings().http_rate_burst
+        now = self._clock()
+        bucket = self._buckets.get(client)
+        if bucket is None:
+            if len(self._buckets) >= self.MAX_CLIENTS:
+                self._prune(now, rate, burst)
+            bucket = self._buckets[client] = TokenBucket(float(burst), now)
+        bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.stamp) * rate)
+        bucket.stamp = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return 0.0
+        return (1 - bucket.tokens) / rate
+
+    def _prune(self, now: float, rate: float, burst: int) -> None:
+        full = [k for k, b in self._buckets.items() if b.tokens + (now - b.stamp) * rate >= burst]
+        for key in full:
+            del self._buckets[key]
+        while len(self._buckets) >= self.MAX_CLIENTS:  # still full: forget the oldest
+            del self._buckets[next(iter(self._buckets))]
+
+    def middleware(self):
+        @web.middleware
+        async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+            if is_probe(request):
+                return await handler(request)
+            wait = self.take(request.remote or "local")
+            if wait > 0:
+                retry = max(1, math.ceil(wait))
+                return json_error(
+                    429,
+                    "rate_limited",
+                    f"too many requests; retry in {retry}s",
+                    headers={"Retry-After": str(retry)},
+                )
+            return await handler(request)
+
+        return middleware
+
+
+def bearer_auth(auth: TokenAuth):
+    """401 unless `Authorization: Bearer <token>` matches (probes are public)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not auth.enabled or is_public(request):
+            return await handler(request)
+        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+        if (
+            scheme.lower() != "bearer"
+            or not presented.strip()
+            or not auth.accepts(presented.strip())
+        ):
+            return json_error(
+                401,
+                "unauthorized",
+                "missing or wrong bearer token (Authorization: Bearer <token>)",
+                headers={"WWW-Authenticate": 'Bearer realm="auro-pai"'},
+            )
+        return await handler(request)
+
+    return middleware
+
+
+def body_limit(settings: Callable[[], Settings]):
+    """413 as soon as a declared Content-Length exceeds AURO_HTTP_MAX_BODY_BYTES."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        limit = settings().http_max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
+            return json_error(413, "body_too_large", f"request body larger than {limit} bytes")
+        return await handler(request)
+
+    return middleware
+
+
+class StreamSlots:
+    """At most AURO_HTTP_MAX_STREAMS streaming responses at once; 429 + Retry-After beyond."""
+
+    def __init__(self, settings: Callable[[], Settings]):
+        self._settings = settings
+        self.active = 0
+
+    @staticmethod
+    def is_stream(request: web.Request) -> bool:
+        route = route_of(request)
+        if route is not None and route.stream:
+            return True
+        return "text/event-stream" in request.headers.get("Accept", "")
+
+    def middleware(self):
+        @web.middleware
+        async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+            if not self.is_stream(request):
+                return await handler(request)
+            if self.active >= self._settings().http_max_streams:
+                return json_error(
+                    429,
+                    "too_many_streams",
+                    "too many streaming responses at once; retry shortly",
+                    headers={"Retry-After": str(STREAM_RETRY_AFTER)},
+                )
+            self.active += 1
+            try:
+                return await handler(request)
+            finally:
+                self.active -= 1
+
+        return middleware

@@ -1,0 +1,81 @@
+"""`auro-pai index` and `auro-pai search`: the persistent index of a root, from a terminal.
+
+They open the same index (same data folder) that `serve` and the language server use.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from server.config import Settings
+from server.indexing.progress import ProgressEvent
+from server.services import Services
+
+
+def _print_progress(event: ProgressEvent) -> None:
+    sys.stderr.write(f"\r{event.phase}: {event.files_done}/{event.files_total} files  ")
+    if event.kind == "end":
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+async def index(settings: Settings, root: Path, as_json: bool) -> int:
+    """Index `root` and block until every file is keyword-indexed and embedded."""
+    settings = settings.model_copy(update={"watch_files": False})
+    started = time.perf_counter()
+    services = Services(settings)
+    try:
+        workspace = await services.add_workspace(root)
+        if not as_json:
+            workspace.index.add_progress_listener(_print_progress)
+        status = await workspace.index.wait_until_complete()
+        seconds = time.perf_counter() - started
+        if as_json:
+            print(
+                json.dumps(
+                    {"root": str(workspace.root), "seconds": round(seconds, 2), **status.to_json()}
+                )
+            )
+        else:
+            print(
+                f"indexed {status.files_total} files, {status.chunks} chunks "
+                f"in {seconds:.1f}s ({workspace.data_dir})"
+            )
+            for warning in status.warnings:
+                print(f"warning: {warning}")
+        return 0 if status.complete else 1
+    finally:
+        await services.close()
+
+
+async def search(settings: Settings, root: Path, query: str, k: int, as_json: bool) -> int:
+    """Search what is indexed for `root` now; never waits for embeddings."""
+    settings = settings.model_copy(update={"watch_files": False})
+    services = Services(settings)
+    try:
+        workspace = await services.add_workspace(root)
+        outcome = await services.search(query, k, workspaces=[workspace])
+        if as_json:
+            print(
+                json.dumps(
+                    {
+                        "results": [f.result.to_json() for f in outcome.found],
+                        "complete": outcome.complete,
+                    }
+                )
+            )
+            return 0
+        for found in outcome.found:
+            r = found.result
+            print(
+                f"{r.path}:{r.start_line}-{r.end_line}  {r.symbol or '-'}  "
+                f"{r.score:.4f}  [{','.join(r.retrievers)}]"
+            )
+        for warning in outcome.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        return 0
+    finally:
+        await services.close()

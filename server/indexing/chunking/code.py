@@ -1,0 +1,439 @@
+"""Syntax-aware chunking of source files with tree-sitter."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from server.indexing.chunking.builder import Builder
+from server.indexing.chunking.registry import LanguageSpec
+
+_FUNCTION_VALUES = frozenset(
+    {"arrow_function", "function_expression", "function", "generator_function"}
+)
+_CLASS_VALUES = frozenset({"class"})
+_C_DECLARATIONS = frozenset({"declaration", "field_declaration", "type_definition"})
+_C_RECORDS = frozenset({"struct_specifier", "union_specifier", "class_specifier", "enum_specifier"})
+_IDENTIFIERS = frozenset(
+    {
+        "identifier",
+        "field_identifier",
+        "qualified_identifier",
+        "destructor_name",
+        "operator_name",
+        "type_identifier",
+        "template_function",
+        "scoped_identifier",
+    }
+)
+_NOT_QUALIFYING = frozenset({"namespace"})
+_SPACES = re.compile(r"\s+")
+_GENERICS = re.compile(r"<.*>")
+
+
+@dataclass
+class Definition:
+    kind: str  # "function", or a container kind ("class", "impl", "namespace", ...)
+    container: bool
+    name: str
+    node: Node
+    body: Node | None
+    sig_row: int
+
+
+@dataclass
+class Item:
+    """Consecutive whole lines a..b holding one or more sibling nodes."""
+
+    a: int
+    b: int
+    nodes: list[Node] = field(default_factory=list)
+    definition: Definition | None = None
+    comment: bool = False
+
+
+def _rows(node: Node) -> tuple[int, int]:
+    a = node.start_point.row
+    end = node.end_point
+    b = end.row
+    if end.column == 0 and b > a:
+        b -= 1
+    return a, b
+
+
+def _text(node: Node) -> str:
+    raw = node.text or b""
+    return raw.decode("utf-8", errors="replace")
+
+
+def _clean_name(name: str) -> str:
+    name = _SPACES.sub(" ", name).strip().replace("::", ".")
+    return name[:120]
+
+
+def broken(root: Node, lines: list[str]) -> bool:
+    """Whether the parse failed badly: errors at the root level over most of the file."""
+    if root.type == "ERROR":
+        return True
+    if not root.has_error:
+        return False
+    bad = 0
+    for child in root.children:
+        if child.type == "ERROR" or child.is_missing:
+            a, b = _rows(child)
+            bad += sum(1 for i in range(a, b + 1) if lines[i].strip())
+    total = sum(1 for line in lines if line.strip())
+    return bad * 2 > total
+
+
+class CodeChunker:
+    def __init__(self, spec: LanguageSpec, builder: Builder) -> None:
+        self.spec = spec
+        self.b = builder
+        self.m = builder.m
+        self.lines = builder.lines
+        self._kinds = spec.functions | frozenset(spec.containers)
+
+    # entry -------------------------------------------------------------------------------
+
+    def run(self, root: Node) -> None:
+        n = len(self.lines)
+        items = self._cover(self._items(root.children), 0, n - 1, insert_head=True)
+        self._sequence(items, prefix="", in_class=False, misc_kind="module", misc_symbol="")
+
+    # items -------------------------------------------------------------------------------
+
+    def _flatten(self, nodes: list[Node]) -> list[Node]:
+        transparent = self.spec.transparent
+        if not transparent:
+            return nodes
+        out: list[Node] = []
+        for node in nodes:
+            if node.type in transparent:
+                out.extend(self._flatten(node.children))
+            else:
+                out.append(node)
+        return out
+
+    def _items(self, nodes: list[Node], classify: bool = True) -> list[Item]:
+        """Sibling nodes as line items: nodes sharing a line merge, leading comments attach."""
+        attachable = self.spec.attachable
+        items: list[Item] = []
+        for node in self._flatten(nodes) if classify else nodes:
+            if node.start_byte == node.end_byte:
+                continue
+            a, b = _rows(node)
+            definition = self._classify(node) if classify else None
+            comment = node.type in attachable
+            if items and a <= items[-1].b:
+                prev = items[-1]
+                if prev.definition is None and prev.comment and definition is not None:
+                    prev.definition = definition
+                elif not (prev.definition is not None and definition is None and a == b):
+                    prev.definition = None
+                prev.b = max(prev.b, b)
+                prev.nodes.append(node)
+                prev.comment = prev.comment and comment
+                continue
+            items.append(Item(a, b, [node], definition, comment))
+        if classify:  # doc comments, attributes directly above a definition belong to it
+            k = len(items) - 1
+            while k > 0:
+                cur, prev = items[k], items[k - 1]
+                if cur.definition is not None and prev.comment and prev.b + 1 >= cur.a:
+                    cur.a = prev.a
+                    cur.nodes[:0] = prev.nodes
+                    del items[k - 1]
+                k -= 1
+        return items
+
+    @staticmethod
+    def _cover(items: list[Item], lo: int, hi: int, insert_head: bool) -> list[Item]:
+        """Make the items cover lines lo..hi exactly (gaps go to the following item)."""
+        items = [it for it in items if it.b >= lo and it.a <= hi]
+        if not items:
+            return [Item(lo, hi)] if lo <= hi else []
+        for it in items:
+            it.a = max(it.a, lo)
+            it.b = min(it.b, hi)
+        if items[0].a > lo:
+            if insert_head:
+                items.insert(0, Item(lo, items[0].a - 1))
+            else:
+                items[0].a = lo
+        for k in range(1, len(items)):
+            if items[k].a > items[k - 1].b + 1:
+                items[k].a = items[k - 1].b + 1
+        if items[-1].b < hi:
+            items.append(Item(items[-1].b + 1, hi))
+        return items
+
+    # definitions -------------------------------------------------------------------------
+
+    def _classify(self, node: Node) -> Definition | None:
+        spec = self.spec
+        n = node
+        for _ in range(4):
+            t = n.type
+            if t in self._kinds:
+                break
+            inner: Node | None = None
+            if t in spec.wrappers:
+                fname = spec.wrappers[t]
+                inner = n.child_by_field_name(fname) if fname else None
+                if inner is None:
+                    inner = next(
+                        (c for c in reversed(n.named_children) if c.type in self._kinds), None
+                    )
+                    if inner is None:
+                        inner = next(
+                            (c for c in n.named_children if c.type in _C_DECLARATIONS), None
+                        )
+            elif t == "expression_statement" and n.named_child_count == 1:
+                inner = n.named_children[0]
+                if inner.type not in self._kinds:
+                    return None
+            else:
+                return self._special(n)
+            if inner is None:
+                return None
+            n = inner
+        else:
+            return None
+        if n.type in spec.functions:
+            name = self._name(n)
+            kind = "function"
+            if spec.name == "go" and n.type == "method_declaration":
+                receiver = self._receiver(n)
+                if receiver:
+                    name = f"{receiver}.{name}"
+            return Definition(kind, False, name, n, n.child_by_field_name("body"), self._sig(n))
+        kind = spec.containers[n.type]
+        body = n.child_by_field_name("body")
+        if body is None and spec.body_types:
+            body = next((c for c in n.named_children if c.type in spec.body_types), None)
+        if n.type == "impl_item":
+            ty = n.child_by_field_name("type")
+            name = _clean_name(_GENERICS.sub("", _text(ty))) if ty is not None else "impl"
+        else:
+            name = self._name(n)
+        if kind == "namespace" and body is None:
+            return None  # file-scoped namespace or PHP `namespace X;`: a plain statement
+        if spec.name in ("c", "cpp") and body is None:
+            return None  # a forward declaration
+        return Definition(kind, True, name, n, body, self._sig(n))
+
+    def _special(self, n: Node) -> Definition | None:
+        """Definitions that the node types alone do not reveal."""
+        t = n.type
+        lang = self.spec.name
+        if t in ("lexical_declaration", "variable_declaration") and lang in (
+            "javascript",
+            "typescript",
+            "tsx",
+        ):
+            declarators = [c for c in n.named_children if c.type == "variable_declarator"]
+            if len(declarators) != 1:
+                return None
+            value = declarators[0].child_by_field_name("value")
+            name_node = declarators[0].child_by_field_name("name")
+            if value is None or name_node is None:
+                return None
+            name = _clean_name(_text(name_node))
+            sig = name_node.start_point.row
+            if value.type in _FUNCTION_VALUES:
+                body = value.child_by_field_name("body")
+                return Definition("function", False, name, value, body, sig)
+            if value.type in _CLASS_VALUES:
+                body = value.child_by_field_name("body")
+                return Definition("class", True, name, value, body, sig)
+            return None
+        if t == "type_declaration" and lang == "go":
+            specs = [c for c in n.named_children if c.type in ("type_spec", "type_alias")]
+            if len(specs) != 1:
+                return None
+            name_node = specs[0].child_by_field_name("name")
+            name = _clean_name(_text(name_node)) if name_node is not None else ""
+            return Definition("type", True, name, n, None, n.start_point.row)
+        if t in _C_DECLARATIONS and lang in ("c", "cpp"):
+            ty = n.child_by_field_name("type")
+            if ty is None or ty.type not in _C_RECORDS:
+                return None
+            body = ty.child_by_field_name("body")
+            if body is None:
+                return None
+            name_node = ty.child_by_field_name("name")
+            if name_node is None:  # typedef struct { ... } Name;
+                name_node = n.child_by_field_name("declarator")
+            name = _clean_name(_text(name_node)) if name_node is not None else ""
+            kind = "class" if ty.type == "class_specifier" else "struct"
+            if ty.type == "enum_specifier":
+                kind = "enum"
+            return Definition(kind, True, name, ty, body, ty.start_point.row)
+        return None
+
+    def _name(self, n: Node) -> str:
+        node = n.child_by_field_name(self.spec.name_field)
+        if node is None:
+            d = n.child_by_field_name("declarator")
+            for _ in range(8):
+                if d is None or d.type in _IDENTIFIERS:
+                    break
+                inner = d.child_by_field_name("declarator")
+                if inner is None:
+                    inner = next(
+                        (
+                            c
+                            for c in d.named_children
+                            if c.type in _IDENTIFIERS or c.type.endswith("declarator")
+                        ),
+                        None,
+                    )
+                d = inner
+            node = d
+        if node is None:
+            return ""
+        name = _text(node)
+        if self.spec.name == "cpp" and "::" in name:
+            name = _GENERICS.sub("", name)  # Matrix<T>::at -> Matrix::at
+        return _clean_name(name)
+
+    def _sig(self, n: Node) -> int:
+        node = n.child_by_field_name(self.spec.name_field) or n.child_by_field_name("declarator")
+        return (node or n).start_point.row
+
+    @staticmethod
+    def _receiver(n: Node) -> str:
+        receiver = n.child_by_field_name("receiver")
+        if receiver is None:
+            return ""
+        for param in receiver.named_children:
+            ty = param.child_by_field_name("type")
+            if ty is not None:
+                return _clean_name(_GENERICS.sub("", _text(ty)).lstrip("*").split("[")[0])
+        return ""
+
+    # emission ----------------------------------------------------------------------------
+
+    def _sequence(
+        self, items: list[Item], prefix: str, in_class: bool, misc_kind: str, misc_symbol: str
+    ) -> None:
+        run: list[Item] = []
+        for it in items:
+            if it.definition is None:
+                run.append(it)
+                continue
+            # comments just above a definition (past a blank line) go with it if it fits
+            while run and run[-1].comment and self._fits_with(run[-1].a, it, prefix, in_class):
+                it.a = run.pop().a
+            self._pack(run, misc_symbol, misc_kind)
+            run = []
+            self._definition(it, prefix, in_class)
+        self._pack(run, misc_symbol, misc_kind)
+
+    @staticmethod
+    def _symbol_kind(d: Definition, prefix: str, in_class: bool) -> tuple[str, str]:
+        name = d.name or "(anonymous)"
+        symbol = f"{prefix}.{name}" if prefix else name
+        if d.container:
+            return symbol, d.kind
+        return symbol, "method" if in_class or "." in d.name else "function"
+
+    def _fits_with(self, a: int, it: Item, prefix: str, in_class: bool) -> bool:
+        assert it.definition is not None
+        symbol, kind = self._symbol_kind(it.definition, prefix, in_class)
+        return self.m.fits(a, it.b, self.b.hcost(symbol, kind))
+
+    def _definition(self, it: Item, prefix: str, in_class: bool) -> None:
+        d = it.definition
+        assert d is not None
+        symbol, kind = self._symbol_kind(d, prefix, in_class)
+        if self.m.fits(it.a, it.b, self.b.hcost(symbol, kind)):
+            self.b.add(it.a, it.b, kind, symbol)
+            return
+        if d.container and d.body is not None and self._split_container(it, d, symbol, prefix):
+            return
+        if not d.container and d.body is not None and d.body.child_count:
+            sub = self._cover(self._items(d.body.children, False), it.a, it.b, False)
+            if len(sub) > 1:
+                extra = self.b.signature(d.sig_row)
+                self._pack(sub, symbol, "function_part", extra)
+                return
+        part = "class_body" if d.container else "function_part"
+        self._split(it, symbol, part, "", self.b.hcost(symbol, part))
+
+    def _split_container(self, it: Item, d: Definition, symbol: str, prefix: str) -> bool:
+        """A class too large for one chunk: a header chunk, then each member on its own."""
+        assert d.body is not None
+        sub = self._cover(self._items(d.body.children), it.a, it.b, insert_head=True)
+        if sub[0].definition is not None:
+            return False
+        b, m = self.b, self.m
+        label = "# members:\n"
+        h0 = b.title(symbol, "class_header")[1] + m.count(label)
+        defs = [s.definition for s in sub if s.definition is not None]
+        outline_rows = [x.sig_row for x in defs]
+        outline_cost = sum(m.tokens(r, r) for r in outline_rows)
+        reserve = min(outline_cost, self.b.limit // 3)
+        first = sub[0]
+        j = 1
+        if m.fits(first.a, first.b, h0):
+            head_b = first.b
+            while (
+                j < len(sub)
+                and sub[j].definition is None
+                and m.fits(first.a, sub[j].b, h0 + reserve)
+            ):
+                head_b = sub[j].b
+                j += 1
+            room = self.b.limit - h0 - m.tokens(first.a, head_b)
+            outline = []
+            for r in outline_rows:
+                t = m.tokens(r, r)
+                if t > room:
+                    break
+                room -= t
+                outline.append(self.lines[r].rstrip() + "\n")
+            extra = (label + "".join(outline)) if outline else ""
+            b.add(first.a, head_b, "class_header", symbol, extra)
+        else:
+            b.windows(first.a, first.b, symbol, "class_header")
+        qualifies = d.kind not in _NOT_QUALIFYING
+        self._sequence(
+            sub[j:],
+            prefix=symbol if qualifies else prefix,
+            in_class=qualifies,
+            misc_kind="class_body",
+            misc_symbol=symbol,
+        )
+        return True
+
+    def _pack(self, items: list[Item], symbol: str, kind: str, extra: str = "") -> None:
+        if not items:
+            return
+
+        def split(index: int, symbol: str, kind: str, extra: str, h: int) -> None:
+            self._split(items[index], symbol, kind, extra, h)
+
+        self.b.pack([(it.a, it.b) for it in items], symbol, kind, extra, split)
+
+    def _split(self, it: Item, symbol: str, kind: str, extra: str, h: int) -> None:
+        """Split an item too large for a chunk along its syntax children, else by lines."""
+        nodes = it.nodes
+        sub: list[Item] = []
+        for _ in range(64):
+            children = [c for n in nodes for c in n.children]
+            if not children:
+                break
+            sub = self._items(children, False)
+            if len(sub) == 1:
+                nodes = sub[0].nodes
+                continue
+            break
+        if len(sub) <= 1:
+            self.b.windows(it.a, it.b, symbol, kind, extra)
+            return
+        sub = self._cover(sub, it.a, it.b, False)
+        self._pack(sub, symbol, kind, extra)

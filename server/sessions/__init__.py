@@ -1,0 +1,15 @@
+"""Persistent chat sessions in SQLite; nothing here imports pygls."""
+
+from server.sessions.history import as_history
+from server.sessions.models import SessionInfo, Turn, TurnRole, TurnStatus
+from server.sessions.store import SessionNotFound, SessionStore
+
+__all__ = [
+    "SessionInfo",
+    "SessionNotFound",
+    "SessionStore",
+    "Turn",
+    "TurnRole",
+    "TurnStatus",
+    "as_history",
+]

@@ -1,0 +1,195 @@
+"""Sessions: persistence across reopen, LRU eviction, expiry, concurrent writers."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import threading
+from pathlib import Path
+
+import pytest
+
+from server.sessions import SessionNotFound, SessionStore, Turn, as_history
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "sessions.sqlite3"
+
+
+async def test_turns_survive_a_reopen(db_path):
+    store = SessionStore(db_path)
+    info = await store.create("Explain main")
+    await store.append(info.id, Turn("user", "what does main do?"))
+    usage = {"prompt_tokens": 12, "completion_tokens": 5}
+    citations = [{"path": "src/app.py", "start_line": 1, "end_line": 9}]
+    await store.append(
+        info.id,
+        Turn("assistant", "It parses args.", "completed", "llamacpp", "qwen", usage, citations),
+    )
+    store.close()
+
+    reopened = SessionStore(db_path)
+    turns = await reopened.history(info.id)
+    sessions = await reopened.list()
+    reopened.close()
+    assert [t.content for t in turns] == ["what does main do?", "It parses args."]
+    assert turns[1].usage == usage and turns[1].citations == citations
+    assert turns[1].provider == "llamacpp" and turns[1].id is not None
+    assert [(s.id, s.title, s.turn_count) for s in sessions] == [(info.id, "Explain main", 2)]
+
+
+async def test_history_limit_delete_and_missing(db_path):
+    store = SessionStore(db_path)
+    info = await store.create()
+    for i in range(5):
+        await store.append(info.id, Turn("user", f"q{i}"))
+    last_two = await store.history(info.id, limit=2)
+    assert [t.content for t in last_two] == ["q3", "q4"]
+    assert await store.delete(info.id) is True
+    assert await store.delete(info.id) is False
+    with pytest.raises(SessionNotFound):
+        await store.history(info.id)
+    with pytest.raises(SessionNotFound):
+        await store.append(info.id, Turn("user", "late"))
+    assert await store.get(info.id) is None
+    store.close()
+
+
+async def test_lru_eviction_keeps_the_recently_used(db_path):
+    clock = Clock()
+    store = SessionStore(db_path, max_sessions=2, clock=clock)
+    first = await store.create("first")
+    clock.now += 1
+    second = await store.create("second")
+    clock.now += 1
+    await store.append(first.id, Turn("user", "still using the first"))
+    clock.now += 1
+    third = await store.create("third")
+    ids = [s.id for s in await store.list()]
+    store.close()
+    assert ids == [third.id, first.id], "second was least recently used"
+    assert second.id not in ids
+
+
+async def test_sweep_expires_idle_sessions(db_path):
+    clock = Clock()
+    store = SessionStore(db_path, session_timeout=100, clock=clock)
+    idle = await store.create("idle")
+    clock.now += 60
+    active = await store.create("active")
+    clock.now += 50
+    assert await store.sweep() == 1
+    remaining = [s.id for s in await store.list()]
+    store.close()
+    assert remaining == [active.id] and idle.id not in remaining
+
+
+async def test_periodic_sweeper_runs_in_the_background(db_path):
+    clock = Clock()
+    store = SessionStore(db_path, session_timeout=10, clock=clock)
+    await store.create()
+    clock.now += 11
+    task = asyncio.create_task(store.run_sweeper(interval=0.01))
+    for _ in range(100):
+        if not await store.list():
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    remaining = await store.list()
+    store.close()
+    assert remaining == []
+
+
+def test_concurrent_writers_from_threads(db_path):
+    SessionStore(db_path).close()
+    setup = SessionStore(db_path)
+    session_id = asyncio.run(setup.create("shared")).id
+    setup.close()
+
+    def writer(tag: str) -> None:
+        store = SessionStore(db_path)
+        for i in range(25):
+            asyncio.run(store.append(session_id, Turn("user", f"{tag}{i}")))
+        store.close()
+
+    threads = [threading.Thread(target=writer, args=(tag,)) for tag in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store = SessionStore(db_path)
+    turns = asyncio.run(store.history(session_id))
+    store.close()
+    assert len(turns) == 50
+    assert sorted(t.content for t in turns) == sorted(f"{t}{i}" for t in "ab" for i in range(25))
+
+
+def _process_writer(path: str, session_id: str, tag: str) -> None:
+    store = SessionStore(Path(path))
+    for i in range(20):
+        asyncio.run(store.append(session_id, Turn("user", f"{tag}{i}")))
+    store.close()
+
+
+def test_concurrent_writers_from_processes(db_path):
+    store = SessionStore(db_path)
+    session_id = asyncio.run(store.create("shared")).id
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(target=_process_writer, args=(str(db_path), session_id, tag))
+        for tag in "xy"
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    turns = asyncio.run(store.history(session_id))
+    store.close()
+    assert all(worker.exitcode == 0 for worker in workers)
+    assert len(turns) == 40
+
+
+def _append_then_die(path: str, session_id: str) -> None:
+    """Append one turn, then die like kill -9 would: no cleanup, no close."""
+    import os
+
+    store = SessionStore(Path(path))
+    asyncio.run(store.append(session_id, Turn("assistant", "durable answer")))
+    os._exit(0)
+
+
+def test_completed_turn_is_durable_when_the_process_dies(db_path):
+    store = SessionStore(db_path)
+    session_id = asyncio.run(store.create()).id
+    store.close()
+    worker = multiprocessing.get_context("spawn").Process(
+        target=_append_then_die, args=(str(db_path), session_id)
+    )
+    worker.start()
+    worker.join(60)
+    reopened = SessionStore(db_path)
+    turns = asyncio.run(reopened.history(session_id))
+    reopened.close()
+    assert [t.content for t in turns] == ["durable answer"]
+
+
+def test_history_replays_only_completed_exchanges():
+    turns = [
+        Turn("user", "q1"),
+        Turn("assistant", "a1"),
+        Turn("user", "q2"),
+        Turn("assistant", "partial", status="cancelled"),
+        Turn("user", "q3"),
+        Turn("assistant", "", status="error"),
+        Turn("user", "q4"),
+    ]
+    assert [(m.role, m.text()) for m in as_history(turns)] == [("user", "q1"), ("assistant", "a1")]
