@@ -198,7 +198,9 @@ class Settings(BaseSettings):
         "Extra Host header names accepted besides loopback and the bind host; * = any",
     )
     http_cors_origins: CsvList = setting(
-        [], "AURO_HTTP_CORS_ORIGINS", "Browser origins allowed by CORS, comma-separated; empty = none"
+        [],
+        "AURO_HTTP_CORS_ORIGINS",
+        "Browser origins allowed by CORS, comma-separated; empty = none",
     )
     http_max_body_bytes: int = setting(
         1_048_576, "AURO_HTTP_MAX_BODY_BYTES", "Largest HTTP request body, in bytes", gt=0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -32,6 +33,7 @@ class AuroLanguageServer(LanguageServer):
         self.services: Services | None = None
         self.sidecar: Sidecar | None = None
         self.init_options: dict[str, Any] = {}
+        self.initial_roots: list[Path] = []
         # LSP allows one handler per method; features that need these moments hook in here.
         self.initialized_hooks: list[Hook] = []
         self._reported: set[str] = set()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from server.config import Settings
 from server.health import ComponentHealth
-from server.indexing.embedder import Embedder, SentenceTransformerEmbedder
+from server.indexing.embedder import Embedder, create_embedder
 from server.indexing.indexer import SymbolInfo, WorkspaceIndex
 from server.indexing.search import Retriever, SearchResult
 from server.llm import LLMManager
@@ -69,7 +69,9 @@ class Services:
         self._settings_listeners: list[SettingsListener] = []
         self.workspace_listeners: list[WorkspaceListener] = []
         self._lock = asyncio.Lock()
-        self.embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model)
+        self.embedder = embedder or create_embedder(
+            settings, cache_dir=data_root(settings) / "models"
+        )
         self.llm = LLMManager.from_settings(settings)
         self.tools = ToolService.from_settings(settings)
         self.sessions = SessionStore(
@@ -148,6 +150,8 @@ class Services:
     ) -> MultiSearch:
         """Hybrid search in each root, merged by fused score."""
         targets = self.workspaces if workspaces is None else workspaces
+        if not targets:
+            return MultiSearch([], False, ["no workspace is open (yet)"])
         responses = await asyncio.gather(
             *(w.index.search(query, k, paths, languages, retrievers) for w in targets)
         )

@@ -89,5 +89,10 @@ async def lsp_session(
         )
         yield client, recorder
         await client.shutdown_session()
+    except BaseException:
+        # A failed assertion must fail the test, not hang it waiting for the server.
+        if client._server is not None and client._server.returncode is None:
+            client._server.kill()
+        raise
     finally:
         await client.stop()

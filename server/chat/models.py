@@ -70,17 +70,6 @@ class WebCitation:
 Citation = CodeCitation | WebCitation
 
 
-def citation_from_json(data: dict[str, Any]) -> Citation:
-    if "url" in data:
-        return WebCitation(str(data["url"]), str(data.get("title", "")))
-    return CodeCitation(
-        str(data["path"]),
-        int(data["start_line"]),
-        int(data["end_line"]),
-        str(data.get("symbol") or ""),
-    )
-
-
 @dataclass
 class ChatReply:
     """The outcome of one chat turn; `error` says why when `status` is not completed."""

@@ -35,6 +35,8 @@ class ChatParams(BaseModel):
     include_rag: bool = True
     include_tools: bool = False
     work_done_token: int | str | None = None
+    # The client's own id for routing chunks: clients that cannot see JSON-RPC ids send one.
+    request_id: int | str | None = None
 
 
 def chat_result(reply: ChatReply) -> dict[str, Any]:
@@ -107,20 +109,25 @@ async def stream_chat(
     request: ChatRequest,
     token: int | str | None = None,
     title: str = "Auro chat",
+    request_id: int | str | None = None,
 ) -> ChatReply:
     """Run one turn, streaming its text to the client; shared by `auro/chat` and commands."""
     chat = ChatService(ls.services)
     session_id = await chat.open_session(request.session_id, request.message)
-    chunks = ChunkStream(ls, ls.protocol.msg_id, session_id, token, title)
+    chunk_id = ls.protocol.msg_id if request_id is None else request_id
+    chunks = ChunkStream(ls, chunk_id, session_id, token, title)
     chunks.begin()
+    outcome = "failed"
     try:
         reply = await chat.chat(
             dataclasses.replace(request, session_id=session_id), on_text=chunks.send
         )
+        outcome = reply.status
     except asyncio.CancelledError:
-        chunks.end("cancelled")
+        outcome = "cancelled"
         raise
-    chunks.end(reply.status)
+    finally:
+        chunks.end(outcome)
     return reply
 
 
@@ -141,7 +148,7 @@ def setup(server: AuroLanguageServer) -> None:
             params.include_rag,
             params.include_tools,
         )
-        reply = await stream_chat(ls, request, params.work_done_token)
+        reply = await stream_chat(ls, request, params.work_done_token, request_id=params.request_id)
         return chat_result(reply)
 
     @server.feature(USAGE)

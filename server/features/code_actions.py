@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from lsprotocol import types
-from pydantic import BaseModel, Field, ValidationError
-from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcInvalidParams
+from pydantic import BaseModel, Field
+from pygls.exceptions import JsonRpcContentModified, JsonRpcException
 from pygls.uris import from_fs_path
 
 from server.chat import ChatRequest, Suggestion, SuggestionFailed, SuggestionKind
@@ -28,7 +28,7 @@ from server.features.editor_code import (
     last_line,
     path_of,
 )
-from server.features.params import to_plain
+from server.features.params import parse_params
 from server.features.suggestion_edits import (
     EditSupport,
     RequestFailed,
@@ -67,15 +67,6 @@ class ExplainArgs(BaseModel):
     range: RangeModel | None = None
 
 
-def parse(model: type[BaseModel], raw: Any, what: str) -> Any:
-    try:
-        return model.model_validate(to_plain(raw))
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "arguments"
-        raise JsonRpcInvalidParams(f"{what}: {where}: {error['msg']}") from exc
-
-
 def wanted(kind: str, only: list[str] | None) -> bool:
     return not only or any(kind == o or kind.startswith(f"{o}.") for o in only)
 
@@ -85,7 +76,7 @@ def offered(
 ) -> list[types.CodeAction]:
     """The actions for a range; nothing here calls the model."""
     uri = params.text_document.uri
-    only = [str(k) for k in params.context.only] if params.context.only else None
+    only = [getattr(k, "value", k) for k in params.context.only] if params.context.only else None
     selection = RangeModel.model_validate(_range_json(params.range))
 
     def action(data: ActionData, title: str | None = None) -> types.CodeAction:
@@ -177,6 +168,8 @@ def setup(server: AuroLanguageServer) -> None:
     def code_action(
         ls: AuroLanguageServer, params: types.CodeActionParams
     ) -> list[types.CodeAction]:
+        if not params.text_document.uri.startswith("file:"):
+            return []  # suggestions are edits of files on disk
         doc = ls.workspace.get_text_document(params.text_document.uri)
         support = EditSupport.of(ls.client_capabilities)
         return offered(params, doc.version, support)
@@ -185,7 +178,7 @@ def setup(server: AuroLanguageServer) -> None:
     async def resolve(ls: AuroLanguageServer, action: types.CodeAction) -> types.CodeAction:
         if action.data is None or action.edit is not None:
             return action
-        data = parse(ActionData, action.data, "codeAction/resolve data")
+        data = parse_params(ActionData, action.data, "codeAction/resolve data")
         suggestion = await suggest(ls, data)
         support = EditSupport.of(ls.client_capabilities)
         action.edit = workspace_edit(ls, suggestion, support)
@@ -195,7 +188,7 @@ def setup(server: AuroLanguageServer) -> None:
 
     @server.command(APPLY_COMMAND)
     async def apply_suggestion(ls: AuroLanguageServer, *args: Any) -> dict[str, Any]:
-        data = parse(ActionData, args[0] if args else None, APPLY_COMMAND)
+        data = parse_params(ActionData, args[0] if args else None, APPLY_COMMAND)
         support = EditSupport.of(ls.client_capabilities)
         try:
             suggestion = await suggest(ls, data)
@@ -216,7 +209,7 @@ def setup(server: AuroLanguageServer) -> None:
 
     @server.command(EXPLAIN_COMMAND)
     async def explain(ls: AuroLanguageServer, *args: Any) -> dict[str, Any]:
-        params = parse(ExplainArgs, args[0] if args else None, EXPLAIN_COMMAND)
+        params = parse_params(ExplainArgs, args[0] if args else None, EXPLAIN_COMMAND)
         focus = focus_from(ls, params.uri, params.range.lsp() if params.range else None)
         reply = await stream_chat(
             ls, ChatRequest(EXPLAIN_MESSAGE, focus=focus), title=EXPLAIN_TITLE

@@ -21,7 +21,7 @@ def statuses(ls: AuroLanguageServer) -> dict[str, Any]:
     return {
         **total,
         "state": state,
-        "complete": all(r["complete"] for r in roots),
+        "complete": bool(roots) and all(r["complete"] for r in roots),
         "roots": roots,
     }
 

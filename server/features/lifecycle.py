@@ -53,15 +53,18 @@ def setup(server: AuroLanguageServer) -> None:
         set_level(settings.log_level)
         ls.report_config(warnings)
         ls.services = Services(settings)
-        for root in workspace_roots(params):
+        ls.initial_roots = workspace_roots(params)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: AuroLanguageServer, _: types.InitializedParams) -> None:
+        """Hooks first (the client's configuration is pulled), then the indexes open with
+        it, then the sidecar starts; initialize itself answers at once."""
+        await run_hooks(ls.initialized_hooks)
+        for root in ls.initial_roots:
             try:
                 await ls.services.add_workspace(root)
             except ValueError as exc:
                 ls.warn(f"Auro: skipping workspace folder: {exc}")
-
-    @server.feature(types.INITIALIZED)
-    async def initialized(ls: AuroLanguageServer, _: types.InitializedParams) -> None:
-        await run_hooks(ls.initialized_hooks)
         settings = ls.settings
         if settings.http_enabled:
             ls.sidecar = Sidecar(ls.services)

@@ -13,6 +13,7 @@ Invariants (checked by `consistency_report`):
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from array import array
@@ -22,6 +23,8 @@ from pathlib import Path
 
 from server.indexing.chunk import Chunk
 from server.indexing.identifiers import expand, fts_match
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1"
 
@@ -53,13 +56,18 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_by_path ON chunks (path);
 CREATE INDEX IF NOT EXISTS chunks_by_embedded ON chunks (embedded);
 CREATE INDEX IF NOT EXISTS chunks_by_symbol ON chunks (symbol COLLATE NOCASE);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (path, symbol, body);
 CREATE TABLE IF NOT EXISTS vectors (content_hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS intents (id TEXT PRIMARY KEY, op TEXT NOT NULL);
 """
 
 # BM25 column weights: a hit in the symbol name or the path says more than one in the body.
-FTS_WEIGHTS = (3.0, 5.0, 1.0)
+# Tuned on the stdlib retrieval task (docs/benchmarks.md): path 3, symbol 10, body 1.
+FTS_WEIGHTS = (3.0, 10.0, 1.0)
+# Porter stemming lets "returns lines" meet `read_line`; identifiers are split before it.
+FTS_TOKENIZER = "'porter unicode61'"
+FTS_TABLE = (
+    f"CREATE VIRTUAL TABLE chunks_fts USING fts5 (path, symbol, body, tokenize={FTS_TOKENIZER})"
+)
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,29 @@ class Catalog:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=OFF")
         self._db.executescript(SCHEMA)
+        self._db.execute(
+            FTS_TABLE.replace("CREATE VIRTUAL TABLE", "CREATE VIRTUAL TABLE IF NOT EXISTS")
+        )
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        self._migrate_fts()
+
+    def _migrate_fts(self) -> None:
+        """Rebuild the keyword table from stored chunks when its tokenizer changed (cheap:
+        no file is re-read and no vector is recomputed)."""
+        (sql,) = self._db.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'chunks_fts'"
+        ).fetchone()
+        if FTS_TOKENIZER in sql:
+            return
+        log.info("rebuilding the keyword index with tokenizer %s", FTS_TOKENIZER)
+        with self._tx():
+            self._db.execute("DROP TABLE chunks_fts")
+            self._db.execute(FTS_TABLE)
+            rows = self._db.execute("SELECT rowid, path, symbol, text FROM chunks").fetchall()
+            self._db.executemany(
+                "INSERT INTO chunks_fts (rowid, path, symbol, body) VALUES (?, ?, ?, ?)",
+                [(r[0], expand(r[1]), expand(r[2]), expand(r[3])) for r in rows],
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -462,6 +492,11 @@ class Catalog:
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         return [_chunk_row(row) for row in rows]
+
+    def embed_texts(self) -> list[str]:
+        """Every chunk's embedded text (benchmarks compare indexing to raw embedding)."""
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT embed_text FROM chunks")]
 
     def chunks_by_id(self, ids: Sequence[str]) -> dict[str, ChunkRow]:
         found: dict[str, ChunkRow] = {}

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
@@ -19,6 +21,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 MAX_TORCH_THREADS = 8
+DEFAULT_BATCH_SIZE = 64
 
 
 @runtime_checkable
@@ -59,7 +62,9 @@ def torch_threads() -> int:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded once, on first use, from a local directory."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64) -> None:
+    backend = "torch"
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self.model = model
         self.batch_size = batch_size
         self._lock = threading.Lock()
@@ -67,7 +72,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def name(self) -> str:
-        return f"st:{Path(self.model).name}:torch"
+        return embedder_name(self.model, self.backend)
 
     @property
     def model_path(self) -> Path:
@@ -112,6 +117,199 @@ class SentenceTransformerEmbedder:
                 convert_to_numpy=True,
             )
         return vectors.tolist()
+
+
+def embedder_name(model: str, backend: str) -> str:
+    """The index key of a model's vectors on a backend.
+
+    ONNX fp32 computes the same function as torch (measured cosine to torch > 0.99999, see
+    bench/embedding_backends.py), so both keep the historical `:torch` name and an index
+    built with one stays valid under the other. int8 vectors differ measurably (cosine
+    ~0.99), so they get their own name and never mix with fp32 ones.
+    """
+    runtime = "onnx-int8" if backend == "onnx-int8" else "torch"
+    return f"st:{Path(model).name}:{runtime}"
+
+
+class _OnnxSession:
+    """An exported transformer in onnxruntime, with the tokenizer and pooling of the model."""
+
+    def __init__(self, model_path: Path, onnx_file: Path, threads: int) -> None:
+        import numpy as np
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.np = np
+        modules = json.loads((model_path / "modules.json").read_text())
+        kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
+        unsupported = [k for k in kinds if k not in ("Transformer", "Pooling", "Normalize")]
+        if unsupported or "Pooling" not in kinds:
+            raise ValueError(f"modules {kinds} are not supported by the ONNX backend")
+        pooling_dir = next(m["path"] for m in modules if m.get("type", "").endswith("Pooling"))
+        pooling = json.loads((model_path / pooling_dir / "config.json").read_text())
+        if pooling.get("pooling_mode_mean_tokens"):
+            self.pooling = "mean"
+        elif pooling.get("pooling_mode_cls_token"):
+            self.pooling = "cls"
+        else:
+            raise ValueError(f"pooling {pooling} is not supported by the ONNX backend")
+        self.dimension = int(pooling["word_embedding_dimension"])
+
+        st_config = model_path / "sentence_bert_config.json"
+        max_len = (
+            json.loads(st_config.read_text()).get("max_seq_length") if st_config.is_file() else None
+        )
+        self.tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length=int(max_len or 512))
+        self.pad_id = self._pad_id(model_path)
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(
+            str(onnx_file), options, providers=["CPUExecutionProvider"]
+        )
+        self.inputs = {i.name for i in self.session.get_inputs()}
+
+    def _pad_id(self, model_path: Path) -> int:
+        config = model_path / "tokenizer_config.json"
+        token = "[PAD]"
+        if config.is_file():
+            value = json.loads(config.read_text()).get("pad_token", token)
+            token = value.get("content", token) if isinstance(value, dict) else value
+        pad = self.tokenizer.token_to_id(token)
+        return 0 if pad is None else int(pad)
+
+    def encode_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        return [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+
+    def run(self, ids: list[list[int]]) -> Any:
+        """Normalized vectors for one batch of token ids (padded to its longest)."""
+        np = self.np
+        width = max(len(row) for row in ids)
+        input_ids = np.full((len(ids), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for i, row in enumerate(ids):
+            input_ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        feed = {"input_ids": input_ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feed["token_type_ids"] = np.zeros_like(input_ids)
+        hidden = self.session.run(None, feed)[0]
+        if self.pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            weights = mask[:, :, None].astype(hidden.dtype)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.clip(norms, 1e-12, None)
+
+
+class OnnxEmbedder:
+    """The same model run by onnxruntime from a local export cached in `cache_dir`.
+
+    `quantized=True` uses the dynamically int8-quantized export. The export happens on
+    first use (seconds; later runs reuse the cached file). If the export or the session
+    fails, the embedder logs why and falls back to the torch model for good.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        cache_dir: Path,
+        quantized: bool = False,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        self.model = model
+        self.cache_dir = Path(cache_dir)
+        self.quantized = quantized
+        self.batch_size = batch_size
+        self.backend = "onnx-int8" if quantized else "onnx"
+        self._lock = threading.Lock()
+        self._session: _OnnxSession | None = None
+        self._fallback: SentenceTransformerEmbedder | None = None
+        self.fallback_reason: str | None = None
+        self.onnx_file: Path | None = None
+
+    @property
+    def name(self) -> str:
+        # int8 vectors have their own name, so which runtime actually runs must be known:
+        # resolve it (a cached export loads in well under a second). fp32 needs no load.
+        if self.quantized:
+            self._loaded()
+        return self.active_embedder_name
+
+    @property
+    def active_embedder_name(self) -> str:
+        if self._fallback is not None:
+            return self._fallback.name
+        return embedder_name(self.model, self.backend)
+
+    @property
+    def model_path(self) -> Path:
+        return resolve_model_path(self.model)
+
+    def _loaded(self) -> _OnnxSession | SentenceTransformerEmbedder:
+        if self._session is None and self._fallback is None:
+            with self._lock:
+                if self._session is None and self._fallback is None:
+                    self._load()
+        return self._fallback if self._fallback is not None else self._session  # type: ignore[return-value]
+
+    def _load(self) -> None:
+        from server.indexing.onnx_export import ensure_export
+
+        try:
+            path = self.model_path
+            started = time.perf_counter()
+            self.onnx_file = ensure_export(path, self.cache_dir, quantized=self.quantized)
+            self._session = _OnnxSession(path, self.onnx_file, torch_threads())
+            log.info(
+                "loaded embedding model %s with onnxruntime (%s, %d threads) in %.1fs",
+                path,
+                self.onnx_file.name,
+                torch_threads(),
+                time.perf_counter() - started,
+            )
+        except Exception as exc:
+            self.fallback_reason = f"{type(exc).__name__}: {exc}"
+            log.warning(
+                "embedding backend %s unavailable (%s); falling back to torch",
+                self.backend,
+                self.fallback_reason,
+            )
+            self._fallback = SentenceTransformerEmbedder(self.model, batch_size=self.batch_size)
+
+    def load(self) -> None:
+        """Export if needed and load now; later calls are free."""
+        model = self._loaded()
+        if isinstance(model, SentenceTransformerEmbedder):
+            model.load()
+
+    @property
+    def dimension(self) -> int:
+        model = self._loaded()
+        return model.dimension
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        model = self._loaded()
+        if isinstance(model, SentenceTransformerEmbedder):
+            return model.embed(texts)
+        with self._lock:
+            ids = model.encode_ids(texts)
+            order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+            out: list[list[float]] = [[] for _ in ids]
+            for start in range(0, len(order), self.batch_size):
+                part = order[start : start + self.batch_size]
+                vectors = model.run([ids[i] for i in part])
+                for i, vector in zip(part, vectors.tolist(), strict=True):
+                    out[i] = vector
+        return out
 
 
 class EmbeddingThread:
@@ -159,16 +357,20 @@ class EmbeddingThread:
     async def embed(self, texts: Sequence[str], *, urgent: bool = False) -> list[list[float]]:
         """Vectors for `texts`; `urgent` (queries) jumps ahead of queued index batches."""
         items = list(texts)
-        size = len(items) if urgent else self.slice_size
+        if urgent:
+            return await asyncio.wrap_future(self._submit(items, self.URGENT)) if items else []
+        # Slices of similar length pad less: sort the batch by length, slice, unsort.
+        order = sorted(range(len(items)), key=lambda i: len(items[i]))
+        size = max(1, self.slice_size)
+        slices = [order[i : i + size] for i in range(0, len(order), size)]
         futures = [
-            asyncio.wrap_future(
-                self._submit(items[i : i + size], self.URGENT if urgent else self.BULK)
-            )
-            for i in range(0, len(items), max(1, size))
+            asyncio.wrap_future(self._submit([items[i] for i in part], self.BULK))
+            for part in slices
         ]
-        vectors: list[list[float]] = []
-        for part in await asyncio.gather(*futures):
-            vectors.extend(part)
+        vectors: list[list[float]] = [[] for _ in items]
+        for part, result in zip(slices, await asyncio.gather(*futures), strict=True):
+            for i, vector in zip(part, result, strict=True):
+                vectors[i] = vector
         return vectors
 
     def close(self) -> None:
@@ -182,3 +384,46 @@ class EmbeddingThread:
                 job[1].cancel()
         if self._thread is not None:
             self._queue.put((-1, next(self._seq), None))
+
+
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+
+
+def onnx_available() -> str | None:
+    """Why the ONNX backends cannot run here, or None when their packages are installed."""
+    import importlib.util
+
+    missing = [m for m in ("onnx", "onnxruntime") if importlib.util.find_spec(m) is None]
+    return f"{' and '.join(missing)} not installed" if missing else None
+
+
+def create_embedder(
+    settings: Any, *, cache_dir: Path | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+) -> Embedder:
+    """The embedder that `settings.embedding_backend` asks for.
+
+    "auto" is ONNX fp32 when onnx and onnxruntime are installed: the same vectors as torch
+    (cosine > 0.99999, same index name) at about 2x the throughput on a 2-core CPU (see
+    bench/embedding_backends.py); otherwise torch. int8 is faster still but changes the
+    vectors (cosine ~0.993, its own index name), so it is opt-in. An unknown backend, a
+    missing package or a failed export falls back to torch with a logged reason.
+    ONNX exports are cached in `cache_dir` (default: `<data dir>/models`).
+    """
+    model = settings.embedding_model
+    backend = str(getattr(settings, "embedding_backend", "auto") or "auto").lower()
+    if backend not in BACKENDS:
+        log.warning("unknown embedding backend %r; using torch", backend)
+        backend = "torch"
+    if backend == "torch":
+        return SentenceTransformerEmbedder(model, batch_size=batch_size)
+    missing = onnx_available()
+    if missing is not None:
+        log.warning("embedding backend %s unavailable (%s); using torch", backend, missing)
+        return SentenceTransformerEmbedder(model, batch_size=batch_size)
+    if cache_dir is None:
+        from server.paths import data_root
+
+        cache_dir = data_root(settings) / "models"
+    return OnnxEmbedder(
+        model, cache_dir=cache_dir, quantized=backend == "onnx-int8", batch_size=batch_size
+    )

@@ -51,9 +51,26 @@ def query_tokens(query: str) -> list[str]:
     return list(dict.fromkeys(expand(query).split()))
 
 
+# English function words: in a natural-language query they match every chunk, cost time and
+# drown the rare words that carry the meaning (measured on the stdlib task: MRR +0.05).
+STOPWORDS = frozenset(
+    "a about above after again against all am an and any are as at be because been before "
+    "being below between both but by can did do does doing down during each few for from "
+    "further had has have having he her here hers him his how i if in into is it its itself "
+    "just me more most my no nor not now of off on once only or other our out over own same "
+    "she should so some such than that the their them then there these they this those "
+    "through to too under until up very was we were what when where which while who whom "
+    "why will with you your".split()
+)
+
+
 def fts_match(query: str) -> str | None:
-    """An FTS5 MATCH expression: any token may match, BM25 rewards matching more of them."""
+    """An FTS5 MATCH expression: any token may match, BM25 rewards matching more of them.
+
+    Stopwords are dropped unless nothing else is left.
+    """
     tokens = query_tokens(query)
+    tokens = [t for t in tokens if t not in STOPWORDS] or tokens
     if not tokens:
         return None
     return " OR ".join(f'"{token}"' for token in tokens)

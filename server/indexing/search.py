@@ -170,9 +170,7 @@ class HybridSearch:
         fetch = k * OVERFETCH * (4 if spec else 1)
         warnings: list[str] = []
         dense_ids, keyword_rows = await asyncio.gather(
-            self._dense(query, fetch, languages, warnings)
-            if "dense" in retrievers
-            else _nothing(),
+            self._dense(query, fetch, languages, warnings) if "dense" in retrievers else _nothing(),
             asyncio.to_thread(self.catalog.keyword_search, query, fetch, languages)
             if "keyword" in retrievers
             else _nothing(),

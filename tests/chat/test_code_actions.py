@@ -7,15 +7,19 @@ and a minimal one (no resolve, no annotations), which gets the command path and
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from pygls.protocol import JsonRPCResponseMessage
 from pygls.uris import from_fs_path, to_fs_path
 from pytest_lsp import LanguageClient, client_capabilities
 
 from server.chat.syntax import error_count
+from server.features.params import to_plain
 from server.features.suggestion_edits import ANNOTATION_ID
 from tests.chat.conftest import chat_env
 from tests.chat.lsp_helpers import open_document
@@ -67,14 +71,22 @@ def actions_by_title(actions: list[types.CodeAction]) -> dict[str, types.CodeAct
 async def code_actions(
     client: LanguageClient, uri: str, diagnostics: list[types.Diagnostic] | None = None
 ) -> dict[str, types.CodeAction]:
-    result = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=ADD_LINES,
-            context=types.CodeActionContext(diagnostics=diagnostics or []),
-        )
+    """textDocument/codeAction, decoded as CodeActions.
+
+    lsprotocol's client-side decoder takes any item with a `command` key for a Command (the
+    CodeAction's own `command` object included), so the result is decoded here instead.
+    """
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=ADD_LINES,
+        context=types.CodeActionContext(diagnostics=diagnostics or []),
     )
-    return actions_by_title(result)
+    msg_id = str(uuid.uuid4())
+    pending = client.protocol.send_request(types.TEXT_DOCUMENT_CODE_ACTION, params, msg_id=msg_id)
+    client.protocol._result_types[msg_id] = JsonRPCResponseMessage
+    converter = client.protocol._converter
+    items = to_plain(await asyncio.wrap_future(pending))
+    return actions_by_title([converter.structure(item, types.CodeAction) for item in items])
 
 
 async def test_actions_are_listed_without_llm_calls_and_resolve_to_annotated_edits(
@@ -105,7 +117,7 @@ async def test_actions_are_listed_without_llm_calls_and_resolve_to_annotated_edi
         assert kinds["Auro: Generate tests"] == types.CodeActionKind.Refactor
         refactor = actions["Auro: Refactor selection"]
         assert refactor.edit is None and refactor.command is None and refactor.data
-        assert actions["Auro: Fix: add() may overflow"].diagnostics == [problem]
+        assert list(actions["Auro: Fix: add() may overflow"].diagnostics) == [problem]
         assert fake_openai.request_count == 0  # listing never calls the model
 
         fake_openai.push(Reply(text=REFACTOR))
@@ -182,7 +194,7 @@ async def test_clients_without_resolve_support_get_a_command_that_applies_the_ed
                 command=refactor.command.command, arguments=refactor.command.arguments
             )
         )
-        assert result.applied is True
+        assert result["applied"] is True
         [params] = applied
         assert params.label == "Auro: Refactor selection"
         assert params.edit.document_changes is None and params.edit.change_annotations is None
@@ -199,7 +211,7 @@ async def test_clients_without_resolve_support_get_a_command_that_applies_the_ed
                 command=refactor.command.command, arguments=refactor.command.arguments
             )
         )
-        assert result.applied is False and "does not parse" in result.error
+        assert result["applied"] is False and "does not parse" in result["error"]
         errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
         assert any("does not parse" in m for m in errors)
         assert len(applied) == 1 and fake_openai.request_count == 2
@@ -224,9 +236,9 @@ async def test_explain_streams_through_chat_and_opens_a_markdown_document(
             )
         )
         chunks = recorder.received["auro/chatChunk"]
-        assert "".join(c.text for c in chunks) == result.text == fake_openai.reply_text
+        assert "".join(c.text for c in chunks) == result["text"] == fake_openai.reply_text
         [shown] = client.shown_documents
-        assert shown.uri == result.document
+        assert shown.uri == result["document"]
         document = Path(to_fs_path(shown.uri))
         assert document.is_relative_to(tmp_path / "data") and document.suffix == ".md"
         assert fake_openai.reply_text in document.read_text()

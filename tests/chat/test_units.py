@@ -1,13 +1,18 @@
-"""The plain helpers behind suggestions: answer parsing, syntax checks, line edits."""
+"""The plain helpers behind suggestions: answer parsing, syntax checks, line edits, and
+which code actions are offered."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from lsprotocol import types
+
 from server.chat.codeblocks import match_indentation, parse_answer
 from server.chat.edits import append_text, replace_lines
 from server.chat.syntax import check_edit, enclosing_definition, error_count
 from server.chat.tests_layout import path_for_tests
+from server.features.code_actions import offered
+from server.features.suggestion_edits import EditSupport
 
 SOURCE = "import os\n\n\nclass A:\n    @staticmethod\n    def f(x):\n        return x\n"
 
@@ -58,7 +63,11 @@ def test_replace_lines_keeps_the_line_ending_and_reports_positions():
     path = Path("/w/a.py")
     edit = replace_lines(path, "a\nb\nc\n", 1, 1, "B1\nB2\n")
     assert edit.after == "a\nB1\nB2\nc\n"
-    assert (edit.change.start, edit.change.end, edit.change.new_text) == ((1, 0), (2, 0), "B1\nB2\n")
+    assert (edit.change.start, edit.change.end, edit.change.new_text) == (
+        (1, 0),
+        (2, 0),
+        "B1\nB2\n",
+    )
     last = replace_lines(path, "a\nb", 1, 1, "B")
     assert (last.after, last.change.end) == ("a\nB", (1, 1))
 
@@ -78,3 +87,30 @@ def test_tests_go_where_each_language_keeps_them(tmp_path: Path):
     )
     assert path_for_tests(tmp_path / "a.ts", tmp_path, "typescript") == tmp_path / "a.test.ts"
     assert path_for_tests(tmp_path / "a.go", tmp_path, "go") == tmp_path / "a_test.go"
+
+
+def test_offered_actions_follow_the_requested_kinds_and_client_support():
+    def titles(only: list[str] | None, support: EditSupport) -> list[types.CodeAction]:
+        params = types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri="file:///w/a.py"),
+            range=types.Range(start=types.Position(0, 0), end=types.Position(2, 0)),
+            context=types.CodeActionContext(diagnostics=[], only=only),
+        )
+        return offered(params, 3, support)
+
+    everything = titles(None, EditSupport(resolve_edit=True))
+    assert [a.title for a in everything] == [
+        "Auro: Refactor selection",
+        "Auro: Explain",
+        "Auro: Add docstrings",
+        "Auro: Generate tests",
+    ]
+    assert everything[0].data["version"] == 3 and everything[0].command is None
+    refactors = titles([types.CodeActionKind.Refactor], EditSupport())
+    assert [a.title for a in refactors] == [
+        "Auro: Refactor selection",
+        "Auro: Explain",
+        "Auro: Generate tests",
+    ]
+    assert refactors[0].command.command == "auro.applySuggestion" and refactors[0].data is None
+    assert [a.title for a in titles(["source"], EditSupport())] == ["Auro: Add docstrings"]

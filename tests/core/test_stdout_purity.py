@@ -49,19 +49,28 @@ def test_full_session_writes_only_json_rpc(tmp_path):
         {"jsonrpc": "2.0", "method": "exit"},
     ]
     env = server_env(tmp_path / "data", LOG_LEVEL="DEBUG")
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "lsp"],
-        input=b"".join(frame(r) for r in requests),
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=env,
-        timeout=60,
     )
-    messages = parse_frames(proc.stdout)
-    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    # initialize first and wait for its answer, as a client does; then the rest at once
+    proc.stdin.write(frame(requests[0]))
+    proc.stdin.flush()
+    header = b""
+    while not header.endswith(b"\r\n\r\n"):
+        header += proc.stdout.readline()
+    length = int(header.split(b"Content-Length: ")[1].split(b"\r")[0])
+    first = header + proc.stdout.read(length)
+    stdout, stderr = proc.communicate(b"".join(frame(r) for r in requests[1:]), timeout=60)
+    messages = parse_frames(first + stdout)
+    assert proc.returncode == 0, stderr.decode()[-2000:]
     by_id = {m.get("id"): m for m in messages if "id" in m}
     assert by_id[1]["result"]["serverInfo"]["name"] == "auro-pai"
     assert by_id[2]["error"]["code"] == -32601  # method not found
-    assert b"DEBUG" in proc.stderr  # logs went to stderr
+    assert b"DEBUG" in stderr  # logs went to stderr
 
 
 def test_stray_writes_are_diverted_to_stderr():

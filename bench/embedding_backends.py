@@ -1,0 +1,271 @@
+"""Embedding backends side by side: torch fp32, onnx fp32 and onnx int8 on the same texts.
+
+Texts are real code chunks: ~300 stdlib files chunked the way the index chunks them
+(budget 256 tokens), `--texts` of their embed_texts sampled with a fixed seed. Every
+backend embeds the same texts in the same process, interleaved round by round, so the
+ratios hold even on a busy machine (absolute texts/s do not). Quality is measured
+against torch fp32: mean/min cosine of the vectors, and retrieval agreement (the first
+`--queries` texts as queries against the rest: overlap of the top-10 with torch's).
+
+    python -m bench.embedding_backends [--texts 512] [--rounds 3] [--cache DIR]
+        [--batch-sizes 16,32,64,128] [--eval-src DIR --eval-queries 50]
+
+`--batch-sizes` also times each backend at those batch sizes and reports padding waste
+(pad tokens / all tokens) for unsorted, char-length-sorted and token-sorted batches.
+`--eval-src` builds a small task with ../shared/eval/make_corpus.py from one source folder
+and scores dense retrieval (functions chunked like the index) for every backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import logging
+import random
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from server.indexing.chunking import chunk_file
+from server.indexing.chunking.tokens import TokenCounter
+from server.indexing.embedder import (
+    DEFAULT_MODEL,
+    Embedder,
+    OnnxEmbedder,
+    SentenceTransformerEmbedder,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL = REPO.parent / "shared" / "eval"
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+def stdlib_files(limit: int, seed: int) -> list[Path]:
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(
+        p
+        for p in root.rglob("*.py")
+        if "site-packages" not in p.parts and "test" not in p.parts and "tests" not in p.parts
+    )
+    random.Random(seed).shuffle(files)
+    return files[:limit]
+
+
+def code_chunks(files: Sequence[Path], budget: int = 256) -> list[str]:
+    counter = TokenCounter()
+    texts: list[str] = []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        texts.extend(
+            c.embed_text for c in chunk_file(str(path), text, budget=budget, count_tokens=counter)
+        )
+    return texts
+
+
+def make_backend(kind: str, cache: Path, batch_size: int) -> Embedder:
+    if kind == "torch":
+        return SentenceTransformerEmbedder(DEFAULT_MODEL, batch_size=batch_size)
+    return OnnxEmbedder(
+        DEFAULT_MODEL, cache_dir=cache, quantized=kind == "onnx-int8", batch_size=batch_size
+    )
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def embed_in_calls(embedder: Embedder, texts: Sequence[str], call_size: int) -> np.ndarray:
+    """Embed in calls of `call_size` texts, as the index's EmbeddingThread does."""
+    out: list[list[float]] = []
+    for i in range(0, len(texts), call_size):
+        out.extend(embedder.embed(texts[i : i + call_size]))
+    return np.asarray(out, dtype=np.float32)
+
+
+def top_k(queries: np.ndarray, corpus: np.ndarray, k: int) -> np.ndarray:
+    scores = queries @ corpus.T
+    return np.argsort(-scores, axis=1, kind="stable")[:, :k]
+
+
+def agreement(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean([len(set(x) & set(y)) / len(x) for x, y in zip(a, b, strict=True)]))
+
+
+def padding_waste(lengths: Sequence[int], batch: int, order: Sequence[int]) -> float:
+    padded = 0
+    for i in range(0, len(order), batch):
+        part = [lengths[j] for j in order[i : i + batch]]
+        padded += max(part) * len(part)
+    return 1 - sum(lengths) / padded
+
+
+def compare(args: argparse.Namespace, texts: list[str]) -> dict[str, dict]:
+    backends = {k: make_backend(k, args.cache, args.batch_size) for k in args.backends}
+    load_s = {}
+    for kind, embedder in backends.items():
+        load_s[kind] = timed(embedder.load)  # type: ignore[attr-defined]
+        embedder.embed(texts[:8])  # warm-up
+        if getattr(embedder, "fallback_reason", None):
+            print(f"# {kind}: FELL BACK TO TORCH: {embedder.fallback_reason}", file=sys.stderr)
+    seconds = {k: 0.0 for k in backends}
+    vectors: dict[str, np.ndarray] = {}
+    for _ in range(args.rounds):  # interleaved, so machine load hits every backend alike
+        for kind, embedder in backends.items():
+            started = time.perf_counter()
+            vectors[kind] = embed_in_calls(embedder, texts, args.call_size)
+            seconds[kind] += time.perf_counter() - started
+    reference = vectors.get("torch")
+    nq = args.queries
+    results: dict[str, dict] = {}
+    for kind in backends:
+        rate = args.rounds * len(texts) / seconds[kind]
+        row: dict = {"texts_per_s": round(rate, 1), "load_s": round(load_s[kind], 1)}
+        row["name"] = backends[kind].name
+        if reference is not None:
+            cos = np.sum(vectors[kind] * reference, axis=1)
+            ref_top = top_k(reference[:nq], reference[nq:], 10)
+            own_top = top_k(vectors[kind][:nq], vectors[kind][nq:], 10)
+            row.update(
+                cos_mean=round(float(cos.mean()), 6),
+                cos_min=round(float(cos.min()), 6),
+                top10_agreement=round(agreement(own_top, ref_top), 4),
+                top1_agreement=round(float(np.mean(own_top[:, 0] == ref_top[:, 0])), 4),
+            )
+        results[kind] = row
+    if "torch" in results:
+        base = results["torch"]["texts_per_s"]
+        for row in results.values():
+            row["speedup_vs_torch"] = round(row["texts_per_s"] / base, 2)
+    return results
+
+
+def batch_sizes(args: argparse.Namespace, texts: list[str]) -> dict:
+    texts = texts[: args.batch_texts]
+    counter = TokenCounter()
+    lengths = [min(n + 2, 256) for n in counter.count_many(texts)]
+    natural = list(range(len(texts)))
+    by_chars = sorted(natural, key=lambda i: -len(texts[i]))
+    by_tokens = sorted(natural, key=lambda i: lengths[i])
+    waste = {
+        b: {
+            "unsorted": round(padding_waste(lengths, b, natural), 3),
+            "chars_sorted": round(padding_waste(lengths, b, by_chars), 3),
+            "tokens_sorted": round(padding_waste(lengths, b, by_tokens), 3),
+        }
+        for b in args.batch_sizes
+    }
+    # EmbeddingThread: index batches of 64 are sorted by length, then sent in slices of 16.
+    sorted64_idx = [
+        i
+        for start in range(0, len(texts), 64)
+        for i in sorted(range(start, min(start + 64, len(texts))), key=lambda i: len(texts[i]))
+    ]
+    sorted64 = [texts[i] for i in sorted64_idx]
+    waste["16_sorted_in_64"] = round(padding_waste(lengths, 16, sorted64_idx), 3)
+    runs = {f"calls_of_{b}": (texts, b) for b in args.batch_sizes}
+    runs["calls_of_16_sorted_in_64"] = (sorted64, 16)
+    rates: dict[str, dict[str, float]] = {}
+    for kind in args.backends:
+        embedder = make_backend(kind, args.cache, 64)
+        embedder.load()  # type: ignore[attr-defined]
+        embedder.embed(texts[:8])
+        seconds = dict.fromkeys(runs, 0.0)
+        for _ in range(args.rounds):
+            for label, (batch, size) in runs.items():
+                embedder.batch_size = size  # type: ignore[attr-defined]
+                started = time.perf_counter()
+                embed_in_calls(embedder, batch, size)
+                seconds[label] += time.perf_counter() - started
+        rates[kind] = {k: round(args.rounds * len(texts) / s, 1) for k, s in seconds.items()}
+    return {"padding_waste": waste, "texts_per_s_by_call_size": rates}
+
+
+def eval_task(args: argparse.Namespace) -> dict:
+    """Dense retrieval on a make_corpus task built from one folder, for every backend."""
+    spec = importlib.util.spec_from_file_location("scoring", EVAL / "scoring.py")
+    scoring = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(scoring)  # type: ignore[union-attr]
+    task = Path(tempfile.mkdtemp(prefix="auro-embed-eval-"))
+    subprocess.run(
+        [sys.executable, str(EVAL / "make_corpus.py"), str(args.eval_src), str(task),
+         "--queries", str(args.eval_queries)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    queries = [json.loads(line) for line in (task / "queries.jsonl").read_text().splitlines()]
+    corpus = task / "corpus"
+    counter = TokenCounter()
+    units: list[dict] = []
+    for path in sorted(corpus.rglob("*.py")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for c in chunk_file(str(path), text, budget=256, count_tokens=counter):
+            units.append(
+                {"path": str(path.relative_to(corpus)), "start": c.start_line,
+                 "end": c.end_line, "text": c.embed_text}
+            )  # fmt: skip
+    out: dict = {"queries": len(queries), "chunks": len(units)}
+    for kind in args.backends:
+        embedder = make_backend(kind, args.cache, args.batch_size)
+        docs = np.asarray(embedder.embed([u["text"] for u in units]), dtype=np.float32)
+        qv = np.asarray(embedder.embed([q["query"] for q in queries]), dtype=np.float32)
+        ranked = [[units[j] for j in row] for row in top_k(qv, docs, 10)]
+        out[kind] = scoring.score_run(queries, ranked)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=int, default=512)
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--files", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--batch-size", type=int, default=64, help="embedder batch size")
+    parser.add_argument("--call-size", type=int, default=64, help="texts per embed() call")
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--cache", type=Path, default=None, help="ONNX export cache dir")
+    parser.add_argument("--batch-sizes", default="", help="e.g. 16,32,64,128")
+    parser.add_argument("--batch-texts", type=int, default=256, help="texts for --batch-sizes")
+    parser.add_argument("--eval-src", type=Path, default=None)
+    parser.add_argument("--eval-queries", type=int, default=50)
+    args = parser.parse_args(argv)
+    args.backends = [b for b in args.backends.split(",") if b]
+    args.batch_sizes = [int(b) for b in args.batch_sizes.split(",") if b]
+    logging.basicConfig(level=logging.WARNING)
+    if args.cache is None:
+        args.cache = Path(tempfile.mkdtemp(prefix="auro-onnx-cache-"))
+
+    texts = code_chunks(stdlib_files(args.files, args.seed))
+    random.Random(args.seed).shuffle(texts)
+    texts = texts[: args.texts]
+    print(f"# {len(texts)} chunk texts from {args.files} stdlib files; cache {args.cache}")
+    results = compare(args, texts)
+    print(f"{'backend':<10} {'texts/s':>8} {'x torch':>8} {'cos mean':>9} {'cos min':>8} "
+          f"{'top10':>6} {'top1':>6} {'load s':>7}  name")  # fmt: skip
+    for kind, r in results.items():
+        print(
+            f"{kind:<10} {r['texts_per_s']:>8} {r.get('speedup_vs_torch', ''):>8} "
+            f"{r.get('cos_mean', ''):>9} {r.get('cos_min', ''):>8} "
+            f"{r.get('top10_agreement', ''):>6} {r.get('top1_agreement', ''):>6} "
+            f"{r['load_s']:>7}  {r['name']}"
+        )
+    print(json.dumps({"backends": results}))
+    if args.batch_sizes:
+        print(json.dumps(batch_sizes(args, texts)))
+    if args.eval_src:
+        print(json.dumps({"eval": eval_task(args)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The browser UI: a static page set (server/webui) at `/`, its assets under `/ui/`.
+
+The page and its assets are public (a browser cannot attach a bearer token to a page load);
+every API call the page makes sends `Authorization: Bearer <token>`. The token comes from the
+URL fragment (`/#token=...`, never sent to the server) or is pasted into the page once, which
+keeps it in the browser's localStorage for this origin.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from server.http import openapi
+from server.http.routing import RouteTable, public
+
+WEBUI = Path(__file__).resolve().parent.parent / "webui"
+ASSETS = {
+    "app.js": "application/javascript; charset=utf-8",
+    "style.css": "text/css; charset=utf-8",
+}
+# Only the page's own files; no inline script or style, no other origin, no framing.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-cache",
+}
+
+routes = RouteTable("webui", "The browser UI (static files; its API calls carry the token)")
+
+
+@routes.get(
+    "/",
+    public=True,
+    media_type="text/html",
+    summary="The web UI (static page; the token goes in #token=... or is pasted once)",
+)
+async def index(_: web.Request) -> web.StreamResponse:
+    return web.FileResponse(
+        WEBUI / "index.html", headers={**HEADERS, "Content-Type": "text/html; charset=utf-8"}
+    )
+
+
+@openapi.hidden
+@public
+async def asset(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    if name not in ASSETS:  # a fixed list: no path from the request reaches the disk
+        raise web.HTTPNotFound()
+    return web.FileResponse(WEBUI / name, headers={**HEADERS, "Content-Type": ASSETS[name]})
+
+
+def add_routes(app: web.Application) -> None:
+    routes.add_to(app)
+    app.router.add_get("/ui/{name}", asset, allow_head=False)

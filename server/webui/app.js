@@ -1,0 +1,538 @@
+// Auro-PAI web UI: chat (streamed over SSE with fetch + ReadableStream), sessions, code
+// search and index status, on the REST API with the bearer token.
+// All server, model and user text goes into the page through textContent, never as HTML.
+(function () {
+  "use strict";
+
+  var TOKEN_KEY = "auro.token";
+  var $ = function (id) { return document.getElementById(id); };
+
+  var state = {
+    token: "",
+    sessionId: null,   // the session the next message continues
+    controller: null,  // AbortController of the streaming answer
+    statusTimer: null,
+    roots: [],         // workspace roots, from the index statistics
+  };
+
+  // --- token ------------------------------------------------------------------------------
+
+  function tokenFromFragment() {
+    var match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function loadToken() {
+    var fromUrl = tokenFromFragment();
+    if (fromUrl) {
+      saveToken(fromUrl);
+      // keep the token out of the address bar (and out of screenshots / shared URLs)
+      history.replaceState(null, "", window.location.pathname + window.location.search);
+      return fromUrl;
+    }
+    try {
+      return window.localStorage.getItem(TOKEN_KEY) || "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  function saveToken(token) {
+    state.token = token;
+    try {
+      if (token) {
+        window.localStorage.setItem(TOKEN_KEY, token);
+      } else {
+        window.localStorage.removeItem(TOKEN_KEY);
+      }
+    } catch (e) { /* storage disabled: keep it for this page only */ }
+  }
+
+  function askForToken(message) {
+    $("token-form").hidden = false;
+    $("forget-token").hidden = true;
+    var error = $("token-error");
+    error.textContent = message || "";
+    error.hidden = !message;
+    $("token-input").focus();
+  }
+
+  // --- API --------------------------------------------------------------------------------
+
+  function ApiError(status, code, message) {
+    this.status = status;
+    this.code = code;
+    this.message = message;
+  }
+
+  function headers(extra) {
+    var h = { "Accept": "application/json" };
+    if (state.token) {
+      h["Authorization"] = "Bearer " + state.token;
+    }
+    for (var k in extra || {}) {
+      h[k] = extra[k];
+    }
+    return h;
+  }
+
+  async function failure(response) {
+    var code = "http_" + response.status;
+    var message = response.statusText || "request failed";
+    try {
+      var body = await response.json();
+      if (body && body.error) {
+        code = body.error.code || code;
+        message = body.error.message || message;
+      }
+    } catch (e) { /* not JSON */ }
+    if (response.status === 401) {
+      askForToken("The server refused the token: " + message);
+    }
+    return new ApiError(response.status, code, message);
+  }
+
+  async function api(method, path, body, signal) {
+    var init = { method: method, headers: headers(body ? { "Content-Type": "application/json" } : {}), signal: signal };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+    }
+    var response = await fetch(path, init);
+    if (!response.ok) {
+      throw await failure(response);
+    }
+    return response.json();
+  }
+
+  function showError(err) {
+    if (err && err.name === "AbortError") {
+      return;
+    }
+    var banner = $("error");
+    banner.textContent = (err && err.message) ? err.message : String(err);
+    banner.hidden = false;
+    clearTimeout(showError.timer);
+    showError.timer = setTimeout(function () { banner.hidden = true; }, 8000);
+  }
+
+  // --- small DOM helpers (text only) -------------------------------------------------------
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined && text !== null) {
+      node.textContent = String(text);
+    }
+    return node;
+  }
+
+  function when(seconds) {
+    try {
+      return new Date(seconds * 1000).toLocaleString();
+    } catch (e) {
+      return "";
+    }
+  }
+
+  // A path inside a workspace root, shown relative to it.
+  function relativePath(path) {
+    for (var i = 0; i < state.roots.length; i++) {
+      var root = state.roots[i].replace(/\/+$/, "") + "/";
+      if (path.indexOf(root) === 0) {
+        return path.slice(root.length);
+      }
+    }
+    return path;
+  }
+
+  function citationText(c) {
+    if (c.url) {
+      return (c.title ? c.title + " - " : "") + c.url;
+    }
+    var text = relativePath(c.path) + ":" + c.start_line;
+    if (c.symbol) {
+      text += " " + c.symbol;
+    }
+    return text;
+  }
+
+  // --- chat -------------------------------------------------------------------------------
+
+  function transcript() { return $("transcript"); }
+
+  function scrollDown() {
+    var t = transcript();
+    t.scrollTop = t.scrollHeight;
+  }
+
+  function addMessage(role, text) {
+    var box = el("div", "message " + role);
+    box.appendChild(el("div", "role", role === "user" ? "You" : "Auro"));
+    var body = el("div", "text", text);
+    box.appendChild(body);
+    transcript().appendChild(box);
+    scrollDown();
+    return { box: box, body: body };
+  }
+
+  function addCitations(box, citations) {
+    if (!citations || !citations.length) {
+      return;
+    }
+    var list = el("ul", "citations");
+    citations.forEach(function (c) { list.appendChild(el("li", null, citationText(c))); });
+    box.appendChild(list);
+  }
+
+  function addNote(box, text) {
+    box.appendChild(el("div", "note", text));
+  }
+
+  function setStreaming(on) {
+    $("send").disabled = on;
+    $("stop").hidden = !on;
+  }
+
+  // Parses `data: ...` events out of a text/event-stream body; calls onEvent(dataString).
+  async function readEvents(response, onEvent) {
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "";
+    for (;;) {
+      var chunk = await reader.read();
+      if (chunk.done) {
+        break;
+      }
+      buffer += decoder.decode(chunk.value, { stream: true }).replace(/\r\n/g, "\n");
+      var cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        var raw = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        var data = raw.split("\n")
+          .filter(function (line) { return line.indexOf("data:") === 0; })
+          .map(function (line) { return line.slice(5).replace(/^ /, ""); })
+          .join("\n");
+        if (data) {
+          onEvent(data);
+        }
+      }
+    }
+  }
+
+  async function sendMessage(message) {
+    addMessage("user", message);
+    var answer = addMessage("assistant", "");
+    answer.box.classList.add("streaming");
+    var controller = new AbortController();
+    state.controller = controller;
+    setStreaming(true);
+    var final = null;
+    try {
+      var response = await fetch("/api/v1/chat", {
+        method: "POST",
+        headers: headers({ "Content-Type": "application/json", "Accept": "text/event-stream" }),
+        body: JSON.stringify({
+          message: message,
+          session_id: state.sessionId,
+          include_rag: $("include-rag").checked,
+          include_tools: $("include-tools").checked,
+          stream: true,
+        }),
+        signal: controller.signal,
+      });
+      if (!response.ok) {
+        throw await failure(response);
+      }
+      await readEvents(response, function (data) {
+        if (data === "[DONE]") {
+          return;
+        }
+        var event = JSON.parse(data);
+        if (event.session_id !== undefined) {
+          final = event;
+        } else if (typeof event.text === "string") {
+          answer.body.textContent += event.text;
+          scrollDown();
+        }
+      });
+      if (final) {
+        state.sessionId = final.session_id;
+        if (!answer.body.textContent && final.text) {
+          answer.body.textContent = final.text;
+        }
+        if (final.status && final.status !== "completed") {
+          addNote(answer.box, "[" + final.status + (final.error ? ": " + final.error : "") + "]");
+        }
+        addCitations(answer.box, final.citations);
+        answer.box.dataset.status = final.status || "completed";
+      } else {
+        addNote(answer.box, "[the answer ended early]");
+        answer.box.dataset.status = "incomplete";
+      }
+    } catch (err) {
+      if (err && err.name === "AbortError") {
+        addNote(answer.box, "[stopped]");
+        answer.box.dataset.status = "cancelled";
+      } else {
+        addNote(answer.box, "[error: " + (err.message || err) + "]");
+        answer.box.dataset.status = "error";
+      }
+    } finally {
+      answer.box.classList.remove("streaming");
+      state.controller = null;
+      setStreaming(false);
+      loadSessions();
+    }
+  }
+
+  function newChat() {
+    if (state.controller) {
+      state.controller.abort();
+    }
+    state.sessionId = null;
+    transcript().replaceChildren();
+    markCurrentSession();
+    $("chat-input").focus();
+  }
+
+  // --- sessions ---------------------------------------------------------------------------
+
+  function markCurrentSession() {
+    var items = $("session-list").children;
+    for (var i = 0; i < items.length; i++) {
+      items[i].classList.toggle("current", items[i].dataset.id === state.sessionId);
+    }
+  }
+
+  async function loadSessions() {
+    if (!state.token) {
+      return;
+    }
+    try {
+      var data = await api("GET", "/api/v1/chat/sessions");
+      var list = $("session-list");
+      list.replaceChildren();
+      data.sessions.forEach(function (s) {
+        var item = el("li", "session");
+        item.dataset.id = s.id;
+        var open = el("button", "session-open");
+        open.type = "button";
+        open.appendChild(el("span", "session-title", s.title || s.id));
+        open.appendChild(el("span", "session-meta",
+          s.turn_count + (s.turn_count === 1 ? " turn, " : " turns, ") + when(s.last_used)));
+        open.addEventListener("click", function () { openSession(s.id); });
+        var del = el("button", "session-delete", "\u2715");
+        del.type = "button";
+        del.title = "Delete this session";
+        del.setAttribute("aria-label", "Delete session " + (s.title || s.id));
+        del.addEventListener("click", function () { deleteSession(s.id, s.title); });
+        item.appendChild(open);
+        item.appendChild(del);
+        list.appendChild(item);
+      });
+      $("sessions-empty").hidden = data.sessions.length > 0;
+      markCurrentSession();
+    } catch (err) {
+      showError(err);
+    }
+  }
+
+  async function openSession(id) {
+    if (state.controller) {
+      return;  // finish or stop the streaming answer first
+    }
+    try {
+      var data = await api("GET", "/api/v1/chat/sessions/" + encodeURIComponent(id) + "/history");
+      state.sessionId = data.session_id;
+      transcript().replaceChildren();
+      data.turns.forEach(function (turn) {
+        var m = addMessage(turn.role === "user" ? "user" : "assistant", turn.content);
+        if (turn.role !== "user") {
+          m.box.dataset.status = turn.status || "completed";
+          if (turn.status && turn.status !== "completed") {
+            addNote(m.box, "[" + turn.status + "]");
+          }
+          addCitations(m.box, turn.citations);
+        }
+      });
+      showPanel("chat-panel");
+      markCurrentSession();
+    } catch (err) {
+      showError(err);
+    }
+  }
+
+  async function deleteSession(id, title) {
+    if (!window.confirm("Delete the session \u201c" + (title || id) + "\u201d and its history?")) {
+      return;
+    }
+    try {
+      await api("DELETE", "/api/v1/chat/sessions/" + encodeURIComponent(id));
+      if (state.sessionId === id) {
+        newChat();
+      }
+      loadSessions();
+    } catch (err) {
+      showError(err);
+    }
+  }
+
+  // --- search -----------------------------------------------------------------------------
+
+  async function search(query) {
+    var note = $("search-note");
+    var list = $("search-results");
+    note.textContent = "Searching…";
+    list.replaceChildren();
+    try {
+      var data = await api("POST", "/api/v1/rag/search", { query: query, k: 20 });
+      data.results.forEach(function (r) {
+        var item = el("li", "result");
+        var head = el("div", "result-head");
+        head.appendChild(el("span", "result-loc", r.path + ":" + r.start_line));
+        if (r.symbol) {
+          head.appendChild(el("span", "result-symbol", r.symbol));
+        }
+        if (r.language) {
+          head.appendChild(el("span", "result-lang", r.language));
+        }
+        item.appendChild(head);
+        item.appendChild(el("pre", "snippet", r.snippet || ""));
+        list.appendChild(item);
+      });
+      var text = data.results.length + " result(s) for \u201c" + query + "\u201d";
+      if (data.complete === false) {
+        text += " (the index is still being built)";
+      }
+      (data.warnings || []).forEach(function (w) { text += " \u2014 " + w; });
+      note.textContent = text;
+    } catch (err) {
+      note.textContent = "";
+      showError(err);
+    }
+  }
+
+  // --- index status -----------------------------------------------------------------------
+
+  async function refreshStatus() {
+    clearTimeout(state.statusTimer);
+    if (!state.token) {
+      return;
+    }
+    var box = $("index-status");
+    var busy = false;
+    try {
+      var data = await api("GET", "/api/v1/rag/stats");
+      state.roots = data.workspaces.map(function (w) { return w.root; });
+      var parts = data.workspaces.map(function (w) {
+        busy = busy || !w.complete;
+        var name = w.root.split("/").filter(Boolean).pop() || w.root;
+        var text = name + ": " + w.state;
+        if (w.phase && !w.complete) {
+          text += " (" + w.phase + ")";
+        }
+        text += ", " + w.files_keyword_indexed + "/" + w.files_total + " files, " +
+          w.files_embedded + " embedded, " + w.chunks + " chunks";
+        return text;
+      });
+      box.textContent = parts.length ? "index \u2014 " + parts.join("; ") : "index: no workspace";
+      box.title = data.workspaces.map(function (w) { return w.root; }).join("\n");
+      box.dataset.complete = String(!busy);
+    } catch (err) {
+      box.textContent = "index: unavailable";
+      busy = false;
+      if (err.status === 401) {
+        return;
+      }
+    }
+    state.statusTimer = setTimeout(refreshStatus, busy ? 2000 : 15000);
+  }
+
+  // --- wiring -----------------------------------------------------------------------------
+
+  function showPanel(id) {
+    ["chat-panel", "search-panel"].forEach(function (panel) {
+      $(panel).hidden = panel !== id;
+    });
+    document.querySelectorAll(".tab").forEach(function (tab) {
+      tab.classList.toggle("active", tab.dataset.panel === id);
+    });
+  }
+
+  function start() {
+    state.token = loadToken();
+    $("forget-token").hidden = !state.token;
+    if (!state.token) {
+      askForToken("");
+    } else {
+      $("token-form").hidden = true;
+    }
+    loadSessions();
+    refreshStatus();
+  }
+
+  $("token-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var value = $("token-input").value.trim();
+    if (!value) {
+      return;
+    }
+    saveToken(value);
+    $("token-input").value = "";
+    start();
+  });
+
+  $("forget-token").addEventListener("click", function () {
+    saveToken("");
+    $("session-list").replaceChildren();
+    askForToken("");
+  });
+
+  document.querySelectorAll(".tab").forEach(function (tab) {
+    tab.addEventListener("click", function () { showPanel(tab.dataset.panel); });
+  });
+
+  $("chat-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var input = $("chat-input");
+    var message = input.value.trim();
+    if (!message || state.controller) {
+      return;
+    }
+    input.value = "";
+    sendMessage(message);
+  });
+
+  $("chat-input").addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      $("chat-form").requestSubmit();
+    }
+  });
+
+  $("stop").addEventListener("click", function () {
+    if (state.controller) {
+      state.controller.abort();
+    }
+  });
+
+  $("new-chat").addEventListener("click", newChat);
+
+  $("search-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var query = $("search-input").value.trim();
+    if (query) {
+      search(query);
+    }
+  });
+
+  window.addEventListener("hashchange", function () {
+    if (tokenFromFragment()) {
+      start();
+    }
+  });
+
+  start();
+})();

@@ -1,0 +1,53 @@
+"""`auro-pai chat` as a subprocess against the fake: JSON output, streaming, sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from tests.chat.conftest import chat_env
+from tests.fakes.openai_server import FakeOpenAIServer
+
+REPLY = "divide() refuses a zero divisor."
+
+
+async def run_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server.cli",
+        "chat",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(120):
+        out, err = await process.communicate()
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_cli_chat_json_then_streamed_follow_up(
+    fake_openai: FakeOpenAIServer, repo: Path, tmp_path: Path
+):
+    fake_openai.reply_text = REPLY
+    env = chat_env(tmp_path / "data", fake_openai)
+    code, out, err = await run_cli(env, "What does divide do?", "--workspace", str(repo), "--json")
+    assert code == 0, err
+    result = json.loads(out)  # stdout is exactly one JSON document
+    assert (result["text"], result["provider"]) == (REPLY, "openai")
+    assert result["usage"]["completion_tokens"] > 0
+    assert str(repo / "calc.py") in {c["path"] for c in result["citations"]}
+    assert "def divide(a, b):" in fake_openai.requests[0]["messages"][-1]["content"]
+
+    code, out, err = await run_cli(
+        env, "And add?", "--workspace", str(repo), "--session", result["session_id"], "--no-rag"
+    )
+    assert code == 0, err
+    assert out.startswith(REPLY) and "Sources:" not in out
+    assert f"session: {result['session_id']}" in err
+    follow_up = fake_openai.requests[1]["messages"]
+    assert [m["content"] for m in follow_up[-3:-1]] == ["What does divide do?", REPLY]
+    assert follow_up[-1]["content"] == "And add?"

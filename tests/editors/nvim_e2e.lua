@@ -1,0 +1,214 @@
+-- Driven by tests/editors/test_neovim.py: `nvim --headless --clean -c "luafile nvim_e2e.lua"`.
+-- Loads the plugin, opens a file of the fixture workspace, waits for the index, runs
+-- :AuroSearch, :AuroChat (then a cancelled one), :AuroReindex and :AuroStatus, and writes
+-- what it saw to $AURO_E2E_OUT as JSON (after every step, so a failure shows how far it got).
+
+local plugin = os.getenv('AURO_E2E_PLUGIN')
+local root = os.getenv('AURO_E2E_ROOT')
+local out_path = os.getenv('AURO_E2E_OUT')
+local cmd = vim.fn.json_decode(os.getenv('AURO_E2E_CMD'))
+
+local out = { steps = {}, nvim = tostring(vim.version().major .. '.' .. vim.version().minor) }
+
+local function save()
+  local f = assert(io.open(out_path, 'w'))
+  f:write(vim.fn.json_encode(out))
+  f:close()
+end
+
+local function step(name)
+  table.insert(out.steps, name)
+  save()
+end
+
+local function wait(ms, cond, what)
+  if not vim.wait(ms, cond, 50) then
+    error('timed out waiting for ' .. what)
+  end
+end
+
+local function buf_lines(buf)
+  return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+end
+
+local ok, err = xpcall(function()
+  vim.opt.rtp:prepend(plugin)
+  vim.cmd('helptags ' .. vim.fn.fnameescape(plugin .. '/doc'))
+  local auro = require('auro')
+  local lsp = require('auro.lsp')
+  local chat = require('auro.chat')
+  if os.getenv('E2E_NVIM_FORCE_08') then
+    lsp.has_011 = false -- exercise the vim.lsp.start() path of 0.8 - 0.10
+  end
+
+  out.statuslines = {}
+  vim.api.nvim_create_autocmd('User', {
+    pattern = 'AuroProgress',
+    callback = function()
+      local s = auro.statusline()
+      if s ~= '' and #out.statuslines < 50 then
+        table.insert(out.statuslines, s)
+      end
+    end,
+  })
+
+  auro.setup({
+    cmd = cmd,
+    settings = { auro = { chunkSize = 256 } },
+    progress = { echo = false },
+    chat = { open = 'botright split' },
+  })
+  step('setup')
+
+  -- :help works off the generated tags
+  vim.cmd('help :AuroChat')
+  out.help = { filetype = vim.bo.filetype, line = vim.api.nvim_get_current_line() }
+  vim.cmd('help auro-statusline')
+  out.help.statusline_line = vim.api.nvim_get_current_line()
+  vim.cmd('close')
+  step('help')
+
+  vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/calc.py'))
+  local bufnr = vim.api.nvim_get_current_buf()
+  wait(30000, function()
+    local c = lsp.clients(bufnr)[1]
+    return c ~= nil and c.initialized
+  end, 'the client to attach and initialize')
+  local client = lsp.clients(bufnr)[1]
+  out.root_dir = client.config.root_dir
+  out.client_name = client.name
+  step('attached')
+
+  wait(15000, function()
+    return auro.server_status() ~= nil
+  end, 'auro/status')
+  out.status = auro.server_status()
+  step('status notification')
+
+  local index
+  wait(60000, function()
+    local r = lsp.request_sync(client, 'auro/indexStatus', vim.empty_dict(), 2000, bufnr)
+    index = r and r.result
+    return index ~= nil and index.files_total >= 2 and index.files_keyword_indexed >= index.files_total
+  end, 'the keyword index')
+  out.index = index
+  step('indexed')
+
+  -- search until the keyword index answers with geometry.py
+  local function found()
+    local s = auro.last_search
+    if not (s and s.done and s.items) then
+      return false
+    end
+    for _, item in ipairs(s.items) do
+      if item.filename:match('geometry%.py$') then
+        return true
+      end
+    end
+    return false
+  end
+  wait(30000, function()
+    if found() then
+      return true
+    end
+    if auro.last_search == nil or auro.last_search.done then
+      vim.cmd('AuroSearch circle_area')
+    end
+    return false
+  end, ':AuroSearch results')
+  local qf = {}
+  for _, item in ipairs(vim.fn.getqflist()) do
+    table.insert(qf, { filename = vim.api.nvim_buf_get_name(item.bufnr), lnum = item.lnum, text = item.text })
+  end
+  out.qf = qf
+  out.qf_title = vim.fn.getqflist({ title = 1 }).title
+  out.qf_open = false
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    if vim.bo[vim.api.nvim_win_get_buf(win)].buftype == 'quickfix' then
+      out.qf_open = true
+    end
+  end
+  vim.cmd('cclose')
+  step('search')
+
+  -- chat about the current file
+  vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/calc.py'))
+  vim.cmd('AuroChat When does divide fail?')
+  wait(30000, function()
+    return chat.turn ~= nil and chat.turn.done
+  end, 'the chat answer')
+  out.chat = {
+    lines = buf_lines(chat.buf),
+    chunks = chat.turn.chunks,
+    text = chat.turn.text,
+    status = chat.turn.status,
+    session_id = chat.session_id,
+    buf_name = vim.api.nvim_buf_get_name(chat.buf),
+    visible = #vim.fn.win_findbuf(chat.buf) > 0,
+  }
+  vim.api.nvim_buf_call(chat.buf, function()
+    local map = vim.fn.maparg('<C-c>', 'n', false, true)
+    out.chat.cancel_map = map.desc or map.rhs or (map.callback and 'callback')
+  end)
+  step('chat')
+
+  -- a follow-up continues the session
+  vim.cmd('AuroChat And add()?')
+  wait(30000, function()
+    return chat.turn.done
+  end, 'the follow-up answer')
+  out.followup = { session_id = chat.turn.session_id, status = chat.turn.status }
+  step('followup')
+
+  -- a new session whose slow answer is cancelled after the first chunks
+  vim.cmd('AuroChat! Tell me a long story')
+  wait(30000, function()
+    return chat.turn.chunks >= 2
+  end, 'the first chunks of the slow answer')
+  vim.cmd('AuroChatCancel')
+  wait(10000, function()
+    return chat.turn.done
+  end, 'the cancellation')
+  out.cancelled = {
+    lines = buf_lines(chat.buf),
+    chunks = chat.turn.chunks,
+    text = chat.turn.text,
+    status = chat.turn.status,
+    session_id = chat.session_id,
+  }
+  step('cancel')
+
+  local reindexed
+  auro.reindex({
+    on_done = function(result, e)
+      reindexed = { result = result, err = e }
+    end,
+  })
+  wait(30000, function()
+    return reindexed ~= nil
+  end, ':AuroReindex')
+  out.reindex = reindexed.result
+  step('reindex')
+
+  local status_lines
+  auro.status({
+    on_done = function(_, _, lines)
+      status_lines = lines or {}
+    end,
+  })
+  wait(15000, function()
+    return status_lines ~= nil
+  end, ':AuroStatus')
+  out.status_lines = status_lines
+  out.progress_events = lsp.progress_events or 0
+  out.statusline_type = type(auro.statusline())
+  out.messages = vim.fn.execute('messages')
+  step('status')
+end, debug.traceback)
+
+if not ok then
+  out.error = tostring(err)
+end
+out.done = ok
+save()
+vim.cmd('qa!')

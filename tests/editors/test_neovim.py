@@ -1,0 +1,169 @@
+"""End to end: the Neovim plugin (editors/neovim) in `nvim --headless` against the real
+`auro-pai lsp` and the fake OpenAI-compatible LLM.
+
+nvim runs tests/editors/nvim_e2e.lua, which drives the commands and writes what it saw to a
+JSON file; this test asserts on that. The Neovim binary is `nvim` from PATH (Debian's 0.7.2
+in CI); set AURO_TEST_NVIM to a space-separated list of binaries to also run others (e.g. a
+0.11 build).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.editors.conftest import llm_env
+from tests.fakes.common import Reply
+from tests.fakes.openai_server import FakeOpenAIServer
+
+REPO = Path(__file__).resolve().parents[2]
+PLUGIN = REPO / "editors" / "neovim"
+SCRIPT = Path(__file__).with_name("nvim_e2e.lua")
+SERVER = [sys.executable, "-m", "server.cli", "lsp"]
+RUN_TIMEOUT = 150
+
+ANSWER = "divide() raises ZeroDivisionError when b is zero.\nadd() never fails."
+FOLLOW_UP = "add() just returns a + b."
+STORY = "Once upon a time " + "there was a function that divided numbers. " * 40
+
+
+def version(nvim: str) -> str:
+    try:
+        out = subprocess.run([nvim, "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    first = out.stdout.splitlines()[0] if out.stdout else ""
+    return first.removeprefix("NVIM ").strip() or "unknown"
+
+
+def binaries() -> list[str]:
+    candidates = [*os.environ.get("AURO_TEST_NVIM", "").split(), shutil.which("nvim") or ""]
+    seen: list[str] = []
+    for path in candidates:
+        if path and path not in seen:
+            seen.append(path)
+    return seen
+
+
+NVIMS = binaries()
+
+
+@pytest.mark.skipif(not NVIMS, reason="nvim is not installed (CI installs Debian's neovim)")
+@pytest.mark.timeout(RUN_TIMEOUT + 30)
+@pytest.mark.parametrize("nvim", NVIMS or ["nvim"], ids=lambda p: f"nvim-{version(p)}")
+async def test_search_chat_cancel_reindex_status(
+    nvim: str, workspace: Path, fake_openai: FakeOpenAIServer, tmp_path: Path
+):
+    fake_openai.push(
+        Reply(text=ANSWER, chunk_chars=6),
+        Reply(text=FOLLOW_UP),
+        Reply(text=STORY, chunk_chars=8, delay=0.1),
+    )
+    # a copy of the plugin, so `:helptags` writes no file into the checkout
+    plugin = tmp_path / "plugin"
+    shutil.copytree(PLUGIN, plugin, ignore=shutil.ignore_patterns("tests", "tags"))
+    out = tmp_path / "out.json"
+    home = tmp_path / "home"
+    env = llm_env(
+        tmp_path / "data",
+        fake_openai,
+        AURO_E2E_PLUGIN=str(plugin),
+        AURO_E2E_ROOT=str(workspace),
+        AURO_E2E_OUT=str(out),
+        AURO_E2E_CMD=json.dumps(SERVER),
+        PYTHONPATH=str(REPO),
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CACHE_HOME=str(home / "cache"),
+    )
+    proc = await asyncio.create_subprocess_exec(
+        nvim,
+        "--headless",
+        "--clean",
+        "-n",
+        "-i",
+        "NONE",
+        "-c",
+        f"luafile {SCRIPT}",
+        cwd=workspace,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        output, _ = await asyncio.wait_for(proc.communicate(), RUN_TIMEOUT)
+    except TimeoutError:
+        proc.kill()
+        output, _ = await proc.communicate()
+    seen = json.loads(out.read_text()) if out.exists() else {}
+    context = f"nvim output:\n{output.decode(errors='replace')[-3000:]}\nseen: {seen}"
+    assert seen.get("done"), context
+
+    # :help from the generated tags
+    assert seen["help"]["filetype"] == "help"
+    assert "*:AuroChat*" in seen["help"]["line"]
+    assert "*auro-statusline*" in seen["help"]["statusline_line"]
+
+    # one client, rooted at the `.git` marker, told the sidecar's URL and token
+    assert seen["client_name"] == "auro"
+    assert Path(seen["root_dir"]) == workspace
+    http = seen["status"]["http"]
+    assert http["url"].startswith("http://127.0.0.1:") and http["token"]
+
+    # :AuroSearch -> quickfix with path:line and symbol/snippet text
+    assert seen["qf_title"] == "Auro search: circle_area"
+    assert seen["qf_open"]
+    hit = next(i for i in seen["qf"] if i["filename"].endswith("geometry.py"))
+    assert Path(hit["filename"]) == workspace / "geometry.py"
+    assert hit["lnum"] >= 1 and "circle_area" in hit["text"]
+
+    # :AuroChat streamed into the chat buffer, in order, with the file as context
+    chat = seen["chat"]
+    assert chat["status"] == "completed" and chat["visible"]
+    assert chat["buf_name"].endswith("auro://chat")
+    assert chat["chunks"] > 3 and chat["text"] == ANSWER
+    lines = chat["lines"]
+    assert lines[:2] == ["## You", "When does divide fail?"]
+    assert "## Auro" in lines
+    body = lines[lines.index("## Auro") + 1 :]
+    assert body[:2] == ANSWER.split("\n")
+    assert "Sources:" in lines and any(line.startswith("- calc.py:") for line in lines)
+    assert chat["cancel_map"]
+    first_prompt = fake_openai.requests[0]["messages"][-1]["content"]
+    assert "When does divide fail?" in first_prompt and "ZeroDivisionError" in first_prompt
+
+    # the follow-up continued the session; `:AuroChat!` opened a new one
+    assert seen["followup"] == {"session_id": chat["session_id"], "status": "completed"}
+
+    cancelled = seen["cancelled"]
+    assert cancelled["status"] == "cancelled"
+    assert 2 <= cancelled["chunks"] and len(cancelled["text"]) < len(STORY)
+    assert STORY.startswith(cancelled["text"])
+    assert cancelled["lines"][-2:] == ["[cancelled]", ""]
+    assert "--- new session ---" in cancelled["lines"]
+    assert len(fake_openai.requests) == 3
+    await fake_openai.wait_for_disconnects(1, timeout=10)  # the model stream was closed
+
+    # :AuroReindex and :AuroStatus
+    assert seen["reindex"]["files_total"] == 2
+    status = "\n".join(seen["status_lines"])
+    assert "index:" in status and http["url"] in status
+    assert str(workspace) in status
+
+    # $/progress reached the plugin and the statusline function
+    assert seen["progress_events"] > 0
+    assert seen["statusline_type"] == "string"
+    assert any(s.startswith("Auro: indexing") for s in seen["statuslines"]), seen["statuslines"]
+    assert "deprecated" not in seen["messages"] and "Error" not in seen["messages"], seen[
+        "messages"
+    ]
