@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint
+.PHONY: setup run test lint test-python test-vscode
 
 setup: $(STAMP)
 
@@ -21,6 +21,12 @@ lint: setup
 	$(BIN)/ruff check server tests bench
 	$(BIN)/ruff format --check server tests bench
 
-# Starts a Chroma server for the server-mode tests, then runs the whole suite.
-test: lint
+test: lint test-vscode test-python
+
+# Starts a Chroma server for the server-mode tests, then runs the Python suite.
+test-python: setup
 	$(BIN)/python -m tests.with_chroma $(BIN)/python -m pytest
+
+# The VS Code extension: npm ci, type check, unit tests, bundle, .vsix.
+test-vscode:
+	bash editors/vscode/ci.sh

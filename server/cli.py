@@ -24,8 +24,10 @@ def run_lsp(args: argparse.Namespace) -> int:
     if args.tcp:
         server.start_tcp(args.host, args.port)
     else:
+        from server.rpc_guard import BoundedStdin
+
         rpc_out = protect_stdout()
-        server.start_io(stdout=rpc_out)
+        server.start_io(stdin=BoundedStdin(sys.stdin.buffer), stdout=rpc_out)
     return 0
 
 

@@ -15,6 +15,7 @@ from pygls.lsp.server import LanguageServer
 
 from server.config import ConfigWarning, Settings
 from server.http.sidecar import Sidecar
+from server.rpc_guard import GuardedProtocol, is_parse_failure
 from server.services import Services
 from server.version import __version__
 
@@ -29,7 +30,7 @@ class AuroLanguageServer(LanguageServer):
     """pygls server carrying Auro's services; a thin adapter, no business logic."""
 
     def __init__(self) -> None:
-        super().__init__("auro-pai", __version__)
+        super().__init__("auro-pai", __version__, protocol_cls=GuardedProtocol)
         self.services: Services | None = None
         self.sidecar: Sidecar | None = None
         self.init_options: dict[str, Any] = {}
@@ -44,6 +45,13 @@ class AuroLanguageServer(LanguageServer):
         if self.services is None:
             raise RuntimeError("server not initialized")
         return self.services.settings
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """A body that is not JSON gets its -32700 answer (pygls only logs it)."""
+        if is_parse_failure(error) and isinstance(self.protocol, GuardedProtocol):
+            self.protocol.parse_error(error)
+            return
+        super().report_server_error(error, source)
 
     def warn(self, message: str) -> None:
         log.warning(message)

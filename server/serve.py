@@ -29,6 +29,7 @@ async def serve(settings: Settings, workspace: Path) -> int:
         await services.add_workspace(workspace)
     except ValueError as exc:
         log.error("%s", exc)
+        await services.close()
         return 2
     sidecar = Sidecar(services)
     port = DEFAULT_PORT if settings.http_port is None else settings.http_port
@@ -48,6 +49,7 @@ async def serve(settings: Settings, workspace: Path) -> int:
         print("HTTP auth is OFF (AURO_HTTP_AUTH=false)", flush=True)
     else:
         print(f"API token: {token}", flush=True)
+        print(f"Web UI: {address.url}/#token={token}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

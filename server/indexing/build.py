@@ -18,11 +18,11 @@ from pathlib import Path
 from server.config import load_settings
 from server.indexing.catalog import Catalog
 from server.indexing.consistency import consistency_report
-from server.indexing.embedder import SentenceTransformerEmbedder
+from server.indexing.embedder import create_embedder
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.progress import ProgressEvent
 from server.indexing.vector_store import open_chroma
-from server.paths import workspace_data_dir
+from server.paths import data_root, workspace_data_dir
 
 log = logging.getLogger("server.indexing.build")
 
@@ -31,7 +31,8 @@ def _check(root: Path, data_dir: Path) -> dict[str, object]:
     settings, _ = load_settings()
     catalog = Catalog(data_dir / "index.sqlite3")
     name = (
-        catalog.get_meta("embedder") or SentenceTransformerEmbedder(settings.embedding_model).name
+        catalog.get_meta("embedder")
+        or create_embedder(settings, cache_dir=data_root(settings) / "models").name
     )
     store = open_chroma(settings, data_dir, root.resolve(), name)
     return consistency_report(catalog, store).to_json()
@@ -39,7 +40,7 @@ def _check(root: Path, data_dir: Path) -> dict[str, object]:
 
 async def _build(root: Path, data_dir: Path, batch_size: int) -> tuple[dict[str, object], bool]:
     settings, _ = load_settings(("build", {"watch_files": False}))
-    embedder = SentenceTransformerEmbedder(settings.embedding_model)
+    embedder = create_embedder(settings, cache_dir=data_root(settings) / "models")
     index = WorkspaceIndex(root, data_dir, settings, embedder, batch_size=batch_size)
 
     def on_progress(event: ProgressEvent) -> None:

@@ -359,10 +359,13 @@ class EmbeddingThread:
         items = list(texts)
         if urgent:
             return await asyncio.wrap_future(self._submit(items, self.URGENT)) if items else []
-        # Slices of similar length pad less: sort the batch by length, slice, unsort.
+        # Slices of similar length pad less (measured: onnx +25-60%, torch +8% texts/s with
+        # slices of 16 cut from a length-sorted batch of 64). Each slice keeps the batch's
+        # order and slices go in the order of their first text, so what the caller put
+        # first (prioritized files) is still embedded first.
         order = sorted(range(len(items)), key=lambda i: len(items[i]))
         size = max(1, self.slice_size)
-        slices = [order[i : i + size] for i in range(0, len(order), size)]
+        slices = sorted(sorted(order[i : i + size]) for i in range(0, len(order), size))
         futures = [
             asyncio.wrap_future(self._submit([items[i] for i in part], self.BULK))
             for part in slices

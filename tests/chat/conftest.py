@@ -10,31 +10,10 @@ import pytest
 from tests.fakes.fixtures import fake_openai  # noqa: F401
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.lsp_harness import server_env
+from tests.sample_code import CALC, GEOMETRY
 
 TOKEN = "chat-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-CALC = '''"""Arithmetic helpers."""
-
-
-def add(a, b):
-    return a + b
-
-
-def divide(a, b):
-    if b == 0:
-        raise ZeroDivisionError("b must not be zero")
-    return a / b
-'''
-
-GEOMETRY = '''"""Shapes."""
-
-import math
-
-
-def circle_area(radius):
-    return math.pi * radius * radius
-'''
 
 
 @pytest.fixture

@@ -215,7 +215,8 @@ async def test_bulk_slices_are_length_sorted_and_results_keep_order() -> None:
     try:
         vectors = await thread.embed(texts)
         assert vectors == [[5.0], [1.0], [4.0], [2.0], [3.0]]
-        assert inner.calls == [["x", "xx"], ["xxx", "xxxx"], ["xxxxx"]]
+        # slices of similar length, each in batch order, the slice with the first text first
+        assert inner.calls == [["xxxxx"], ["x", "xx"], ["xxxx", "xxx"]]
         assert await thread.embed(["query"], urgent=True) == [[5.0]]
         assert await thread.embed([]) == []
     finally:

@@ -1,0 +1,47 @@
+"""Reliability suite: smoke versions run by default; full versions carry the `long` marker.
+
+Full versions run with `pytest -m long tests/reliability` or `AURO_LONG=1 pytest ...`
+(`python -m bench.reliability` does the latter and prints the figures).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.fixtures import fake_openai, fake_openai_2  # noqa: F401
+
+LONG = os.environ.get("AURO_LONG") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "long: full reliability runs (-m long or AURO_LONG=1)")
+
+
+def _long_selected(config: pytest.Config) -> bool:
+    expr = (config.getoption("markexpr", "") or "").replace(" ", "")
+    return LONG or ("long" in expr and "notlong" not in expr)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _long_selected(config):
+        return
+    skip = pytest.mark.skip(reason="full version: run with -m long or AURO_LONG=1")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)
+
+
+def record(name: str, figures: dict[str, Any]) -> None:
+    """Print one result line and, with AURO_RELIABILITY_RESULTS=DIR, keep it for the bench."""
+    line = json.dumps({"name": name, **figures}, default=str)
+    print(f"\nFIGURES {line}")
+    out = os.environ.get("AURO_RELIABILITY_RESULTS")
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        with open(Path(out) / "figures.jsonl", "a") as f:
+            f.write(line + "\n")
