@@ -73,8 +73,10 @@ class GuardedProtocol(LanguageServerProtocol):
             return data
         if "method" in data and not isinstance(data["method"], str):
             return Unstructured(data, JsonRpcInvalidRequest("method must be a string"))
-        if "method" in data and "params" not in data and not self.get_message_type(
-            str(data["method"])
+        if (
+            "method" in data
+            and "params" not in data
+            and not self.get_message_type(str(data["method"]))
         ):
             data = {**data, "params": None}  # params are optional in JSON-RPC
         if "id" in data and data["id"] is not None and not _valid_id(data["id"]):

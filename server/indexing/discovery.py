@@ -222,7 +222,8 @@ class Discovery:
             if entry.is_symlink() and not self._inside_root(Path(entry.path)):
                 log.debug("skip %s: symlink leaves the root", rel)
                 return None
-        except OSError:
+        except OSError as exc:
+            log.debug("skip %s: unreadable entry (%s)", rel, exc)
             return None
         reason = self.path_reason(rel, is_dir)
         if reason is None and is_dir and (Path(entry.path) / "pyvenv.cfg").exists():
@@ -235,13 +236,16 @@ class Discovery:
             if real not in seen_dirs:
                 seen_dirs.add(real)
                 stack.append(rel)
+            else:
+                log.debug("skip %s/: already visited (symlink loop or alias)", rel)
             return None
         return self._sized(entry.path, rel)
 
     def _sized(self, path: str, rel: str) -> FoundFile | None:
         try:
             info = os.stat(path)
-        except OSError:
+        except OSError as exc:  # deleted meanwhile, dangling link, symlink loop (ELOOP)
+            log.debug("skip %s: %s", rel, exc.strerror or exc)
             return None
         if not stat.S_ISREG(info.st_mode):
             log.debug("skip %s: not a regular file", rel)

@@ -92,8 +92,13 @@ async def test_fault_ends_in_failover_or_clear_error(fault: str, with_fallback: 
     outcome = "answered" if error is None else error.split(":")[0]
     record(
         "llm_fault",
-        {"fault": fault, "mode": "failover" if with_fallback else "alone", "outcome": outcome,
-         "seconds": round(seconds, 2), "error": (error or "")[:160]},
+        {
+            "fault": fault,
+            "mode": "failover" if with_fallback else "alone",
+            "outcome": outcome,
+            "seconds": round(seconds, 2),
+            "error": (error or "")[:160],
+        },
     )
     assert seconds < HARD_LIMIT
     if error is not None:
@@ -150,8 +155,12 @@ async def test_faults_through_auro_chat(tmp_path: Path) -> None:
                 seconds = time.monotonic() - started
                 record(
                     "llm_fault_lsp",
-                    {"fault": name, "status": reply.status, "seconds": round(seconds, 2),
-                     "error": str(reply.error)[:160]},
+                    {
+                        "fault": name,
+                        "status": reply.status,
+                        "seconds": round(seconds, 2),
+                        "error": str(reply.error)[:160],
+                    },
                 )
                 assert reply.status != "completed" and reply.error, (name, reply)
                 # and the next chat answers normally (which also keeps the breaker closed)

@@ -48,7 +48,9 @@ json_leaf = (
 )
 json_value = st.recursive(
     json_leaf,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 uris = st.sampled_from(
@@ -70,7 +72,12 @@ def shaped_params(method: str) -> st.SearchStrategy[Any]:
     if method == "auro/chat":
         return st.fixed_dictionaries(
             {"message": json_value | st.text(min_size=1, max_size=30)},
-            optional={"uri": uris, "range": ranges, "sessionId": json_value, "includeRag": st.just(False)},
+            optional={
+                "uri": uris,
+                "range": ranges,
+                "sessionId": json_value,
+                "includeRag": st.just(False),
+            },
         )
     if method == "textDocument/codeAction":
         return st.fixed_dictionaries(
@@ -85,7 +92,11 @@ def shaped_params(method: str) -> st.SearchStrategy[Any]:
             {"title": st.text(max_size=10)},
             optional={
                 "data": st.fixed_dictionaries(
-                    {"kind": st.sampled_from(["refactor", "fix", "zzz"]) | json_value, "uri": uris, "range": ranges}
+                    {
+                        "kind": st.sampled_from(["refactor", "fix", "zzz"]) | json_value,
+                        "uri": uris,
+                        "range": ranges,
+                    }
                 )
                 | json_value
             },
@@ -108,14 +119,26 @@ def fuzz_message(draw: st.DrawFn) -> tuple[bytes, Any]:
         body = draw(
             st.binary(max_size=200)
             | st.sampled_from(
-                [b"{", b"[1,2", b'{"jsonrpc": "2.0", "id": 1', b"\xff\xfe\xfa", b"null", b"[]",
-                 b"[" * 5000 + b"]" * 5000, b'"\xc3\x28"', b"{}", b"1e999999"]
+                [
+                    b"{",
+                    b"[1,2",
+                    b'{"jsonrpc": "2.0", "id": 1',
+                    b"\xff\xfe\xfa",
+                    b"null",
+                    b"[]",
+                    b"[" * 5000 + b"]" * 5000,
+                    b'"\xc3\x28"',
+                    b"{}",
+                    b"1e999999",
+                ]
             )
         )
         return frame(body), None
     if kind == "envelope":
         message: dict[str, Any] = {"jsonrpc": "2.0", "id": msg_id, "method": method, "params": {}}
-        mutation = draw(st.sampled_from(["no_jsonrpc", "v1", "no_method", "method_type", "id_type", "extra"]))
+        mutation = draw(
+            st.sampled_from(["no_jsonrpc", "v1", "no_method", "method_type", "id_type", "extra"])
+        )
         if mutation == "no_jsonrpc":
             del message["jsonrpc"]
         elif mutation == "v1":
@@ -125,7 +148,9 @@ def fuzz_message(draw: st.DrawFn) -> tuple[bytes, Any]:
         elif mutation == "method_type":
             message["method"] = draw(json_value.filter(lambda v: not isinstance(v, str)))
         elif mutation == "id_type":
-            message["id"] = draw(st.floats(allow_nan=False) | st.lists(st.integers(), max_size=2) | st.booleans())
+            message["id"] = draw(
+                st.floats(allow_nan=False) | st.lists(st.integers(), max_size=2) | st.booleans()
+            )
             return frame(message), None
         else:
             message["unexpected"] = draw(json_value)
@@ -188,7 +213,9 @@ def check_batch(srv: RawServer, batch: list[tuple[bytes, Any]], tally: Tally) ->
             code = answer["error"]["code"]
             tally.codes[str(code)] = tally.codes.get(str(code), 0) + 1
             if code not in PROPER:
-                tally.problems.append(f"code {code} for {data[:300]!r}: {answer['error']['message'][:200]}")
+                tally.problems.append(
+                    f"code {code} for {data[:300]!r}: {answer['error']['message'][:200]}"
+                )
         else:
             tally.codes["result"] = tally.codes.get("result", 0) + 1
     still_answers(srv)
@@ -240,15 +267,20 @@ RESYNC = b"\r\n"  # ends a line of leftover bytes, so the next header parses
 @pytest.mark.parametrize(
     "data",
     [
-        pytest.param(b"Content-Length: 5\r\n\r\n{\"a\":", id="short-body-prefix"),
-        pytest.param(b"Content-Length: 3\r\n\r\n{\"jsonrpc\": \"2.0\"}" + RESYNC, id="length-too-short"),
+        pytest.param(b'Content-Length: 5\r\n\r\n{"a":', id="short-body-prefix"),
+        pytest.param(
+            b'Content-Length: 3\r\n\r\n{"jsonrpc": "2.0"}' + RESYNC, id="length-too-short"
+        ),
         pytest.param(b"Content-Type: text/plain\r\n\r\n" + RESYNC, id="no-content-length"),
         pytest.param(b"Content-Length: abc\r\n\r\n" + RESYNC, id="bad-length"),
         pytest.param(b"garbage line without colon\r\n" + RESYNC, id="garbage-header"),
         pytest.param(b"Content-Length: 4\r\nX-Extra: 1\r\n\r\nnull", id="extra-header"),
         pytest.param(frame(b"\xff\xfe not utf-8"), id="invalid-utf8"),
         pytest.param(frame(b"[" * 100_000), id="deep-nesting"),
-        pytest.param(frame(json.dumps({"jsonrpc": "2.0", "method": "x", "params": "y" * 5_000_000})), id="5MB-notification"),
+        pytest.param(
+            frame(json.dumps({"jsonrpc": "2.0", "method": "x", "params": "y" * 5_000_000})),
+            id="5MB-notification",
+        ),
     ],
 )
 def test_malformed_frames_do_not_kill_the_server(server: RawServer, data: bytes) -> None:
@@ -265,18 +297,31 @@ def test_huge_payloads(server: RawServer, workspace: Path) -> None:
         ("codeAction/resolve", {"title": "t", "data": {"kind": "fix", "uri": big, "range": {}}}),
     ]:
         answer = server.request(method, params, timeout=60)
-        assert answer is not None and answer.get("error", {}).get("code") == -32602, (method, answer)
+        assert answer is not None and answer.get("error", {}).get("code") == -32602, (
+            method,
+            answer,
+        )
     # a 5 MB document opened, then code actions on a range far outside it
     uri = (workspace / "big.py").as_uri()
     server.notify(
         "textDocument/didOpen",
-        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": "a = 1\n" * 800_000}},
+        {
+            "textDocument": {
+                "uri": uri,
+                "languageId": "python",
+                "version": 1,
+                "text": "a = 1\n" * 800_000,
+            }
+        },
     )
     answer = server.request(
         "textDocument/codeAction",
         {
             "textDocument": {"uri": uri},
-            "range": {"start": {"line": 10**6, "character": 5}, "end": {"line": 10**7, "character": 0}},
+            "range": {
+                "start": {"line": 10**6, "character": 5},
+                "end": {"line": 10**7, "character": 0},
+            },
             "context": {"diagnostics": []},
         },
         timeout=60,
@@ -292,7 +337,9 @@ def test_oversized_frame_is_drained_and_refused(server: RawServer) -> None:
     body = b'{"jsonrpc": "2.0", "id": 5, "method": "x", "params": "' + b"z" * 70_000_000 + b'"}'
     server.send(frame(body))
     still_answers(server)
-    assert server.null_id_errors[before:] and server.null_id_errors[before]["error"]["code"] == -32700
+    assert (
+        server.null_id_errors[before:] and server.null_id_errors[before]["error"]["code"] == -32700
+    )
 
 
 # -- lifecycle out of order ---------------------------------------------------------------
@@ -309,7 +356,10 @@ def test_lifecycle_out_of_order(tmp_path: Path) -> None:
                 "textDocument/codeAction",
                 {
                     "textDocument": {"uri": "file:///x"},
-                    "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                    "range": {
+                        "start": {"line": 0, "character": 0},
+                        "end": {"line": 0, "character": 0},
+                    },
                     "context": {"diagnostics": []},
                 },
             ),
@@ -338,8 +388,12 @@ def test_shutdown_racing_initialize(tmp_path: Path) -> None:
     root.mkdir()
     srv = RawServer(tmp_path / "data")
     try:
-        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                "params": {"processId": None, "capabilities": {}, "rootUri": root.as_uri()}}
+        init = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"processId": None, "capabilities": {}, "rootUri": root.as_uri()},
+        }
         srv.send(frame(init) + frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
         first, second = srv.wait_response(1, 60), srv.wait_response(2, 60)
         assert first is not None and second is not None, srv.stderr_tail()
