@@ -74,7 +74,7 @@ class WorkspaceIndex:
         settings: Settings,
         embedder: Embedder,
         *,
-        batch_size: int = 64,
+        batch_size: int = 256,
         weights: SearchWeights | None = None,
     ) -> None:
         self.root = root.resolve()

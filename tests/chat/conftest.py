@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.fixtures import fake_openai  # noqa: F401
+from tests.fakes.fixtures import fake_openai, fake_openai_2  # noqa: F401
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.lsp_harness import server_env
 from tests.sample_code import CALC, GEOMETRY
@@ -39,9 +39,11 @@ def chat_env(data_dir: Path, fake: FakeOpenAIServer | None, **extra: str) -> dic
     )
     return server_env(
         data_dir,
-        LLAMACPP_SERVER_URL="",
-        AURO_HTTP_TOKEN=TOKEN,
-        AURO_LLM_MAX_RETRIES="0",
-        **llm,
-        **extra,
+        **{
+            "LLAMACPP_SERVER_URL": "",
+            "AURO_HTTP_TOKEN": TOKEN,
+            "AURO_LLM_MAX_RETRIES": "0",
+            **llm,
+            **extra,
+        },
     )

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.chat.conftest import chat_env
+from tests.fakes.common import Fail
 from tests.fakes.openai_server import FakeOpenAIServer
 
 REPLY = "divide() refuses a zero divisor."
@@ -51,3 +52,25 @@ async def test_cli_chat_json_then_streamed_follow_up(
     follow_up = fake_openai.requests[1]["messages"]
     assert [m["content"] for m in follow_up[-3:-1]] == ["What does divide do?", REPLY]
     assert follow_up[-1]["content"] == "And add?"
+
+
+async def test_cli_chat_fails_over_from_llamacpp_500_to_openai(
+    fake_openai: FakeOpenAIServer, fake_openai_2: FakeOpenAIServer, repo: Path, tmp_path: Path
+):
+    """The LLM issue's done-when: llama.cpp first, a 500 there, the answer from OpenAI."""
+    llama, cloud = fake_openai, fake_openai_2
+    llama.push(Fail(500))
+    cloud.reply_text = REPLY
+    env = chat_env(
+        tmp_path / "data",
+        cloud,
+        LLAMACPP_SERVER_URL=llama.url,
+        AURO_LLM_PROVIDERS="llamacpp,openai",
+    )
+    code, out, err = await run_cli(env, "What does divide do?", "--workspace", str(repo), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["text"], result["provider"]) == (REPLY, "openai")
+    assert llama.request_count >= 1 and cloud.request_count >= 1
+    chat_calls = [r for r in llama.requests if "messages" in r]
+    assert chat_calls, "llama.cpp was tried first"

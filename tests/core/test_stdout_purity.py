@@ -85,3 +85,48 @@ def test_stray_writes_are_diverted_to_stderr():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=30)
     assert proc.stdout == b"RPC"
     assert b"stray print" in proc.stderr and b"stray fd write" in proc.stderr
+
+
+def test_tcp_transport_answers_initialize(tmp_path):
+    """`auro-pai lsp --tcp`: the same server on a loopback socket."""
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "lsp", "--tcp", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=server_env(tmp_path / "data"),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "TCP server did not start"
+                time.sleep(0.2)
+        with conn:
+            conn.sendall(
+                frame(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": 1,
+                        "method": "initialize",
+                        "params": {"processId": None, "capabilities": {}},
+                    }
+                )
+            )
+            data = b""
+            while b"serverInfo" not in data:
+                chunk = conn.recv(65536)
+                assert chunk, "connection closed"
+                data += chunk
+        assert b'"name": "auro-pai"' in data or b'"name":"auro-pai"' in data
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
