@@ -20,7 +20,11 @@ SERVER = [sys.executable, "-m", "server.cli", "lsp"]
 
 def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """The parent environment, isolated from the user's data and real LLM endpoints."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AURO_", "OPENAI_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AURO_", "OPENAI_", "GEMINI_", "LLAMACPP_", "CHROMADB_"))
+    }
     env.update(
         AURO_DATA_DIR=str(data_dir),
         LLAMACPP_SERVER_URL="",
