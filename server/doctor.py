@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -13,22 +12,6 @@ import aiohttp
 
 from server.config import ConfigWarning, Settings
 from server.paths import workspace_data_dir
-
-GRAMMARS = {
-    "python": ("tree_sitter_python", "language"),
-    "javascript": ("tree_sitter_javascript", "language"),
-    "typescript": ("tree_sitter_typescript", "language_typescript"),
-    "tsx": ("tree_sitter_typescript", "language_tsx"),
-    "go": ("tree_sitter_go", "language"),
-    "rust": ("tree_sitter_rust", "language"),
-    "java": ("tree_sitter_java", "language"),
-    "c": ("tree_sitter_c", "language"),
-    "cpp": ("tree_sitter_cpp", "language"),
-    "csharp": ("tree_sitter_c_sharp", "language"),
-    "ruby": ("tree_sitter_ruby", "language"),
-    "php": ("tree_sitter_php", "language_php"),
-    "bash": ("tree_sitter_bash", "language"),
-}
 
 
 @dataclass(frozen=True)
@@ -77,12 +60,13 @@ async def check_embedding_model(settings: Settings, _: Path) -> Check:
 
 
 async def check_grammars(_: Settings, __: Path) -> Check:
-    from tree_sitter import Language
+    """The chunker's own registry, loaded the way indexing loads it."""
+    from server.indexing.chunking.registry import SPECS, grammar
 
     missing = []
-    for language, (module, attr) in GRAMMARS.items():
+    for language in SPECS:
         try:
-            Language(getattr(importlib.import_module(module), attr)())
+            grammar(language)
         except (ImportError, AttributeError, ValueError):
             missing.append(language)
     if missing:
@@ -92,7 +76,7 @@ async def check_grammars(_: Settings, __: Path) -> Check:
             "missing: " + ", ".join(missing),
             "reinstall auro-pai (make setup) to get the grammar wheels",
         )
-    return Check("grammars", True, f"{len(GRAMMARS)} languages load offline")
+    return Check("grammars", True, f"{len(SPECS)} languages load offline")
 
 
 async def get_status(url: str, timeout: float = 3.0, headers: dict | None = None) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 Status = Literal["ok", "degraded", "down", "unconfigured"]
+SEVERITY: dict[Status, int] = {"ok": 0, "unconfigured": 0, "degraded": 1, "down": 2}
 
 
 @dataclass(frozen=True)
@@ -17,3 +19,8 @@ class ComponentHealth:
 
     def to_json(self) -> dict[str, str]:
         return asdict(self)
+
+
+def worst(states: Iterable[ComponentHealth]) -> ComponentHealth:
+    """The most severe of several states (one component across roots, or all components)."""
+    return max(states, key=lambda h: SEVERITY[h.status], default=ComponentHealth("ok"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from server.config import Settings
-from server.health import ComponentHealth
+from server.health import ComponentHealth, worst
 from server.indexing.embedder import Embedder, create_embedder
 from server.indexing.indexer import SymbolInfo, WorkspaceIndex
 from server.indexing.search import Retriever, SearchResult
@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 SettingsListener = Callable[[Settings, Settings], None]
 WorkspaceListener = Callable[["Workspace"], None]
-SEVERITY = {"ok": 0, "unconfigured": 0, "degraded": 1, "down": 2}
 
 
 @dataclass
@@ -53,11 +52,6 @@ class MultiSearch:
     found: list[Found]
     complete: bool
     warnings: list[str]
-
-
-def worst(states: list[ComponentHealth]) -> ComponentHealth:
-    """One health for a component that several workspaces have: the worst of them."""
-    return max(states, key=lambda h: SEVERITY[h.status])
 
 
 class Services:

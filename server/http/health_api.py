@@ -7,12 +7,10 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel
 
-from server.health import ComponentHealth, Status
+from server.health import ComponentHealth, Status, worst
 from server.http.routing import RouteTable, services_of
 from server.services import Services
 from server.version import __version__
-
-SEVERITY = {"ok": 0, "unconfigured": 0, "degraded": 1, "down": 2}
 
 LIVENESS = "/api/v1/health/liveness"
 READINESS = "/api/v1/health/readiness"
@@ -40,8 +38,8 @@ class LivenessResponse(BaseModel):
 
 
 def overall(components: dict[str, ComponentHealth]) -> str:
-    worst = max((SEVERITY[c.status] for c in components.values()), default=0)
-    return ["ok", "degraded", "down"][worst]
+    status = worst(components.values()).status
+    return "ok" if status == "unconfigured" else status
 
 
 @routes.get("/api/v1/health", response=HealthResponse, summary="Health of every component")
