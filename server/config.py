@@ -125,6 +125,15 @@ class Settings(BaseSettings):
     watch_files: bool = setting(
         True, "AURO_WATCH_FILES", "Watch the workspace with watchdog and reindex on change"
     )
+    search_dense_weight: float = setting(
+        1.0, "AURO_SEARCH_DENSE_WEIGHT", "Weight of the embedding ranking in rank fusion", ge=0
+    )
+    search_keyword_weight: float = setting(
+        0.5, "AURO_SEARCH_KEYWORD_WEIGHT", "Weight of the keyword ranking in rank fusion", ge=0
+    )
+    search_rerank: bool = setting(
+        True, "AURO_SEARCH_RERANK", "Rerank fused search results with the fitted linear model"
+    )
 
     # Tools
     web_search_enabled: bool = setting(True, "WEB_SEARCH_ENABLED", "Enable web search tools")

@@ -85,8 +85,9 @@ class Services:
     async def update_settings(self, settings: Settings) -> None:
         """Swap in new settings; LLM providers and tools are rebuilt from them at once.
 
-        Index settings (chunk size, model, ignore globs) apply to files indexed from now on;
-        `auro.reindex` applies them everywhere.
+        Search weights apply at once; chunk size and ignore globs apply to files indexed
+        from now on (`auro.reindex` applies them everywhere); the embedding model and the
+        vector store change at the next start.
         """
         old, self._settings = self._settings, settings
         if _llm_fields(old) != _llm_fields(settings):
@@ -95,6 +96,8 @@ class Services:
         if _tool_fields(old) != _tool_fields(settings):
             previous_tools, self.tools = self.tools, ToolService.from_settings(settings)
             await previous_tools.close()
+        for workspace in self.workspaces:
+            workspace.index.apply_settings(settings)
         for listener in self._settings_listeners:
             listener(old, settings)
 

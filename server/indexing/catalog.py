@@ -1,5 +1,6 @@
 """The SQLite side of the index and its source of truth: file catalog, chunks, the FTS5 keyword
-index, a content-addressed vector cache and the intent log that keeps Chroma consistent.
+index, a content-addressed vector cache, the "name view" vectors the reranker compares
+with queries (one per distinct symbol name) and the intent log that keeps Chroma consistent.
 
 Every method is one transaction. The connection is shared by the indexing task and searches
 (both via worker threads), so calls are serialized by a lock.
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from server.indexing.chunk import Chunk
-from server.indexing.identifiers import expand, fts_match
+from server.indexing.identifiers import expand, fts_match, name_text
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ CREATE INDEX IF NOT EXISTS chunks_by_path ON chunks (path);
 CREATE INDEX IF NOT EXISTS chunks_by_embedded ON chunks (embedded);
 CREATE INDEX IF NOT EXISTS chunks_by_symbol ON chunks (symbol COLLATE NOCASE);
 CREATE TABLE IF NOT EXISTS vectors (content_hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS name_vectors (name TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS intents (id TEXT PRIMARY KEY, op TEXT NOT NULL);
 """
 
@@ -190,6 +192,7 @@ class Catalog:
         """The embedding model changed: every vector (cached or stored) is void."""
         with self._tx():
             self._db.execute("DELETE FROM vectors")
+            self._db.execute("DELETE FROM name_vectors")
             self._db.execute("UPDATE chunks SET embedded = 0")
             self._db.execute("UPDATE files SET state = 'keyword'")
 
@@ -353,12 +356,55 @@ class Catalog:
                     found[content_hash] = _unpack(blob)
         return found
 
-    def begin_add(self, ids: Sequence[str], vectors: dict[str, list[float]]) -> list[str]:
-        """Cache new vectors and log add intents for the ids still present; returns them."""
+    def name_vectors(self, names: Iterable[str]) -> dict[str, list[float]]:
+        wanted = list(set(names))
+        found: dict[str, list[float]] = {}
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for name, blob in self._db.execute(
+                    f"SELECT name, vector FROM name_vectors WHERE name IN ({marks})", part
+                ):
+                    found[name] = _unpack(blob)
+        return found
+
+    def names_without_vectors(self, limit: int) -> list[str]:
+        """Name views of embedded chunks that have no vector (an index built before name
+        views existed); the embedding worker fills them in after the chunks."""
+        with self._lock:
+            used = {
+                name_text(symbol, path)
+                for symbol, path in self._db.execute(
+                    "SELECT DISTINCT symbol, path FROM chunks WHERE embedded = 1"
+                )
+            }
+            have = {name for (name,) in self._db.execute("SELECT name FROM name_vectors")}
+        return sorted(used - have)[:limit]
+
+    def add_name_vectors(self, names: dict[str, list[float]]) -> None:
+        with self._tx():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO name_vectors VALUES (?, ?)",
+                [(name, _pack(vector)) for name, vector in names.items()],
+            )
+
+    def begin_add(
+        self,
+        ids: Sequence[str],
+        vectors: dict[str, list[float]],
+        names: dict[str, list[float]] | None = None,
+    ) -> list[str]:
+        """Cache new chunk and name vectors and log add intents for the ids still present;
+        returns them."""
         with self._tx():
             self._db.executemany(
                 "INSERT OR IGNORE INTO vectors VALUES (?, ?)",
                 [(content_hash, _pack(vector)) for content_hash, vector in vectors.items()],
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO name_vectors VALUES (?, ?)",
+                [(name, _pack(vector)) for name, vector in (names or {}).items()],
             )
             live = [
                 cid
@@ -431,7 +477,17 @@ class Catalog:
             cursor = self._db.execute(
                 "DELETE FROM vectors WHERE content_hash NOT IN (SELECT content_hash FROM chunks)"
             )
-        return cursor.rowcount
+            used = {
+                name_text(symbol, path)
+                for symbol, path in self._db.execute("SELECT DISTINCT symbol, path FROM chunks")
+            }
+            stale = [
+                (name,)
+                for (name,) in self._db.execute("SELECT name FROM name_vectors")
+                if name not in used
+            ]
+            self._db.executemany("DELETE FROM name_vectors WHERE name = ?", stale)
+        return cursor.rowcount + len(stale)
 
     def embedded_ids(self) -> set[str]:
         with self._lock:

@@ -74,3 +74,24 @@ def fts_match(query: str) -> str | None:
     if not tokens:
         return None
     return " OR ".join(f'"{token}"' for token in tokens)
+
+
+def stem(token: str) -> str:
+    """Crude suffix stripping that maps "parses", "parsed", "parsing" and "parse" alike."""
+    for suffix in ("ing", "es", "ed", "s"):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            token = token[: -len(suffix)]
+            break
+    return token[:-1] if token.endswith("e") and len(token) > 3 else token
+
+
+def query_terms(query: str) -> set[str]:
+    """Stemmed content words of a query, compared with the parts of symbol names."""
+    return {stem(t) for t in query_tokens(query) if t not in STOPWORDS}
+
+
+def name_text(symbol: str, path: str) -> str:
+    """A chunk's "name view": its qualified symbol as words (`Task.print_stack` -> "task
+    print stack"), else its path as words."""
+    source = symbol or path
+    return " ".join(p for match in _WORD.finditer(source) for p in split_identifier(match[0]))

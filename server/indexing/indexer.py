@@ -31,6 +31,7 @@ from server.indexing.chunking import TokenCounter, chunk_file, detect_language
 from server.indexing.consistency import ConsistencyReport, consistency_report
 from server.indexing.discovery import IGNORE_FILES, Discovery, is_binary
 from server.indexing.embedder import Embedder, EmbeddingThread, resolve_model_path
+from server.indexing.identifiers import name_text
 from server.indexing.progress import EventKind, IndexStatus, Phase, ProgressEvent, Throughput
 from server.indexing.search import HybridSearch, Retriever, SearchResponse, SearchWeights
 from server.indexing.vector_store import VectorStore, open_chroma
@@ -59,6 +60,12 @@ class SymbolInfo:
 
 
 @dataclass(frozen=True)
+class BatchVectors:
+    chunks: dict[str, list[float]]  # by content hash
+    names: dict[str, list[float]]  # name views embedded for the first time
+
+
+@dataclass
 class _Touch:
     size: int
     mtime_ns: int
@@ -82,7 +89,7 @@ class WorkspaceIndex:
         self.settings = settings
         self.embedder = embedder
         self.batch_size = batch_size
-        self.weights = weights or SearchWeights()
+        self.weights = weights or SearchWeights.from_settings(settings)
         self.discovery = Discovery(self.root, settings)
         self.embedding = EmbeddingThread(embedder)
         self.catalog: Catalog | None = None
@@ -116,6 +123,7 @@ class WorkspaceIndex:
         self._tasks: list[asyncio.Task[None]] = []
         self._watcher: Watcher | None = None
         self._debouncer: Debouncer | None = None
+        self._names_backfilled = False
         self._closed = False
 
     # lifecycle ------------------------------------------------------------------------
@@ -288,6 +296,18 @@ class WorkspaceIndex:
         self._force_rehash = True
         self._settled.clear()
         self._keyword_wake.set()
+
+    def apply_settings(self, settings: Settings) -> None:
+        """New settings from the client: search weights at once, ignore rules and chunk
+        size for files indexed from now on (`reindex` applies them everywhere). The model
+        and the vector store stay as they are until the next start."""
+        self.settings = settings
+        self.discovery = Discovery(self.root, settings)
+        if self._watcher is not None:
+            self._watcher.handler.discovery = self.discovery
+        self.weights = SearchWeights.from_settings(settings)
+        if self._search is not None:
+            self._search.weights = self.weights
 
     def pause(self) -> None:
         """Stop embedding (the expensive part); the cheap keyword pass keeps search current."""
@@ -531,7 +551,7 @@ class WorkspaceIndex:
     async def _embed_pending(self) -> None:
         """Keep up to two batches in the model thread's queue until nothing is pending."""
         assert self.catalog is not None
-        in_flight: deque[tuple[list[PendingChunk], asyncio.Future[dict[str, list[float]]]]]
+        in_flight: deque[tuple[list[PendingChunk], asyncio.Future[BatchVectors]]]
         in_flight = deque()
         taken: set[str] = set()
         try:
@@ -546,6 +566,8 @@ class WorkspaceIndex:
                     taken.update(chunk.id for chunk in batch)
                     in_flight.append((batch, asyncio.ensure_future(self._vectors_for(batch))))
                 if not in_flight:
+                    if not self._names_backfilled:
+                        await self._embed_missing_names()
                     return
                 batch, future = in_flight.popleft()
                 try:
@@ -560,25 +582,49 @@ class WorkspaceIndex:
             for _, future in in_flight:
                 future.cancel()
 
-    async def _vectors_for(self, batch: list[PendingChunk]) -> dict[str, list[float]]:
-        """Vectors by content hash: from the cache where possible, else from the model."""
+    async def _embed_missing_names(self) -> None:
+        """Once per start: name views an older index lacks (new chunks bring theirs)."""
         assert self.catalog is not None
-        cached = await asyncio.to_thread(
-            self.catalog.cached_vectors, [chunk.content_hash for chunk in batch]
+        try:
+            while names := await asyncio.to_thread(
+                self.catalog.names_without_vectors, self.batch_size
+            ):
+                await self._resumed.wait()
+                vectors = await self.embedding.embed(names)
+                await asyncio.to_thread(
+                    self.catalog.add_name_vectors, dict(zip(names, vectors, strict=True))
+                )
+        except Exception as exc:
+            log.warning("name views not embedded (search reranks without them): %s", exc)
+        finally:
+            self._names_backfilled = True
+
+    async def _vectors_for(self, batch: list[PendingChunk]) -> BatchVectors:
+        """Chunk vectors by content hash, from the cache where possible, else from the
+        model; in the same model call, name-view vectors for names not seen before."""
+        assert self.catalog is not None
+        hashes = [chunk.content_hash for chunk in batch]
+        names = {name_text(str(c.metadata["symbol"]), c.path) for c in batch}
+        cached, known = await asyncio.gather(
+            asyncio.to_thread(self.catalog.cached_vectors, hashes),
+            asyncio.to_thread(self.catalog.name_vectors, names),
         )
         todo = {c.content_hash: c.embed_text for c in batch if c.content_hash not in cached}
-        if todo:
-            vectors = await self.embedding.embed(list(todo.values()))
-            cached.update(zip(todo, vectors, strict=True))
-        return cached
+        new_names = sorted(names - known.keys())
+        fresh: dict[str, list[float]] = {}
+        if todo or new_names:
+            vectors = await self.embedding.embed([*todo.values(), *new_names])
+            cached.update(zip(todo, vectors[: len(todo)], strict=True))
+            fresh = dict(zip(new_names, vectors[len(todo) :], strict=True))
+        return BatchVectors(cached, fresh)
 
-    async def _store_batch(
-        self, batch: list[PendingChunk], vectors: dict[str, list[float]]
-    ) -> None:
+    async def _store_batch(self, batch: list[PendingChunk], vectors: BatchVectors) -> None:
         assert self.catalog is not None and self.store is not None
         async with self._write_lock:
             ids = [chunk.id for chunk in batch]
-            live = set(await asyncio.to_thread(self.catalog.begin_add, ids, vectors))
+            live = set(
+                await asyncio.to_thread(self.catalog.begin_add, ids, vectors.chunks, vectors.names)
+            )
             rows = [chunk for chunk in batch if chunk.id in live]
             if not rows:
                 return
@@ -586,7 +632,7 @@ class WorkspaceIndex:
             await asyncio.to_thread(
                 self.store.upsert,
                 [chunk.id for chunk in rows],
-                [vectors[chunk.content_hash] for chunk in rows],
+                [vectors.chunks[chunk.content_hash] for chunk in rows],
                 [chunk.metadata for chunk in rows],
             )
             before = self.catalog.counts().files_embedded

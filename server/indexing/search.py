@@ -1,5 +1,6 @@
 """Hybrid retrieval: dense (vector store) and keyword (FTS5 BM25) rankings fused by
-reciprocal rank fusion, filtered by path glob and language, overlapping hits merged.
+reciprocal rank fusion, the fused candidates reranked (server.indexing.rerank), filtered by
+path glob and language, overlapping hits merged.
 
 Either side may be missing (model still loading, vectors half built, store down); the fusion
 simply uses what is there, and the response says how complete the index was.
@@ -13,11 +14,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pathspec
 
+from server.config import Settings
 from server.indexing.catalog import Catalog, ChunkRow
 from server.indexing.embedder import EmbeddingThread
-from server.indexing.vector_store import VectorStore
+from server.indexing.identifiers import name_text, query_terms
+from server.indexing.rerank import DEFAULT_MODEL, Candidate
+from server.indexing.vector_store import VectorHit, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +33,8 @@ OVERFETCH = 4
 
 @dataclass(frozen=True)
 class SearchWeights:
-    """RRF: score = sum over retrievers of weight / (rrf_k + rank).
+    """RRF: score = sum over retrievers of weight / (rrf_k + rank); then, with `rerank`,
+    the fused candidates are scored again by the reranker's model.
 
     Keyword search is the weaker half on natural-language questions, so it gets half the
     weight; measured on the stdlib task (docs/benchmarks.md) this beats plain 1:1 fusion.
@@ -37,6 +43,15 @@ class SearchWeights:
     dense: float = 1.0
     keyword: float = 0.5
     rrf_k: int = 30
+    rerank: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SearchWeights:
+        return cls(
+            dense=settings.search_dense_weight,
+            keyword=settings.search_keyword_weight,
+            rerank=settings.search_rerank,
+        )
 
 
 @dataclass
@@ -141,8 +156,22 @@ async def _nothing() -> list:
     return []
 
 
+async def _no_vectors() -> tuple[list[VectorHit], None]:
+    return [], None
+
+
+@dataclass
+class Retrieved:
+    """Both retrievers' answers for one query, filtered by path glob."""
+
+    rows: dict[str, ChunkRow]
+    rankings: dict[Retriever, list[str]]  # chunk ids, best first
+    similarity: dict[str, float]  # dense cosine similarity by chunk id
+    vector: list[float] | None  # the query's embedding, when dense retrieval ran
+
+
 class HybridSearch:
-    """Runs both retrievers and fuses them; store calls run on worker threads."""
+    """Runs both retrievers, fuses and reranks them; store calls run on worker threads."""
 
     def __init__(
         self,
@@ -166,38 +195,24 @@ class HybridSearch:
     ) -> tuple[list[SearchResult], list[str]]:
         """Top `k` merged results and warnings about a retriever that could not run.
 
-        `retrievers` narrows the search to one half (benchmarks score each half alone).
+        `retrievers` narrows the search to one half (benchmarks score each half alone);
+        only the full hybrid search is reranked.
         """
         if not query.strip() or k <= 0:
             return [], []
-        spec = path_filter(paths)
-        fetch = k * OVERFETCH * (4 if spec else 1)
         warnings: list[str] = []
-        dense_ids, keyword_rows = await asyncio.gather(
-            self._dense(query, fetch, languages, warnings) if "dense" in retrievers else _nothing(),
-            asyncio.to_thread(self.catalog.keyword_search, query, fetch, languages)
-            if "keyword" in retrievers
-            else _nothing(),
-        )
-        rows = {row.id: row for row in keyword_rows}
-        missing = [cid for cid in dense_ids if cid not in rows]
-        rows.update(await asyncio.to_thread(self.catalog.chunks_by_id, missing))
-
-        def allowed(cid: str) -> bool:
-            row = rows.get(cid)
-            return row is not None and (spec is None or spec.match_file(row.path))
-
-        rankings: dict[Retriever, list[str]] = {
-            "dense": [cid for cid in dense_ids if allowed(cid)],
-            "keyword": [row.id for row in keyword_rows if allowed(row.id)],
-        }
-        scores = fuse(rankings, self.weights)
+        found = await self.retrieve(query, k, paths, languages, retrievers, warnings)
+        scores = fuse(found.rankings, self.weights)
+        if self.weights.rerank and set(retrievers) == {"dense", "keyword"} and scores:
+            candidates = await asyncio.to_thread(self.candidates, found, list(scores))
+            reranked = DEFAULT_MODEL.scores(query_terms(query), candidates)
+            scores = {c.row.id: score for c, score in zip(candidates, reranked, strict=True)}
         hits = [
             _Hit(
-                rows[cid],
+                found.rows[cid],
                 score,
-                [name for name, ids in rankings.items() if cid in ids],
-                _lines(rows[cid]),
+                [name for name, ids in found.rankings.items() if cid in ids],
+                _lines(found.rows[cid]),
             )
             for cid, score in scores.items()
         ]
@@ -216,12 +231,75 @@ class HybridSearch:
         ]
         return results, warnings
 
+    async def retrieve(
+        self,
+        query: str,
+        k: int,
+        paths: Sequence[str] | None,
+        languages: Sequence[str] | None,
+        retrievers: Sequence[Retriever],
+        warnings: list[str],
+    ) -> Retrieved:
+        """Each retriever's top `k * OVERFETCH` (more with a path filter, which cuts after)."""
+        spec = path_filter(paths)
+        fetch = k * OVERFETCH * (4 if spec else 1)
+        (dense_hits, vector), keyword_rows = await asyncio.gather(
+            self._dense(query, fetch, languages, warnings)
+            if "dense" in retrievers
+            else _no_vectors(),
+            asyncio.to_thread(self.catalog.keyword_search, query, fetch, languages)
+            if "keyword" in retrievers
+            else _nothing(),
+        )
+        rows = {row.id: row for row in keyword_rows}
+        missing = [hit.id for hit in dense_hits if hit.id not in rows]
+        rows.update(await asyncio.to_thread(self.catalog.chunks_by_id, missing))
+
+        def allowed(cid: str) -> bool:
+            row = rows.get(cid)
+            return row is not None and (spec is None or spec.match_file(row.path))
+
+        return Retrieved(
+            rows,
+            {
+                "dense": [hit.id for hit in dense_hits if allowed(hit.id)],
+                "keyword": [row.id for row in keyword_rows if allowed(row.id)],
+            },
+            {hit.id: 1.0 - hit.distance for hit in dense_hits},
+            vector,
+        )
+
+    def candidates(self, found: Retrieved, ids: Sequence[str]) -> list[Candidate]:
+        """The reranker's view of `ids`: ranks, similarities and name-view similarity
+        (from vectors stored at indexing time; a name not embedded yet has none)."""
+        names = {cid: name_text(found.rows[cid].symbol, found.rows[cid].path) for cid in ids}
+        name_sims: dict[str, float] = {}
+        if found.vector is not None:
+            known = self.catalog.name_vectors(set(names.values()))
+            query = np.asarray(found.vector, dtype=np.float32)
+            for cid, name in names.items():
+                if name in known:
+                    name_sims[cid] = float(np.dot(np.asarray(known[name]), query))
+        dense_rank = {cid: i for i, cid in enumerate(found.rankings["dense"], start=1)}
+        keyword_rank = {cid: i for i, cid in enumerate(found.rankings["keyword"], start=1)}
+        return [
+            Candidate(
+                found.rows[cid],
+                dense_rank.get(cid),
+                found.similarity.get(cid),
+                keyword_rank.get(cid),
+                name_sims.get(cid),
+            )
+            for cid in ids
+        ]
+
     async def _dense(
         self, query: str, fetch: int, languages: Sequence[str] | None, warnings: list[str]
-    ) -> list[str]:
+    ) -> tuple[list[VectorHit], list[float] | None]:
+        """Nearest chunks and the query's vector (None when dense retrieval cannot run)."""
         if self.store is None or self.embedding is None:
             warnings.append("dense retrieval unavailable: no vector store or embedder")
-            return []
+            return [], None
         where = {"language": {"$in": list(languages)}} if languages else None
         try:
             vector = (await self.embedding.embed([query], urgent=True))[0]
@@ -229,5 +307,5 @@ class HybridSearch:
         except Exception as exc:
             log.warning("dense retrieval failed: %s", exc)
             warnings.append(f"dense retrieval failed: {exc}")
-            return []
-        return [hit.id for hit in hits]
+            return [], None
+        return hits, vector

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from server.config import Settings
+from server.indexing.catalog import Catalog
 from server.indexing.embedder import Embedder
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.progress import ProgressEvent
+from server.services import Services
 from tests.indexing.conftest import CountingEmbedder
 from tests.indexing.fixture_repo import make_repo
 
@@ -212,3 +214,55 @@ async def test_unreachable_server_degrades_to_embedded(
         response = await index.search("fibonacci")
         assert "dense" in response.results[0].retrievers
         assert any("unreachable" in w for w in response.warnings)
+
+
+async def test_reranked_search_name_views_and_live_weights(
+    repo: Path, settings: Settings, embedder: CountingEmbedder
+) -> None:
+    query = "parse the status line and headers of an http response"
+    async with running(repo, settings, embedder) as index:
+        await index.wait_until_complete(TIMEOUT)
+        assert index.catalog is not None and index.catalog.names_without_vectors(1000) == []
+        reranked = (await index.search(query)).results
+        scores = [r.score for r in reranked]
+        assert reranked[0].symbol == "parse_http_response"
+        assert all(0 <= s <= 1 for s in scores) and scores == sorted(scores, reverse=True)
+        index.apply_settings(
+            settings.model_copy(update={"search_rerank": False, "search_keyword_weight": 0.0})
+        )
+        fused = (await index.search(query)).results
+        assert fused[0].score == round(1 / 31, 6)  # dense rank 1 alone: weight 1 / (30 + 1)
+    # an index from before name views: they are embedded on the next start
+    catalog = Catalog(settings.data_dir / "index.sqlite3")
+    catalog._db.execute("DELETE FROM name_vectors")
+    names = catalog.names_without_vectors(1000)
+    catalog.close()
+    assert "parse http response" in names
+    embedder.texts.clear()
+    async with running(repo, settings, embedder) as index:
+        await index.wait_until_complete(TIMEOUT)
+        assert index.catalog is not None and index.catalog.names_without_vectors(1000) == []
+        assert sorted(embedder.texts) == sorted(names)  # no chunk was embedded again
+
+
+async def test_new_settings_reach_open_indexes(
+    repo: Path, settings: Settings, embedder: CountingEmbedder
+) -> None:
+    services = Services(settings, embedder=embedder)
+    try:
+        index = (await services.add_workspace(repo)).index
+        await index.wait_until_complete(TIMEOUT)
+        await services.update_settings(
+            settings.model_copy(update={"ignore_globs": ["generated/"], "search_rerank": False})
+        )
+        assert not index.weights.rerank
+        (repo / "generated").mkdir()
+        (repo / "generated" / "tables.py").write_text("def lookup_table_row():\n    pass\n")
+        (repo / "lookup.py").write_text("def lookup_table_column():\n    pass\n")
+        index.notify_changed([repo / "generated" / "tables.py", repo / "lookup.py"])
+        await asyncio.sleep(settings.index_debounce_ms / 1000 + 0.2)
+        await index.wait_until_complete(TIMEOUT)
+        found = {r.symbol for r in (await index.search("lookup table", k=20)).results}
+        assert "lookup_table_column" in found and "lookup_table_row" not in found
+    finally:
+        await services.close()
