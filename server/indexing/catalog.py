@@ -150,7 +150,10 @@ class Catalog:
         self._db.execute(
             FTS_TABLE.replace("CREATE VIRTUAL TABLE", "CREATE VIRTUAL TABLE IF NOT EXISTS")
         )
+        fresh = self._db.execute("SELECT 1 FROM meta WHERE key = 'schema'").fetchone() is None
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        if fresh:  # every chunk will bring its name view: nothing to backfill
+            self._db.execute("INSERT INTO meta VALUES ('name_views', 'complete')")
         self._migrate_fts()
 
     def _migrate_fts(self) -> None:
@@ -306,7 +309,8 @@ class Catalog:
     def pending(
         self, limit: int, exclude: set[str], first: Sequence[str] = ()
     ) -> list[PendingChunk]:
-        """Chunks without vectors: files in `first`, then most recently modified files."""
+        """Chunks without vectors: those of files in `first` alone when there are any (a
+        small batch that is done quickly), else those of the most recently modified files."""
         select = (
             "SELECT c.id, c.path, c.embed_text, c.content_hash, c.language, c.symbol,"
             " c.kind, c.start_line, c.end_line FROM chunks c"
@@ -315,16 +319,18 @@ class Catalog:
             rows: list[tuple] = []
             if first:
                 marks = ",".join("?" * len(first))
-                rows += self._db.execute(
+                rows = self._db.execute(
                     f"{select} WHERE c.embedded = 0 AND c.path IN ({marks})"
                     " ORDER BY c.path, c.start_line LIMIT ?",
                     (*first, limit + len(exclude)),
                 ).fetchall()
-            rows += self._db.execute(
-                f"{select} JOIN files f ON f.path = c.path WHERE c.embedded = 0"
-                " ORDER BY f.mtime_ns DESC, c.path, c.start_line LIMIT ?",
-                (2 * limit + len(exclude),),
-            ).fetchall()
+                rows = [row for row in rows if row[0] not in exclude]
+            if not rows:
+                rows = self._db.execute(
+                    f"{select} JOIN files f ON f.path = c.path WHERE c.embedded = 0"
+                    " ORDER BY f.mtime_ns DESC, c.path, c.start_line LIMIT ?",
+                    (limit + len(exclude),),
+                ).fetchall()
         picked: dict[str, PendingChunk] = {}
         for cid, path, text, content_hash, language, symbol, kind, start, end in rows:
             if cid in exclude or cid in picked:
@@ -371,7 +377,10 @@ class Catalog:
 
     def names_without_vectors(self, limit: int) -> list[str]:
         """Name views of embedded chunks that have no vector (an index built before name
-        views existed); the embedding worker fills them in after the chunks."""
+        views existed); the embedding worker fills them in after the chunks. Once none is
+        missing the catalog remembers it and later calls cost nothing."""
+        if self.get_meta("name_views") == "complete":
+            return []
         with self._lock:
             used = {
                 name_text(symbol, path)
@@ -380,7 +389,10 @@ class Catalog:
                 )
             }
             have = {name for (name,) in self._db.execute("SELECT name FROM name_vectors")}
-        return sorted(used - have)[:limit]
+        missing = sorted(used - have)
+        if not missing:
+            self.set_meta("name_views", "complete")
+        return missing[:limit]
 
     def add_name_vectors(self, names: dict[str, list[float]]) -> None:
         with self._tx():

@@ -19,6 +19,7 @@ from server.indexing.embedder import (
     OnnxEmbedder,
     SentenceTransformerEmbedder,
     create_embedder,
+    padded_batches,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -207,15 +208,28 @@ class _RecordingEmbedder:
         self.calls.append(list(texts))
         return [[float(len(t))] for t in texts]
 
+    def token_lengths(self, texts: Sequence[str]) -> list[int]:
+        return [len(t) for t in texts]  # one token per character
+
+
+def test_padded_batches_fit_long_texts_few_and_short_texts_many() -> None:
+    lengths = [256] * 20 + [5] * 100
+    batches = padded_batches(lengths, 4096)
+    assert sorted(i for batch in batches for i in batch) == list(range(120))
+    assert [len(b) for b in batches] == [100, 16, 4]
+    assert all(max(lengths[i] for i in b) * len(b) <= 4096 for b in batches)
+    assert padded_batches([5000], 4096) == [[0]]  # an oversized text still gets its batch
+
 
 async def test_bulk_slices_are_length_sorted_and_results_keep_order() -> None:
     inner = _RecordingEmbedder()
-    thread = EmbeddingThread(inner, slice_size=2)
+    thread = EmbeddingThread(inner, slice_tokens=8)
     texts = ["x" * n for n in (5, 1, 4, 2, 3)]
     try:
         vectors = await thread.embed(texts)
         assert vectors == [[5.0], [1.0], [4.0], [2.0], [3.0]]
-        # slices of similar length, each in batch order, the slice with the first text first
+        # slices of similar length within 8 padded tokens, each in batch order, the slice
+        # with the first text first
         assert inner.calls == [["xxxxx"], ["x", "xx"], ["xxxx", "xxx"]]
         assert await thread.embed(["query"], urgent=True) == [[5.0]]
         assert await thread.embed([]) == []

@@ -235,6 +235,7 @@ async def test_reranked_search_name_views_and_live_weights(
     # an index from before name views: they are embedded on the next start
     catalog = Catalog(settings.data_dir / "index.sqlite3")
     catalog._db.execute("DELETE FROM name_vectors")
+    catalog._db.execute("DELETE FROM meta WHERE key = 'name_views'")
     names = catalog.names_without_vectors(1000)
     catalog.close()
     assert "parse http response" in names

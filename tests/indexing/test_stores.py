@@ -124,3 +124,13 @@ def test_real_embedder_is_normalized(real_embedder, count: int) -> None:
     vectors = real_embedder.embed([f"def f{i}(x): return x + {i}" for i in range(count)])
     assert len(vectors) == count and len(vectors[0]) == real_embedder.dimension == 384
     assert abs(sum(v * v for v in vectors[0]) - 1.0) < 1e-4
+
+
+def test_pending_serves_open_files_in_a_batch_of_their_own(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "index.sqlite3")
+    a, b = chunk("a.py", "a", "def a(): pass"), chunk("b.py", "b", "def b(): pass")
+    catalog.replace_file(record("a.py"), [a])
+    catalog.replace_file(record("b.py"), [b])
+    assert [p.id for p in catalog.pending(10, set(), ["b.py"])] == [b.id]
+    assert [p.id for p in catalog.pending(10, {b.id}, ["b.py"])] == [a.id]  # b in flight
+    assert {p.id for p in catalog.pending(10, set())} == {a.id, b.id}
