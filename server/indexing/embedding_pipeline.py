@@ -1,0 +1,158 @@
+"""`EmbeddingPipeline`: one embedding pass, from pending chunks to confirmed vectors.
+
+Pending chunks go to the model in cross-file batches, two batches in flight so the model
+thread never idles; open files first (their chunks make a small batch of their own), then
+recent files. Vectors come from the SQLite cache by content hash where possible, so only new
+content meets the model. Every store write is bracketed by intents (see `VectorSync`).
+When a pass runs, and what happens after a failure, is `WorkspaceIndex`'s decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from server.indexing.catalog import Catalog
+from server.indexing.catalog_vectors import PendingChunk
+from server.indexing.embedder import EmbeddingThread
+from server.indexing.identifiers import name_text
+from server.indexing.vector_sync import VectorSync
+
+log = logging.getLogger(__name__)
+
+IN_FLIGHT_BATCHES = 2
+# Chunks per embedding batch. A batch is sorted by length before it is cut into slices, and
+# a larger batch pads less: 256 pads 10 % of the tokens, 1024 3 % (docs/benchmarks.md).
+# Open files do not wait for a full batch: their chunks make a batch of their own.
+BATCH_SIZE = 1024
+
+
+class EmbeddingFailed(Exception):
+    """The model failed: search stays keyword-only until a reindex."""
+
+
+@dataclass(frozen=True)
+class BatchVectors:
+    chunks: dict[str, list[float]]  # by content hash
+    names: dict[str, list[float]]  # name views embedded for the first time
+
+
+class EmbeddingPipeline:
+    """Embeds and stores every pending chunk of one catalog; `run()` is one pass."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        sync: VectorSync,
+        embedding: EmbeddingThread,
+        batch_size: int,
+        *,
+        resumed: asyncio.Event,
+        priority: Callable[[], Sequence[str]],
+        scanning: Callable[[], bool],
+        on_stored: Callable[[int, int], None],
+    ) -> None:
+        self._catalog = catalog
+        self._sync = sync
+        self._embedding = embedding
+        self._batch_size = batch_size
+        self._resumed = resumed  # cleared while the index is paused
+        self._priority = priority
+        self._scanning = scanning  # a full scan runs: take no new batch
+        self._on_stored = on_stored  # (chunks, files) newly embedded
+        self._names_backfilled = False
+
+    async def run(self) -> None:
+        """Keep up to two batches in the model thread's queue until nothing is pending.
+
+        Raises `EmbeddingFailed` when the model fails; vector-store errors propagate as they
+        are (the index retries those)."""
+        in_flight: deque[tuple[list[PendingChunk], asyncio.Future[BatchVectors]]]
+        in_flight = deque()
+        taken: set[str] = set()
+        try:
+            while True:
+                while len(in_flight) < IN_FLIGHT_BATCHES and not self._scanning():
+                    await self._resumed.wait()
+                    batch = await asyncio.to_thread(
+                        self._catalog.pending, self._batch_size, taken, list(self._priority())
+                    )
+                    if not batch:
+                        break
+                    taken.update(chunk.id for chunk in batch)
+                    in_flight.append((batch, asyncio.ensure_future(self._vectors_for(batch))))
+                if not in_flight:
+                    if not self._names_backfilled:
+                        await self._embed_missing_names()
+                    return
+                batch, future = in_flight.popleft()
+                try:
+                    fresh = await future
+                except Exception as exc:
+                    log.exception("embedding failed; keyword search only")
+                    raise EmbeddingFailed(f"embedding failed: {exc}") from exc
+                await self._store_batch(batch, fresh)
+                taken.difference_update(chunk.id for chunk in batch)
+        finally:
+            for _, future in in_flight:
+                future.cancel()
+
+    async def _embed_missing_names(self) -> None:
+        """Once per start: name views an older index lacks (new chunks bring theirs)."""
+        try:
+            while names := await asyncio.to_thread(
+                self._catalog.names_without_vectors, self._batch_size
+            ):
+                await self._resumed.wait()
+                vectors = await self._embedding.embed(names)
+                await asyncio.to_thread(
+                    self._catalog.add_name_vectors, dict(zip(names, vectors, strict=True))
+                )
+        except Exception as exc:
+            log.warning("name views not embedded (search reranks without them): %s", exc)
+        finally:
+            self._names_backfilled = True
+
+    async def _vectors_for(self, batch: list[PendingChunk]) -> BatchVectors:
+        """Chunk vectors by content hash, from the cache where possible, else from the
+        model; in the same model call, name-view vectors for names not seen before."""
+        hashes = [chunk.content_hash for chunk in batch]
+        names = {name_text(str(c.metadata["symbol"]), c.path) for c in batch}
+        cached, known = await asyncio.gather(
+            asyncio.to_thread(self._catalog.cached_vectors, hashes),
+            asyncio.to_thread(self._catalog.name_vectors, names),
+        )
+        todo = {c.content_hash: c.embed_text for c in batch if c.content_hash not in cached}
+        new_names = sorted(names - known.keys())
+        fresh: dict[str, list[float]] = {}
+        if todo or new_names:
+            vectors = await self._embedding.embed([*todo.values(), *new_names])
+            cached.update(zip(todo, vectors[: len(todo)], strict=True))
+            fresh = dict(zip(new_names, vectors[len(todo) :], strict=True))
+        return BatchVectors(cached, fresh)
+
+    async def _store_batch(self, batch: list[PendingChunk], vectors: BatchVectors) -> None:
+        store = self._sync.store
+        assert store is not None
+        async with self._sync.lock:
+            ids = [chunk.id for chunk in batch]
+            live = set(
+                await asyncio.to_thread(self._catalog.begin_add, ids, vectors.chunks, vectors.names)
+            )
+            rows = [chunk for chunk in batch if chunk.id in live]
+            if not rows:
+                return
+            log.debug("writing %d vectors", len(rows))
+            await asyncio.to_thread(
+                store.upsert,
+                [chunk.id for chunk in rows],
+                [vectors.chunks[chunk.content_hash] for chunk in rows],
+                [chunk.metadata for chunk in rows],
+            )
+            before = self._catalog.counts().files_embedded
+            await asyncio.to_thread(self._catalog.confirm_added, [chunk.id for chunk in rows])
+            after = self._catalog.counts().files_embedded
+        self._on_stored(len(rows), max(0, after - before))

@@ -1,0 +1,181 @@
+"""`KeywordScanner`: the keyword worker's passes, which bring the catalog and its FTS5 index in
+line with the disk.
+
+A full scan walks the root, forgets catalog files gone from disk and re-chunks every file
+whose stat changed (every file when forced); a change batch re-checks only the paths named,
+folders expanded to their files. Files are read, hashed and chunked in a worker thread; one
+whose hash did not change only gets its new stat. The scanner owns `scanning_all` and
+`discovered` (status shows the walk's count, and embedding waits while a full scan runs);
+when to scan, and which kind of pass, is `WorkspaceIndex`'s decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from server.config import Settings
+from server.indexing.catalog import Catalog, FileRecord
+from server.indexing.chunk import Chunk
+from server.indexing.chunking import TokenCounter, chunk_file, detect_language
+from server.indexing.discovery import IGNORE_FILES, Discovery, is_binary
+from server.indexing.embedder import Embedder, resolve_model_path
+from server.indexing.vector_sync import VectorSync
+
+log = logging.getLogger(__name__)
+
+RULE_FILES = {*IGNORE_FILES, "exclude"}
+
+
+def load_token_counter(settings: Settings, embedder: Embedder) -> Callable[[str], int]:
+    """The embedding model's tokenizer, so that chunk budgets match what the model sees."""
+    try:
+        return TokenCounter(model_path=resolve_model_path(settings.embedding_model))
+    except Exception as exc:
+        log.warning("tokenizer of %s unavailable (%s); using the default", embedder, exc)
+        return TokenCounter()
+
+
+@dataclass
+class _Touch:
+    size: int
+    mtime_ns: int
+
+
+class KeywordScanner:
+    """Writes one root's files into the catalog; their stale vectors leave via `VectorSync`."""
+
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        discovery: Discovery,
+        catalog: Catalog,
+        sync: VectorSync,
+        count_tokens: Callable[[str], int],
+        *,
+        priority: Callable[[], Sequence[str]],
+        on_file: Callable[[], None],
+        on_chunks: Callable[[], None],
+    ) -> None:
+        self.root = root
+        # both replaced by WorkspaceIndex.apply_settings
+        self.settings = settings
+        self.discovery = discovery
+        self.scanning_all = False
+        self.discovered = 0
+        self._catalog = catalog
+        self._sync = sync
+        self._count_tokens = count_tokens
+        self._priority = priority
+        self._on_file = on_file
+        self._on_chunks = on_chunks
+
+    async def scan_all(self, force: bool) -> None:
+        """Walk the root, open files first, then the most recently modified."""
+        self.scanning_all = True
+        try:
+            found = await asyncio.to_thread(lambda: list(self.discovery.walk()))
+            self.discovered = len(found)
+            known = await asyncio.to_thread(self._catalog.files)
+            on_disk = {f.path for f in found}
+            await self._remove([path for path in known if path not in on_disk])
+            rank = {path: i for i, path in enumerate(self._priority())}
+            found.sort(key=lambda f: (rank.get(f.path, len(rank)), -f.mtime_ns))
+            for item in found:
+                record = known.get(item.path)
+                same_stat = record and (record.size, record.mtime_ns) == (item.size, item.mtime_ns)
+                if not same_stat or force:
+                    await self._index_file(item.path, record)
+                self._on_file()
+            await asyncio.to_thread(self._catalog.drop_unused_vectors)
+        finally:
+            self.scanning_all = False
+
+    async def scan_changes(self, batch: set[str]) -> bool:
+        """Re-check changed paths (files or folders); excluded or vanished ones leave.
+
+        Returns False, having scanned nothing, when an ignore-rule file changed: new rules
+        can touch any file, so only a full scan applies them."""
+        if any(Path(path).name in RULE_FILES for path in batch):
+            self.discovery.forget_rules()
+            return False
+        known = await asyncio.to_thread(self._catalog.files)
+        candidates = await asyncio.to_thread(self._expand, batch, known)
+        rank = {path: i for i, path in enumerate(self._priority())}
+        for rel in sorted(candidates, key=lambda p: (rank.get(p, len(rank)), p)):
+            reason = await asyncio.to_thread(self.discovery.skip_reason, rel)
+            if reason is not None:
+                log.debug("skip %s: %s", rel, reason)
+                if rel in known:
+                    await self._remove([rel])
+                continue
+            await self._index_file(rel, known.get(rel))
+            self._on_file()
+        return True
+
+    def _expand(self, batch: set[str], known: dict[str, FileRecord]) -> set[str]:
+        """Changed paths to files: folders expand to their catalog entries and disk files."""
+        candidates: set[str] = set()
+        for rel in batch:
+            prefix = rel + "/"
+            candidates.update(path for path in known if path == rel or path.startswith(prefix))
+            if (self.root / rel).is_dir():
+                candidates.update(found.path for found in self.discovery.walk(rel))
+            else:
+                candidates.add(rel)
+        return candidates
+
+    async def _index_file(self, rel: str, record: FileRecord | None) -> None:
+        prepared = await asyncio.to_thread(self._prepare, rel, record)
+        if prepared is None:
+            if record is not None:
+                await self._remove([rel])
+            return
+        if isinstance(prepared, _Touch):
+            await asyncio.to_thread(self._catalog.touch_file, rel, prepared.size, prepared.mtime_ns)
+            return
+        fresh, chunks = prepared
+        async with self._sync.lock:
+            stale = await asyncio.to_thread(self._catalog.replace_file, fresh, chunks)
+            await self._sync.delete(stale)
+        if chunks:
+            self._on_chunks()
+
+    def _prepare(
+        self, rel: str, record: FileRecord | None
+    ) -> tuple[FileRecord, list[Chunk]] | _Touch | None:
+        """Read, hash and chunk one file (worker thread). None = not indexable."""
+        language = detect_language(rel)
+        if language is None:
+            log.debug("skip %s: unsupported file type", rel)
+            return None
+        full = self.root / rel
+        try:
+            info = full.stat()
+            data = full.read_bytes()
+        except OSError as exc:
+            log.debug("skip %s: unreadable (%s)", rel, exc)
+            return None
+        if len(data) > self.settings.max_file_bytes or is_binary(data):
+            log.debug("skip %s: binary or too large", rel)
+            return None
+        digest = hashlib.sha256(data).hexdigest()
+        if record is not None and record.sha256 == digest:
+            return _Touch(info.st_size, info.st_mtime_ns)
+        text = data.decode("utf-8", errors="replace")
+        chunks = chunk_file(
+            rel, text, budget=self.settings.chunk_size, count_tokens=self._count_tokens
+        )
+        return FileRecord(rel, info.st_size, info.st_mtime_ns, digest, language), chunks
+
+    async def _remove(self, paths: Sequence[str]) -> None:
+        if not paths:
+            return
+        async with self._sync.lock:
+            stale = await asyncio.to_thread(self._catalog.remove_files, paths)
+            await self._sync.delete(stale)
