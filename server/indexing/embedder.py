@@ -419,8 +419,10 @@ class EmbeddingThread:
                 vectors[i] = vector
         return vectors
 
-    def close(self) -> None:
-        """Stop the thread after the slice in progress; queued work is cancelled."""
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop the thread after the slice in progress and wait for it; queued work is
+        cancelled. Waiting matters: a process that exits while the thread is inside the
+        model's native code aborts ("terminate called without an active exception")."""
         while True:
             try:
                 _, _, job = self._queue.get_nowait()
@@ -430,6 +432,8 @@ class EmbeddingThread:
                 job[1].cancel()
         if self._thread is not None:
             self._queue.put((-1, next(self._seq), None))
+            if self._thread is not threading.current_thread():
+                self._thread.join(timeout)
 
 
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")

@@ -163,7 +163,7 @@ class WorkspaceIndex:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self.embedding.close()
+        await asyncio.to_thread(self.embedding.close)
         if self.store is not None:
             self.store.close()
         if self.catalog is not None:

@@ -235,6 +235,8 @@ async def test_bulk_slices_are_length_sorted_and_results_keep_order() -> None:
         assert await thread.embed([]) == []
     finally:
         thread.close()
+    # close waits for the thread: none may be inside native model code when the process exits
+    assert thread._thread is not None and not thread._thread.is_alive()
 
 
 def test_exports_are_cached_under_a_content_key(onnx_cache: Path) -> None:
