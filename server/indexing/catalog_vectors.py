@@ -172,13 +172,19 @@ class VectorBookkeeping(CatalogDatabase):
 
     def confirm_added(self, ids: Sequence[str]) -> None:
         """The vector store holds these ids now: mark them and settle their files."""
+        self._settle(ids, embedded=True)
+
+    def _settle(self, ids: Sequence[str], *, embedded: bool) -> None:
+        """Mark chunks (not) embedded, clear their intents and update their files' state."""
         with self._tx():
             paths: set[str] = set()
             for cid in ids:
                 row = self._db.execute("SELECT path FROM chunks WHERE id = ?", (cid,)).fetchone()
                 if row:
                     paths.add(row[0])
-                    self._db.execute("UPDATE chunks SET embedded = 1 WHERE id = ?", (cid,))
+                    self._db.execute(
+                        "UPDATE chunks SET embedded = ? WHERE id = ?", (int(embedded), cid)
+                    )
             self._clear_intents(ids)
             for path in paths:
                 self._settle_file(path)
@@ -205,16 +211,7 @@ class VectorBookkeeping(CatalogDatabase):
 
     def settle_unconfirmed(self, ids: Sequence[str]) -> None:
         """After their vectors were removed from the store: embed these again (from cache)."""
-        with self._tx():
-            paths: set[str] = set()
-            for cid in ids:
-                row = self._db.execute("SELECT path FROM chunks WHERE id = ?", (cid,)).fetchone()
-                if row:
-                    paths.add(row[0])
-                    self._db.execute("UPDATE chunks SET embedded = 0 WHERE id = ?", (cid,))
-            self._clear_intents(ids)
-            for path in paths:
-                self._settle_file(path)
+        self._settle(ids, embedded=False)
 
     def settle_files_without_chunks(self) -> None:
         """Empty files have nothing to embed; they count as embedded."""
