@@ -36,7 +36,6 @@ within noise of each other (64/128 slightly ahead), so the batch size stays 64.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import logging
 import random
@@ -50,6 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.retrieval import EVAL, load_scoring
 from server.indexing.chunking import chunk_file
 from server.indexing.chunking.tokens import TokenCounter
 from server.indexing.embedder import (
@@ -59,8 +59,6 @@ from server.indexing.embedder import (
     SentenceTransformerEmbedder,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-EVAL = REPO.parent / "shared" / "eval"
 BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
@@ -211,9 +209,7 @@ def batch_sizes(args: argparse.Namespace, texts: list[str]) -> dict:
 
 def eval_task(args: argparse.Namespace) -> dict:
     """Dense retrieval on a make_corpus task built from one folder, for every backend."""
-    spec = importlib.util.spec_from_file_location("scoring", EVAL / "scoring.py")
-    scoring = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(scoring)  # type: ignore[union-attr]
+    scoring = load_scoring()
     task = Path(tempfile.mkdtemp(prefix="auro-embed-eval-"))
     subprocess.run(
         [sys.executable, str(EVAL / "make_corpus.py"), str(args.eval_src), str(task),

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
 import shutil
@@ -28,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from bench.retrieval import EVAL, REPO, build_task, index_corpus
+from bench.retrieval import REPO, build_task, index_corpus, load_scoring
 from server.config import load_settings
 from server.indexing import rerank
 from server.indexing.catalog import ChunkRow
@@ -52,14 +51,7 @@ C = 10.0  # inverse regularization; 0.1-10 were within 0.03 MRR on the dev task
 K = 10
 
 
-def _load_scoring():
-    spec = importlib.util.spec_from_file_location("scoring", EVAL / "scoring.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SCORING = _load_scoring()
+SCORING = load_scoring()
 
 
 @dataclass

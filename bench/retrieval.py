@@ -30,10 +30,11 @@ MODES = {"hybrid": ("dense", "keyword"), "dense": ("dense",), "keyword": ("keywo
 
 
 def load_scoring():
+    """../shared/eval/scoring.py as a module (is_hit, score_run)."""
     spec = importlib.util.spec_from_file_location("scoring", EVAL / "scoring.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.score_run
+    return module
 
 
 def build_task(src: Path, task: Path, queries: int) -> None:
@@ -109,7 +110,7 @@ def main() -> int:
     status = index_corpus(task / "corpus", env)
     print(json.dumps({"index": status}), flush=True)
 
-    score_run = load_scoring()
+    score_run = load_scoring().score_run
     started = time.perf_counter()
     ranked = asyncio.run(run_queries(task / "corpus", queries, args.k))
     per_query_ms = 1000 * (time.perf_counter() - started) / (len(queries) * len(MODES))

@@ -170,12 +170,14 @@ class VectorBookkeeping(CatalogDatabase):
             self._log_intents(live, "add")
         return live
 
-    def confirm_added(self, ids: Sequence[str]) -> None:
-        """The vector store holds these ids now: mark them and settle their files."""
-        self._settle(ids, embedded=True)
+    def confirm_added(self, ids: Sequence[str]) -> int:
+        """The vector store holds these ids now: mark them and settle their files; returns
+        how many of those files are now fully embedded."""
+        return self._settle(ids, embedded=True)
 
-    def _settle(self, ids: Sequence[str], *, embedded: bool) -> None:
-        """Mark chunks (not) embedded, clear their intents and update their files' state."""
+    def _settle(self, ids: Sequence[str], *, embedded: bool) -> int:
+        """Mark chunks (not) embedded, clear their intents and update their files' state;
+        returns the number of those files left with every chunk embedded."""
         with self._tx():
             paths: set[str] = set()
             for cid in ids:
@@ -186,10 +188,9 @@ class VectorBookkeeping(CatalogDatabase):
                         "UPDATE chunks SET embedded = ? WHERE id = ?", (int(embedded), cid)
                     )
             self._clear_intents(ids)
-            for path in paths:
-                self._settle_file(path)
+            return sum(self._settle_file(path) for path in paths)
 
-    def _settle_file(self, path: str) -> None:
+    def _settle_file(self, path: str) -> bool:
         left = self._db.execute(
             "SELECT count(*) FROM chunks WHERE path = ? AND embedded = 0", (path,)
         ).fetchone()[0]
@@ -197,6 +198,7 @@ class VectorBookkeeping(CatalogDatabase):
             "UPDATE files SET state = ? WHERE path = ?",
             ("keyword" if left else "embedded", path),
         )
+        return not left
 
     def _clear_intents(self, ids: Sequence[str]) -> None:
         self._db.executemany("DELETE FROM intents WHERE id = ?", [(i,) for i in ids])

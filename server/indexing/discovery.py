@@ -144,9 +144,13 @@ class Discovery:
 
     def __init__(self, root: Path, settings: Settings) -> None:
         self.root = root.resolve()
+        self._specs: dict[str, pathspec.GitIgnoreSpec | None] = {}
+        self.configure(settings)
+
+    def configure(self, settings: Settings) -> None:
+        """Take new settings; rules read from ignore files stay cached."""
         self.max_file_bytes = settings.max_file_bytes
         self._extra = pathspec.GitIgnoreSpec.from_lines(settings.ignore_globs)
-        self._specs: dict[str, pathspec.GitIgnoreSpec | None] = {}
 
     def forget_rules(self) -> None:
         """Drop cached ignore files (one of them changed)."""

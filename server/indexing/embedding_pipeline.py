@@ -152,7 +152,7 @@ class EmbeddingPipeline:
                 [vectors.chunks[chunk.content_hash] for chunk in rows],
                 [chunk.metadata for chunk in rows],
             )
-            before = self._catalog.counts().files_embedded
-            await asyncio.to_thread(self._catalog.confirm_added, [chunk.id for chunk in rows])
-            after = self._catalog.counts().files_embedded
-        self._on_stored(len(rows), max(0, after - before))
+            files = await asyncio.to_thread(
+                self._catalog.confirm_added, [chunk.id for chunk in rows]
+            )
+        self._on_stored(len(rows), files)

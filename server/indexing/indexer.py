@@ -252,11 +252,9 @@ class WorkspaceIndex:
         size for files indexed from now on (`reindex` applies them everywhere). The model
         and the vector store stay as they are until the next start."""
         self.settings = settings
-        self.discovery = Discovery(self.root, settings)
-        if self._watcher is not None:
-            self._watcher.handler.discovery = self.discovery
+        self.discovery.configure(settings)  # shared with the scanner and the watcher
         if self._scanner is not None:
-            self._scanner.settings, self._scanner.discovery = settings, self.discovery
+            self._scanner.settings = settings
         self.weights = SearchWeights.from_settings(settings)
         if self._search is not None:
             self._search.weights = self.weights

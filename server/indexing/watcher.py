@@ -97,9 +97,10 @@ class Watcher:
 
     def __init__(self, root: Path, discovery: Discovery, debouncer: Debouncer) -> None:
         self.root = root
-        self.handler = _Handler(discovery, debouncer.add_threadsafe)
         self._observer = Observer()
-        self._observer.schedule(self.handler, str(root), recursive=True)
+        self._observer.schedule(
+            _Handler(discovery, debouncer.add_threadsafe), str(root), recursive=True
+        )
 
     def start(self) -> None:
         self._observer.start()
