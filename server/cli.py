@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
-from server.config import Settings, load_settings
+from server.config import load_settings
 from server.logs import configure, protect_stdout
+from server.settings_sources import ENV_FILE_VAR
 from server.version import __version__
 
 log = logging.getLogger(__name__)
@@ -85,55 +87,82 @@ def run_chat(args: argparse.Namespace) -> int:
 
 
 def run_config(args: argparse.Namespace) -> int:
-    from server.config import env_example
+    from server.config import resolve_settings
+    from server.settings_view import config_listing, env_example
 
     if args.example:
         sys.stdout.write(env_example())
         return 0
-    settings, warnings = load_settings()
-    for warning in warnings:
+    resolved = resolve_settings()
+    for warning in resolved.warnings:
         sys.stderr.write(warning.message() + "\n")
-    for name, value in settings.model_dump(mode="json").items():
-        env = Settings.model_fields[name].validation_alias
-        shown = "***" if "key" in name and value else value
-        sys.stdout.write(f"{env}={shown}\n")
+    sys.stdout.write(config_listing(resolved))
     return 0
+
+
+def use_env_file(value: str | None) -> None:
+    """`--env-file PATH` is `AURO_ENV_FILE=PATH` for this process, so every settings load
+    in it (CLI, LSP initialize, configuration reloads) reads the same file."""
+    if value is None:
+        return
+    path = Path(value).expanduser()
+    if not path.is_file():
+        sys.stderr.write(f"auro-pai: --env-file {value}: no such file\n")
+        raise SystemExit(2)
+    os.environ[ENV_FILE_VAR] = str(path.resolve())
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="auro-pai", description=__doc__)
     parser.add_argument("--version", action="version", version=f"auro-pai {__version__}")
+    env_file_help = f"read settings from this file too (same as {ENV_FILE_VAR})"
+    parser.add_argument("--env-file", metavar="PATH", help=env_file_help)
+    # accepted after the command too; SUPPRESS keeps a value given before it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--env-file", metavar="PATH", default=argparse.SUPPRESS, help=env_file_help)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    lsp = commands.add_parser("lsp", help="run the language server (stdio by default)")
+    lsp = commands.add_parser(
+        "lsp", parents=[common], help="run the language server (stdio by default)"
+    )
     lsp.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
     lsp.add_argument("--host", default="127.0.0.1")
     lsp.add_argument("--port", type=int, default=2087)
     lsp.set_defaults(run=run_lsp)
 
-    serve = commands.add_parser("serve", help="run the HTTP API headless, without LSP")
+    serve = commands.add_parser(
+        "serve", parents=[common], help="run the HTTP API headless, without LSP"
+    )
     serve.add_argument("--workspace", required=True, help="workspace root to serve")
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000; 0 = any free port)")
     serve.set_defaults(run=run_serve)
 
-    doctor = commands.add_parser("doctor", help="check what is configured, reachable, missing")
+    doctor = commands.add_parser(
+        "doctor", parents=[common], help="check what is configured, reachable, missing"
+    )
     doctor.add_argument("--workspace", default=".", help="workspace root to check")
     doctor.set_defaults(run=run_doctor)
 
-    index = commands.add_parser("index", help="index a folder and wait until it is complete")
+    index = commands.add_parser(
+        "index", parents=[common], help="index a folder and wait until it is complete"
+    )
     index.add_argument("directory")
     index.add_argument("--json", action="store_true", help="print the final status as JSON")
     index.set_defaults(run=run_index)
 
-    search = commands.add_parser("search", help="hybrid search of an indexed folder")
+    search = commands.add_parser(
+        "search", parents=[common], help="hybrid search of an indexed folder"
+    )
     search.add_argument("query")
     search.add_argument("--workspace", default=".", help="workspace root (default: .)")
     search.add_argument("-k", type=int, default=10, help="number of results")
     search.add_argument("--json", action="store_true", help="print results as JSON")
     search.set_defaults(run=run_search)
 
-    chat = commands.add_parser("chat", help="ask one question; the answer streams to stdout")
+    chat = commands.add_parser(
+        "chat", parents=[common], help="ask one question; the answer streams to stdout"
+    )
     chat.add_argument("message")
     chat.add_argument("--workspace", default=".", help="workspace root (default: .)")
     chat.add_argument("--session", help="continue this chat session id")
@@ -141,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--json", action="store_true", help="print the result as one JSON object")
     chat.set_defaults(run=run_chat)
 
-    config = commands.add_parser("config", help="print the effective settings")
+    config = commands.add_parser("config", parents=[common], help="print the effective settings")
     config.add_argument("--example", action="store_true", help="print .env.example")
     config.set_defaults(run=run_config)
     return parser
@@ -149,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    use_env_file(args.env_file)
     return args.run(args)
 
 

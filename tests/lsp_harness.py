@@ -27,6 +27,7 @@ def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
     }
     env.update(
         AURO_DATA_DIR=str(data_dir),
+        XDG_CONFIG_HOME=str(data_dir / "xdg-config"),  # never the developer's own settings
         LLAMACPP_SERVER_URL="",
         AURO_WATCH_FILES="false",
         LOG_LEVEL="INFO",
@@ -67,6 +68,7 @@ async def lsp_session(
     initialization_options: Any = None,
     capabilities: types.ClientCapabilities | None = None,
     listen: tuple[str, ...] = ("auro/status",),
+    cwd: Path | None = None,
 ):
     """Yield (client, recorder) for an initialized server; shut it down afterwards."""
     client = make_test_lsp_client()
@@ -80,7 +82,7 @@ async def lsp_session(
 
     for method in listen:
         recorder.listen(method)
-    await client.start_io(*SERVER, env=env)
+    await client.start_io(*SERVER, env=env, cwd=cwd)
     try:
         await client.initialize_session(
             types.InitializeParams(

@@ -1,6 +1,9 @@
 """Pulls the client's `auro` configuration section after `initialized` and on every change.
 
-An invalid value is shown as a warning and the previous value is kept.
+Editors merge workspace-level settings (`.vscode/settings.json`, `.dir-locals.el`, a
+project's `.helix/languages.toml`) into this answer, so it is workspace input: it may change
+only workspace-safe keys. A sensitive key is refused with a warning naming it. An invalid
+value is shown as a warning and the previous value is kept.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from server.config import load_settings
+from server.config import load_settings, refused_warning, workspace_layer
 from server.logs import set_level
 from server.lsp_server import AuroLanguageServer
 
@@ -33,11 +36,15 @@ async def pull(ls: AuroLanguageServer) -> dict[str, Any]:
 
 
 async def apply(ls: AuroLanguageServer, client_values: dict[str, Any]) -> None:
-    """Rebuild settings from every source; invalid client values keep the current value."""
+    """Rebuild settings from every source; invalid client values keep the current value,
+    sensitive ones are refused."""
     current = ls.settings
+    safe, refused = workspace_layer(client_values, current)
+    if refused:
+        ls.report_config([refused_warning(refused, "workspace/configuration")])
     settings, warnings = load_settings(
         ("initializationOptions", ls.init_options),
-        ("workspace/configuration", client_values),
+        ("workspace/configuration", safe),
         fallback=current,
     )
     ls.report_config(warnings)

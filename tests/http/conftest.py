@@ -38,9 +38,7 @@ def http_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def make_settings(data_dir: Path, **extra: str) -> Settings:
-    settings, warnings = load_settings(
-        env=http_env(data_dir, **extra), dotenv_path=data_dir / "no.env"
-    )
+    settings, warnings = load_settings(env=http_env(data_dir, **extra), files=[])
     assert not warnings, warnings
     return settings
 

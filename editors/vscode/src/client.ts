@@ -16,7 +16,7 @@ import {
 
 import { ChatRouter } from './core/chatRouter';
 import { Methods } from './core/protocol';
-import { serverLaunch, toServerSettings } from './core/settings';
+import { serverLaunch, splitServerSettings } from './core/settings';
 
 export interface ClientHooks {
   router: ChatRouter;
@@ -64,11 +64,11 @@ function workspaceRoot(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
 
-/** The `auro` section with the contributed settings mapped to the server's keys. */
-export function mappedSettings(output?: vscode.OutputChannel): Record<string, unknown> {
-  const { settings, warnings } = toServerSettings(vscode.workspace.getConfiguration().get('auro'));
-  for (const w of warnings) output?.appendLine(`[settings] ${w}`);
-  return settings;
+/** The user-level server settings, sent once as initializationOptions. */
+export function userSettings(output?: vscode.OutputChannel): Record<string, unknown> {
+  const split = splitServerSettings(vscode.workspace.getConfiguration().get('auro'));
+  for (const w of split.warnings) output?.appendLine(`[settings] ${w}`);
+  return split.initializationOptions;
 }
 
 export function createClient(output: vscode.OutputChannel, hooks: ClientHooks): LanguageClient {
@@ -93,7 +93,7 @@ export function createClient(output: vscode.OutputChannel, hooks: ClientHooks): 
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
     outputChannel: output,
-    initializationOptions: mappedSettings(output),
+    initializationOptions: userSettings(output),
     synchronize: { configurationSection: 'auro' },
     middleware: {
       workspace: {
@@ -101,7 +101,7 @@ export function createClient(output: vscode.OutputChannel, hooks: ClientHooks): 
           const result = await next(params, token);
           if (!Array.isArray(result)) return result;
           return result.map((value, i) =>
-            params.items[i]?.section === 'auro' ? toServerSettings(value).settings : value,
+            params.items[i]?.section === 'auro' ? splitServerSettings(value).workspace : value,
           );
         },
       },

@@ -7,6 +7,7 @@ import { ChatPanel } from './chatPanel';
 import { createClient } from './client';
 import { ChatRouter } from './core/chatRouter';
 import { ServerCommands } from './core/protocol';
+import { needsRestart } from './core/settings';
 import { searchCodebase } from './search';
 import { StatusController, errorMessage } from './status';
 
@@ -136,8 +137,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await startClient(output);
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (e.affectsConfiguration('auro.server')) {
-        output.appendLine('[client] auro.server.* changed: restarting the language server');
+      if (needsRestart((section) => e.affectsConfiguration(section))) {
+        output.appendLine('[client] server or user-level settings changed: restarting the language server');
         await stopClient();
         await startClient(output);
       }

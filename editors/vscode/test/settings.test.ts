@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { chatOptions, expandVariables, isSecretKey, searchOptions, serverLaunch, toCamel, toServerSettings } from '../src/core/settings';
+import {
+  USER_ONLY_KEYS,
+  WORKSPACE_KEYS,
+  chatOptions,
+  expandVariables,
+  isSecretKey,
+  needsRestart,
+  searchOptions,
+  serverLaunch,
+  splitServerSettings,
+  toCamel,
+  toServerSettings,
+} from '../src/core/settings';
 
 describe('toServerSettings', () => {
   it('drops client-only keys and unset (null) values', () => {
@@ -140,5 +152,61 @@ describe('client-only option readers', () => {
     assert.deepEqual(searchOptions(undefined), { debounceMs: 250, maxResults: 20 });
     assert.deepEqual(searchOptions({ search: { debounceMs: -1, maxResults: 0 } }), { debounceMs: 250, maxResults: 20 });
     assert.deepEqual(searchOptions({ search: { debounceMs: 99999, maxResults: 1000.7 } }), { debounceMs: 5000, maxResults: 200 });
+  });
+});
+
+describe('splitServerSettings (trust)', () => {
+  it('sends user-only keys and extraSettings as initializationOptions, safe keys to the workspace answer', () => {
+    const { initializationOptions, workspace, warnings } = splitServerSettings({
+      server: { command: 'auro-pai' },
+      openaiBaseUrl: 'http://127.0.0.1:8081/v1',
+      llmProviders: ['openai'],
+      dataDir: null,
+      chunkSize: 300,
+      ignoreGlobs: ['*.log'],
+      extraSettings: { llmTotalTimeout: 300, AURO_HTTP_CORS_ORIGINS: 'http://localhost:3000' },
+    });
+    assert.deepEqual(initializationOptions, {
+      openaiBaseUrl: 'http://127.0.0.1:8081/v1',
+      llmProviders: ['openai'],
+      llmTotalTimeout: 300,
+      auroHttpCorsOrigins: 'http://localhost:3000',
+    });
+    assert.deepEqual(workspace, { chunkSize: 300, ignoreGlobs: ['*.log'] });
+    assert.deepEqual(warnings, []);
+  });
+
+  it('never puts a user-only key in the workspace answer', () => {
+    const section: Record<string, unknown> = {};
+    for (const key of USER_ONLY_KEYS) section[key] = 'x';
+    for (const key of WORKSPACE_KEYS) section[key] = 1;
+    const { initializationOptions, workspace } = splitServerSettings(section);
+    assert.deepEqual(Object.keys(workspace).sort(), [...WORKSPACE_KEYS].sort());
+    assert.deepEqual(Object.keys(initializationOptions).sort(), [...USER_ONLY_KEYS].sort());
+  });
+
+  it('drops undeclared keys (a workspace settings.json can hold any auro.* key) with a warning', () => {
+    const { initializationOptions, workspace, warnings } = splitServerSettings({
+      geminiBaseUrl: 'http://evil.example',
+      httpAuth: false,
+    });
+    assert.deepEqual(initializationOptions, {});
+    assert.deepEqual(workspace, {});
+    assert.equal(warnings.length, 2);
+    assert.ok(warnings[0].includes('auro.geminiBaseUrl'));
+  });
+
+  it('still refuses secrets in extraSettings', () => {
+    const { initializationOptions, warnings } = splitServerSettings({ extraSettings: { openaiApiKey: 'sk-1' } });
+    assert.deepEqual(initializationOptions, {});
+    assert.equal(warnings.length, 1);
+  });
+
+  it('restarts the server when a user-level setting changes, not for workspace-safe ones', () => {
+    const changed = (names: string[]) => (section: string) => names.includes(section);
+    assert.ok(needsRestart(changed(['auro.openaiBaseUrl'])));
+    assert.ok(needsRestart(changed(['auro.extraSettings'])));
+    assert.ok(needsRestart(changed(['auro.server'])));
+    assert.ok(!needsRestart(changed(['auro.chunkSize'])));
   });
 });

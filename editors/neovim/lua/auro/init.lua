@@ -10,9 +10,11 @@ M.defaults = {
   cmd = { 'auro-pai', 'lsp' },
   -- extra environment for the server process (nil: Neovim's own)
   cmd_env = nil,
-  -- answered for workspace/configuration section "auro"; a flat table is wrapped in `auro`
+  -- server settings (camelCase keys); a flat table is wrapped in `auro`. They are sent as
+  -- initializationOptions, the user-level source the server trusts for endpoints and paths,
+  -- and also answer workspace/configuration (where the server applies only workspace-safe keys)
   settings = {},
-  -- sent as initializationOptions (nil: the settings are sent)
+  -- more initializationOptions, merged over `settings`
   init_options = nil,
   -- the workspace root is the nearest ancestor holding one of these
   root_markers = { '.git', '.hg', 'pyproject.toml', 'setup.py', 'package.json', 'Cargo.toml', 'go.mod' },
@@ -370,9 +372,17 @@ function M.setup(opts)
   if type(config.settings) == 'table' and config.settings.auro == nil and next(config.settings) then
     config.settings = { auro = config.settings }
   end
-  if config.init_options == nil and next(config.settings) then
-    config.init_options = config.settings
+  -- everything given to setup() is the user's own configuration: all of it goes in
+  -- initializationOptions, since the server refuses endpoints, keys and paths from
+  -- workspace/configuration
+  local function unwrap(t)
+    if type(t) ~= 'table' then
+      return {}
+    end
+    return type(t.auro) == 'table' and t.auro or t
   end
+  local init = vim.tbl_extend('force', unwrap(config.settings), unwrap(config.init_options))
+  config.init_options = next(init) and { auro = init } or nil
   M.config = config
   lsp.config = config
   if config.commands then

@@ -1,7 +1,8 @@
 /**
- * Maps the extension's `auro.*` settings to what the server reads from
- * `workspace/configuration` (section `auro`, camelCase keys), and computes the server
- * launch command. Pure: no `vscode` import.
+ * Maps the extension's `auro.*` settings to what the server reads (camelCase keys):
+ * user-only settings travel in `initializationOptions`, workspace-safe ones answer
+ * `workspace/configuration` (section `auro`). Also computes the server launch command.
+ * Pure: no `vscode` import.
  */
 
 /** Keys under `auro.*` that configure the extension itself and never reach the server. */
@@ -29,6 +30,27 @@ export const SERVER_KEYS: readonly string[] = [
   'dataDir',
   'logLevel',
 ];
+
+/**
+ * Server settings only the user may set: declared `"scope": "machine"` in package.json (VS Code
+ * ignores workspace values for them) and sent in `initializationOptions`, which the server
+ * trusts. `workspace/configuration` never carries them: the server refuses them there.
+ */
+export const USER_ONLY_KEYS: readonly string[] = [
+  'llamacppServerUrl',
+  'llamacppModelName',
+  'openaiBaseUrl',
+  'openaiModel',
+  'geminiModel',
+  'llmProviders',
+  'embeddingModel',
+  'webSearchEnabled',
+  'httpEnabled',
+  'dataDir',
+];
+
+/** Server settings a workspace may set (index tuning, toggles): the `workspace/configuration` answer. */
+export const WORKSPACE_KEYS: readonly string[] = ['chunkSize', 'maxFileBytes', 'ignoreGlobs', 'watchFiles', 'logLevel'];
 
 /** Keys that look like secrets: never sent from editor settings (use the environment or .env). */
 const SECRET = /(api[_-]?key|secret|password|passwd|token|credentials?)$/i;
@@ -103,6 +125,46 @@ export function toServerSettings(section: unknown): MappedSettings {
   return { settings, warnings };
 }
 
+export interface SplitSettings {
+  /** User-level: the user-only keys and `auro.extraSettings` (both machine-scoped). */
+  initializationOptions: Record<string, unknown>;
+  /** Workspace-level: only the workspace-safe keys. */
+  workspace: Record<string, unknown>;
+  warnings: string[];
+}
+
+function pick(section: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (key in section) out[key] = section[key];
+  return out;
+}
+
+/**
+ * Splits the `auro` section by trust: user-only keys and `auro.extraSettings` go to
+ * `initializationOptions`; workspace-safe keys to `workspace/configuration`. Any other key
+ * (not declared by the extension, so possibly from a workspace's settings.json) is dropped
+ * with a warning.
+ */
+export function splitServerSettings(section: unknown): SplitSettings {
+  if (!isPlainObject(section)) return { initializationOptions: {}, workspace: {}, warnings: [] };
+  const user = toServerSettings(pick(section, [...USER_ONLY_KEYS, 'extraSettings']));
+  const workspace = toServerSettings(pick(section, WORKSPACE_KEYS));
+  const known = new Set([...CLIENT_ONLY_KEYS, ...USER_ONLY_KEYS, ...WORKSPACE_KEYS]);
+  const ignored = Object.keys(section)
+    .filter((key) => !known.has(key) && section[key] !== null && section[key] !== undefined)
+    .map((key) => `auro.${key} is not an Auro-PAI setting and is not sent; other server settings go in auro.extraSettings (user settings)`);
+  return {
+    initializationOptions: user.settings,
+    workspace: workspace.settings,
+    warnings: [...user.warnings, ...workspace.warnings, ...ignored],
+  };
+}
+
+/** True when a configuration change needs a server restart (initializationOptions change). */
+export function needsRestart(affects: (section: string) => boolean): boolean {
+  return ['server', ...USER_ONLY_KEYS, 'extraSettings'].some((key) => affects(`auro.${key}`));
+}
+
 export interface LaunchSettings {
   command?: string | null;
   pythonPath?: string | null;
@@ -136,7 +198,7 @@ export interface Launch {
 /**
  * How to start the server: `<pythonPath> -m server.cli lsp <args>` when a Python
  * interpreter is configured, else `<command> lsp <args>` (command defaults to `auro-pai`).
- * The working directory defaults to the first workspace folder, where the server reads `.env`.
+ * The working directory defaults to the first workspace folder (the server reads no files there).
  */
 export function serverLaunch(settings: LaunchSettings, ctx: VariableContext = {}): Launch {
   const expand = (v: string) => expandVariables(v.trim(), ctx);
