@@ -43,7 +43,8 @@ def settings_files(env: Mapping[str, str]) -> tuple[list[SettingsFile], list[str
     """The files to read, lowest precedence first, and problems to report.
 
     User files that do not exist are simply skipped; an explicit env file that does not
-    exist is reported, because the user asked for it.
+    exist is reported, because the user asked for it. `AURO_ENV_FILE` must be absolute: a
+    relative one would name a different file in every repository the server starts in.
     """
     config_dir = user_config_dir()
     files = [
@@ -55,7 +56,9 @@ def settings_files(env: Mapping[str, str]) -> tuple[list[SettingsFile], list[str
     explicit = env.get(ENV_FILE_VAR, "").strip()
     if explicit:
         path = Path(explicit).expanduser()
-        if path.is_file():
+        if not path.is_absolute():
+            problems.append(f"{ENV_FILE_VAR}={explicit}: not an absolute path; not read")
+        elif path.is_file():
             files.append(SettingsFile(path, "env file"))
         else:
             problems.append(f"{ENV_FILE_VAR}={explicit}: no such file; not read")

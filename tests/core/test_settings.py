@@ -266,6 +266,15 @@ def test_missing_env_file_and_broken_toml_are_reported(tmp_path, user_config):
     assert resolved.settings.chunk_size == 256
 
 
+def test_relative_env_file_variable_is_refused(tmp_path, monkeypatch, user_config):
+    (tmp_path / ".env").write_text("OPENAI_BASE_URL=http://127.0.0.1:9/v1\n")
+    monkeypatch.chdir(tmp_path)
+    resolved = resolve_settings(env={"AURO_ENV_FILE": ".env"})
+    assert resolved.settings.openai_base_url == "https://api.openai.com/v1"
+    [warning] = resolved.warnings
+    assert "not an absolute path" in warning.message()
+
+
 # --- showing settings ----------------------------------------------------------------------
 
 
