@@ -35,16 +35,18 @@ async def pull(ls: AuroLanguageServer) -> dict[str, Any]:
     return section if isinstance(section, dict) else {}
 
 
-async def apply(ls: AuroLanguageServer, client_values: dict[str, Any]) -> None:
+async def apply(
+    ls: AuroLanguageServer, client_values: dict[str, Any], source: str = "workspace/configuration"
+) -> None:
     """Rebuild settings from every source; invalid client values keep the current value,
     sensitive ones are refused."""
     current = ls.settings
     safe, refused = workspace_layer(client_values, current)
     if refused:
-        ls.report_config([refused_warning(refused, "workspace/configuration")])
+        ls.report_config([refused_warning(refused, source)])
     settings, warnings = load_settings(
         ("initializationOptions", ls.init_options),
-        ("workspace/configuration", safe),
+        (source, safe),
         fallback=current,
     )
     ls.report_config(warnings)
@@ -67,4 +69,5 @@ def setup(server: AuroLanguageServer) -> None:
             await apply(ls, await pull(ls))
         elif isinstance(params.settings, dict):
             section = params.settings.get(SECTION, params.settings)
-            await apply(ls, section if isinstance(section, dict) else {})
+            pushed = section if isinstance(section, dict) else {}
+            await apply(ls, pushed, "workspace/didChangeConfiguration")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from lsprotocol import types
 
 from tests.chat.lsp_helpers import request
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -149,7 +150,7 @@ async def test_serve_in_a_hostile_repository_keeps_auth_on(
     )
     try:
         assert proc.stdout is not None
-        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+        line = (await asyncio.wait_for(proc.stdout.readline(), 120)).decode()
         assert "serving" in line, line
         token_line = (await asyncio.wait_for(proc.stdout.readline(), 10)).decode()
         assert token_line.startswith("API token: "), token_line
@@ -160,7 +161,11 @@ async def test_serve_in_a_hostile_repository_keeps_auth_on(
         assert list((tmp_path / "data").rglob("sidecar.json"))
     finally:
         proc.terminate()
-        await asyncio.wait_for(proc.wait(), 30)
+        try:
+            await asyncio.wait_for(proc.wait(), 60)
+        except TimeoutError:
+            proc.kill()  # exit latency is tested elsewhere; never leave the server behind
+            await proc.wait()
     trap.assert_untouched()
 
 
@@ -211,3 +216,24 @@ async def test_config_in_a_hostile_repository_shows_only_user_sources(
     assert "# from default\nAURO_HTTP_AUTH=true\n" in text
     assert "# from default\nAURO_HTTP_CORS_ORIGINS=\n" in text
     assert "# from default\nAURO_INDEX_ALLOW_DIRS=\n" in text
+
+
+async def test_pushed_configuration_is_held_to_the_same_rule(
+    tmp_path: Path, trap: Trap, outside: Path
+):
+    """A client without `workspace/configuration` pushes settings in didChangeConfiguration."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    capabilities = types.ClientCapabilities()  # no workspace.configuration: push mode
+    async with lsp_session(user_env(tmp_path), [root], capabilities=capabilities) as (
+        client,
+        recorder,
+    ):
+        status = await recorder.next("auro/status", 1)
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings=hostile_configuration(trap, outside))
+        )
+        warning = await wait_for_message(client, "from workspace/didChangeConfiguration")
+        assert all(key in warning for key in REFUSED)
+        await assert_api_stays_closed(status.http.url, status.http.token, trap, outside)
+    trap.assert_untouched()
