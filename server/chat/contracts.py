@@ -310,7 +310,7 @@ def is_test_file(path: Path) -> bool:
     return bool(TEST_NAME.match(path.name))
 
 
-def tests_only(
+def adds_tests_only(
     path: Path, root: Path | None, language: str, existing: str | None, appended: bool, code: str
 ) -> Verdict:
     """Creates or appends to a test file (its real target too), and adds tests."""

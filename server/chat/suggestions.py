@@ -19,8 +19,8 @@ from server.chat.context import relative, retrieve
 from server.chat.contracts import (
     Replacement,
     Verdict,
+    adds_tests_only,
     docstrings_only,
-    tests_only,
     within_definition,
 )
 from server.chat.edits import FileChange, LineEdit, NewFile, append_text, replace_lines
@@ -198,7 +198,7 @@ class SuggestionService:
         if request.kind == "tests":
             end = len(existing.splitlines()) if existing else 0
             appended = change.start == change.end and change.start[0] >= end - 1
-            return tests_only(
+            return adds_tests_only(
                 change.path, root, request.language, existing, appended, change.new_text
             )
         replaced = Replacement.of(request.language, request.text, edit.after, first, last)

@@ -202,6 +202,7 @@ async def test_explain_returns_when_the_client_answers_show_document_with_null(
     caps = client_capabilities("visual-studio-code")
     async with lsp_session(env, [repo], capabilities=caps) as (client, recorder):
         asked: list[str] = []
+        del client.protocol.fm.features[types.WINDOW_SHOW_DOCUMENT]  # pytest-lsp's default
 
         @client.feature(types.WINDOW_SHOW_DOCUMENT)
         def show_document(_: LanguageClient, params: types.ShowDocumentParams) -> None:

@@ -204,6 +204,72 @@ local ok, err = xpcall(function()
   out.statusline_type = type(auro.statusline())
   out.messages = vim.fn.execute('messages')
   step('status')
+
+  -- AI edits: a diff to review first; accept applies it, reject and refusals change nothing
+  local preview = require('auro.preview')
+  vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/calc.py'))
+  local calc = vim.api.nvim_get_current_buf()
+  local function line_of(text)
+    for i, line in ipairs(buf_lines(calc)) do
+      if line:find(text, 1, true) then
+        return i
+      end
+    end
+    error('no line with ' .. text)
+  end
+  local function code_action(title, text)
+    vim.api.nvim_set_current_buf(calc)
+    vim.api.nvim_win_set_cursor(0, { line_of(text), 4 })
+    local select = vim.ui.select
+    vim.ui.select = function(items, _, on_choice)
+      vim.ui.select = select
+      for _, item in ipairs(items) do
+        local action = item.action or item[2] -- 0.10+: {action, ctx}; before: {client_id, action}
+        if action.title == title then
+          return on_choice(item)
+        end
+      end
+      on_choice(nil)
+    end
+    preview.last = nil
+    vim.lsp.buf.code_action()
+    wait(30000, function()
+      return preview.last ~= nil and preview.last.state ~= 'pending'
+    end, title .. ' to be reviewed')
+  end
+
+  local before = buf_lines(calc)
+  code_action('Auro: Add docstrings', 'return a + b')
+  out.preview = {
+    state = preview.last.state,
+    lines = preview.last.lines,
+    filetype = vim.bo.filetype,
+    in_preview = vim.api.nvim_get_current_buf() == preview.last.buf,
+    unchanged = vim.deep_equal(buf_lines(calc), before),
+  }
+  vim.api.nvim_feedkeys(preview.keys.accept, 'x', false)
+  out.accepted = {
+    state = preview.last.state,
+    lines = buf_lines(calc),
+    preview_closed = not vim.api.nvim_buf_is_valid(preview.last.buf),
+  }
+  step('preview accepted')
+
+  before = buf_lines(calc)
+  code_action('Auro: Add docstrings', 'if b == 0')
+  out.rejected = { preview = preview.last.lines }
+  vim.api.nvim_feedkeys(preview.keys.reject[1], 'x', false)
+  out.rejected.state = preview.last.state
+  out.rejected.unchanged = vim.deep_equal(buf_lines(calc), before)
+  step('preview rejected')
+
+  code_action('Auro: Refactor selection', 'return a + b')
+  out.refused = {
+    state = preview.last.state,
+    lines = preview.last.lines,
+    unchanged = vim.deep_equal(buf_lines(calc), before),
+  }
+  step('refused')
 end, debug.traceback)
 
 if not ok then

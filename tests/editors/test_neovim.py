@@ -22,6 +22,7 @@ import pytest
 from tests.editors.conftest import llm_env
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.sample_code import CALC
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "editors" / "neovim"
@@ -32,6 +33,17 @@ RUN_TIMEOUT = 150
 ANSWER = "divide() raises ZeroDivisionError when b is zero.\nadd() never fails."
 FOLLOW_UP = "add() just returns a + b."
 STORY = "Once upon a time " + "there was a function that divided numbers. " * 40
+DOC_ADD = (
+    'Documents add.\n\n```python\ndef add(a, b):\n    """Return a + b."""\n    return a + b\n```\n'
+)
+DOC_DIVIDE = (
+    "Documents divide.\n\n```python\ndef divide(a, b):\n"
+    '    """Return a / b; b must not be zero."""\n'
+    "    if b == 0:\n"
+    '        raise ZeroDivisionError("b must not be zero")\n'
+    "    return a / b\n```\n"
+)
+RENAMED = "Renamed for clarity.\n\n```python\ndef plus(a, b):\n    return a + b\n```\n"
 
 
 def version(nvim: str) -> str:
@@ -65,6 +77,9 @@ async def test_search_chat_cancel_reindex_status(
         Reply(text=ANSWER, chunk_chars=6),
         Reply(text=FOLLOW_UP),
         Reply(text=STORY, chunk_chars=8, delay=0.1),
+        Reply(text=DOC_ADD),
+        Reply(text=DOC_DIVIDE),
+        Reply(text=RENAMED),
     )
     # a copy of the plugin, so `:helptags` writes no file into the checkout
     plugin = tmp_path / "plugin"
@@ -151,7 +166,7 @@ async def test_search_chat_cancel_reindex_status(
     assert STORY.startswith(cancelled["text"])
     assert cancelled["lines"][-2:] == ["[cancelled]", ""]
     assert "--- new session ---" in cancelled["lines"]
-    assert len(fake_openai.requests) == 3
+    assert len(fake_openai.requests) == 6
     await fake_openai.wait_for_disconnects(1, timeout=10)  # the model stream was closed
 
     # :AuroReindex and :AuroStatus
@@ -167,3 +182,30 @@ async def test_search_chat_cancel_reindex_status(
     assert "deprecated" not in seen["messages"] and "Error" not in seen["messages"], seen[
         "messages"
     ]
+
+    # AI edits are shown as a diff in a scratch buffer before anything changes
+    preview = seen["preview"]
+    assert preview["state"] == "open" and preview["in_preview"] and preview["unchanged"]
+    assert preview["filetype"] == "diff"
+    lines = preview["lines"]
+    assert lines[0] == "# Auro: Add docstrings: review before it is applied"
+    assert any(line.startswith("# Checked: only docstrings and comments changed") for line in lines)
+    assert "--- a/calc.py" in lines and "+++ b/calc.py" in lines
+    assert '+    """Return a + b."""' in lines
+    # the accept key applied exactly the previewed change
+    accepted = seen["accepted"]
+    assert accepted["state"] == "accepted" and accepted["preview_closed"]
+    assert accepted["lines"] == [
+        *CALC.splitlines()[:4],
+        '    """Return a + b."""',
+        *CALC.splitlines()[4:],
+    ]
+    # the reject key left the buffer as it was
+    rejected = seen["rejected"]
+    assert '+    """Return a / b; b must not be zero."""' in rejected["preview"]
+    assert rejected["state"] == "rejected" and rejected["unchanged"]
+    # an off-task answer is not offered: the reason and the model's text instead of a diff
+    refused = seen["refused"]
+    assert refused["state"] == "refused" and refused["unchanged"]
+    text = "\n".join(refused["lines"])
+    assert "renames add to plus" in text and "def plus(a, b):" in text
