@@ -107,7 +107,7 @@ local ok, err = xpcall(function()
     end
     return false
   end
-  wait(30000, function()
+  wait(120000, function() -- the first search waits for the embedding model (ONNX export)
     if found() then
       return true
     end

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "editors" / "neovim"
 SCRIPT = Path(__file__).with_name("nvim_e2e.lua")
 SERVER = [sys.executable, "-m", "server.cli", "lsp"]
-RUN_TIMEOUT = 150
+RUN_TIMEOUT = 300
 
 ANSWER = "divide() raises ZeroDivisionError when b is zero.\nadd() never fails."
 FOLLOW_UP = "add() just returns a + b."
