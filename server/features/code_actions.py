@@ -170,7 +170,8 @@ async def suggest(ls: AuroLanguageServer, data: ActionData) -> Suggestion:
 def rejected(ls: AuroLanguageServer, path: Path, refused: SuggestionRefused) -> SuggestionRejected:
     """Tell the user why no edit is offered and give them the model's answer to read."""
     document = write_refusal(data_root(ls.settings) / "refused", path, refused)
-    uri = show_document(ls, document, take_focus=True)
+    # without focus: a plugin that shows the refusal itself (Neovim) is not pulled away
+    uri = show_document(ls, document)
     message = f"{refused} The answer is in {document}."
     tell(ls, types.MessageType.Warning, message)
     ls.window_log_message(
