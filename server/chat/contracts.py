@@ -207,7 +207,7 @@ def within_definition(edit: Replacement, purpose: str) -> Verdict:
         gone = [d.name for d in outer_before if d.name not in {a.name for a in outer_after}]
         what = f"ends {', '.join(gone)}" if gone else "changes the definitions around it"
         return broken(f"it reaches outside the selected lines: the edit {what}")
-    enclosing: list[str] = []
+    enclosing: list[Definition] = []
     for old, new in zip(outer_before, outer_after, strict=True):
         if problem := _same(old, new, allow):
             return broken(problem)
