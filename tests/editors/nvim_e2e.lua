@@ -270,6 +270,29 @@ local ok, err = xpcall(function()
     unchanged = vim.deep_equal(buf_lines(calc), before),
   }
   step('refused')
+
+  -- a `workspace/applyEdit` from the server (its own `auro.applySuggestion`) is held too
+  before = buf_lines(calc)
+  local row = line_of('if b == 0') - 1
+  local here = { line = row, character = 4 }
+  local args = { kind = 'docstrings', uri = vim.uri_from_bufnr(calc), range = { start = here, ['end'] = here } }
+  local answered
+  preview.last = nil
+  lsp.request(client, 'workspace/executeCommand', { command = 'auro.applySuggestion', arguments = { args } }, function(e, result)
+    answered = { err = e, result = result }
+  end, calc)
+  wait(30000, function()
+    return answered ~= nil and preview.last ~= nil
+  end, 'the server-sent edit to be reviewed')
+  out.server_edit = {
+    result = answered.result,
+    state = preview.last.state,
+    unchanged = vim.deep_equal(buf_lines(calc), before),
+  }
+  vim.api.nvim_feedkeys(preview.keys.accept, 'x', false)
+  out.server_edit.accepted = preview.last.state
+  out.server_edit.lines = buf_lines(calc)
+  step('server edit')
 end, debug.traceback)
 
 if not ok then

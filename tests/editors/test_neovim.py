@@ -80,6 +80,7 @@ async def test_search_chat_cancel_reindex_status(
         Reply(text=DOC_ADD),
         Reply(text=DOC_DIVIDE),
         Reply(text=RENAMED),
+        Reply(text=DOC_DIVIDE),
     )
     # a copy of the plugin, so `:helptags` writes no file into the checkout
     plugin = tmp_path / "plugin"
@@ -166,7 +167,7 @@ async def test_search_chat_cancel_reindex_status(
     assert STORY.startswith(cancelled["text"])
     assert cancelled["lines"][-2:] == ["[cancelled]", ""]
     assert "--- new session ---" in cancelled["lines"]
-    assert len(fake_openai.requests) == 6
+    assert len(fake_openai.requests) == 7
     await fake_openai.wait_for_disconnects(1, timeout=10)  # the model stream was closed
 
     # :AuroReindex and :AuroStatus
@@ -209,3 +210,10 @@ async def test_search_chat_cancel_reindex_status(
     assert refused["state"] == "refused" and refused["unchanged"]
     text = "\n".join(refused["lines"])
     assert "renames add to plus" in text and "def plus(a, b):" in text
+    # an edit the server sends itself (workspace/applyEdit) is held for review as well
+    server_edit = seen["server_edit"]
+    assert server_edit["result"]["applied"] is False  # answered at once, before the review
+    assert "held for review" in server_edit["result"]["error"]
+    assert server_edit["state"] == "open" and server_edit["unchanged"]
+    assert server_edit["accepted"] == "accepted"
+    assert '    """Return a / b; b must not be zero."""' in server_edit["lines"]
