@@ -13,6 +13,7 @@ from server.chat.suggestions import (
     Suggestion,
     SuggestionFailed,
     SuggestionKind,
+    SuggestionRefused,
     SuggestionRequest,
     SuggestionService,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "Suggestion",
     "SuggestionFailed",
     "SuggestionKind",
+    "SuggestionRefused",
     "SuggestionRequest",
     "SuggestionService",
     "TextSink",

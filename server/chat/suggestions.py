@@ -1,9 +1,10 @@
 """AI code suggestions (refactor, docstrings, fix, tests) as checked, explained edits.
 
 One model call per suggestion. The answer's fenced code is taken as the new text of the
-target lines (or the new test file); the edited file must parse with no new syntax errors,
-otherwise the suggestion is refused with a reason instead of being offered. Every suggestion
-carries the model's rationale and the code it was based on, for the user to review.
+target lines (or the new test file). Before it is offered, the edited file must parse with no
+new syntax errors and the edit must keep its action's contract (`server.chat.contracts`);
+otherwise it is refused with the reason and the model's answer, never applied. Every
+suggestion carries the model's rationale, the code it was based on and what was checked.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from typing import Literal
 
 from server.chat.codeblocks import match_indentation, parse_answer
 from server.chat.context import relative, retrieve
+from server.chat.contracts import (
+    Replacement,
+    Verdict,
+    adds_tests_only,
+    docstrings_only,
+    within_definition,
+)
 from server.chat.edits import FileChange, LineEdit, NewFile, append_text, replace_lines
 from server.chat.models import CodeCitation
 from server.chat.syntax import check_edit, enclosing_definition
@@ -66,6 +74,19 @@ TASKS: dict[SuggestionKind, str] = {
 
 class SuggestionFailed(Exception):
     """No edit can be offered; the message says why, for the user."""
+
+
+class SuggestionRefused(SuggestionFailed):
+    """The model answered, but its edit failed a check: the reason, and its text to read."""
+
+    def __init__(self, title: str, reason: str, answer: str) -> None:
+        super().__init__(
+            f"{title}: not offered as an edit, {reason}. Nothing was changed; the model's "
+            "answer is shown for reading."
+        )
+        self.title = title
+        self.reason = reason
+        self.answer = answer
 
 
 @dataclass(frozen=True)
@@ -138,29 +159,53 @@ class SuggestionService:
             result = await self.services.llm.complete(prompt, temperature=TEMPERATURE)
         except LLMError as exc:
             raise SuggestionFailed(str(exc)) from exc
+        title = TITLES[request.kind]
         answer = parse_answer(result.text, request.language)
         if not answer.code.strip():
-            raise SuggestionFailed("The model's answer contained no code; nothing to apply.")
+            raise SuggestionRefused(title, "the model's answer contained no code", result.text)
         edit = self._edit(request, answer.code, target, first, last, root)
+        exists = edit.change.path.exists()
         before = edit_base(request, edit)
-        language = request.language
-        verdict = check_edit(language, before, edit.after)
-        if not verdict.ok:
-            raise SuggestionFailed(
-                f"{TITLES[request.kind]}: suggestion refused, {verdict.message}. "
-                "Nothing was changed; try again or rephrase the selection."
-            )
+        syntax = check_edit(request.language, before, edit.after)
+        if not syntax.ok:
+            raise SuggestionRefused(title, syntax.message, result.text)
+        contract = self._contract(request, edit, before if exists else None, first, last, root)
+        if not contract.ok:
+            raise SuggestionRefused(title, contract.reason, result.text)
         change: FileChange = edit.change
-        if request.kind == "tests" and not edit.change.path.exists():
+        if request.kind == "tests" and not exists:
             change = NewFile(edit.change.path, edit.after)
         return Suggestion(
             kind=request.kind,
-            title=TITLES[request.kind],
+            title=title,
             rationale=answer.rationale or default_rationale(request.kind),
             citations=[target_citation, *(c for _, c in related)],
             changes=[change],
-            check=verdict.message,
+            check=f"{contract.checked}; {syntax.message}",
         )
+
+    @staticmethod
+    def _contract(
+        request: SuggestionRequest,
+        edit: LineEdit,
+        existing: str | None,
+        first: int,
+        last: int,
+        root: Path | None,
+    ) -> Verdict:
+        """The action's own contract (see `server.chat.contracts`)."""
+        change = edit.change
+        if request.kind == "tests":
+            end = len(existing.splitlines()) if existing else 0
+            appended = change.start == change.end and change.start[0] >= end - 1
+            return adds_tests_only(
+                change.path, root, request.language, existing, appended, change.new_text
+            )
+        replaced = Replacement.of(request.language, request.text, edit.after, first, last)
+        if request.kind == "docstrings":
+            return docstrings_only(replaced)
+        purpose = " ".join(filter(None, [TITLES[request.kind], request.diagnostic]))
+        return within_definition(replaced, purpose)
 
     async def _related(
         self, request: SuggestionRequest, target: str, first: int, last: int

@@ -57,7 +57,7 @@ class SyntaxVerdict:
         if not self.checked:
             return "not syntax-checked (no parser for this language)"
         if self.ok:
-            return "parses without new syntax errors"
+            return f"no new syntax errors ({self.after} after the edit, {self.before} before)"
         return (
             f"the suggested code does not parse: {self.after - self.before} new syntax "
             f"error(s) ({self.before} before, {self.after} after)"

@@ -3,21 +3,30 @@
 `textDocument/codeAction` answers at once and never calls the model. Like ruff-lsp, clients
 that resolve the `edit` property get actions with `data`, computed in `codeAction/resolve`;
 other clients get the `auro.applySuggestion` command, which computes the edit and sends it
-with `workspace/applyEdit`. "Explain" answers through chat (`auro/chatChunk`) and opens the
-explanation as a Markdown file.
+with `workspace/applyEdit`. An edit that fails its checks is never sent: the user gets the
+reason (`window/showMessage`, the error or command result) and the model's answer (logged,
+in the error's `data`, and as a Markdown document the editor opens when it can). "Explain"
+answers through chat (`auro/chatChunk`) and opens the explanation as a Markdown file.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pydantic import BaseModel, Field
 from pygls.exceptions import JsonRpcContentModified, JsonRpcException
-from pygls.uris import from_fs_path
 
-from server.chat import ChatRequest, Suggestion, SuggestionFailed, SuggestionKind
+from server.chat import (
+    ChatRequest,
+    Suggestion,
+    SuggestionFailed,
+    SuggestionKind,
+    SuggestionRefused,
+)
 from server.chat.explain import EXPLAIN_MESSAGE, write_explanation
+from server.chat.refused import write_refusal
 from server.chat.suggestions import TITLES, SuggestionRequest, SuggestionService
 from server.features.chat import chat_result, stream_chat
 from server.features.editor_code import (
@@ -29,9 +38,11 @@ from server.features.editor_code import (
     path_of,
 )
 from server.features.params import parse_params
+from server.features.show_document import show_document
 from server.features.suggestion_edits import (
     EditSupport,
     RequestFailed,
+    SuggestionRejected,
     explanation,
     workspace_edit,
 )
@@ -150,8 +161,27 @@ async def suggest(ls: AuroLanguageServer, data: ActionData) -> Suggestion:
     )
     try:
         return await SuggestionService(ls.services).suggest(request)
+    except SuggestionRefused as exc:
+        raise rejected(ls, path, exc) from exc
     except SuggestionFailed as exc:
         raise RequestFailed(str(exc)) from exc
+
+
+def rejected(ls: AuroLanguageServer, path: Path, refused: SuggestionRefused) -> SuggestionRejected:
+    """Tell the user why no edit is offered and give them the model's answer to read."""
+    document = write_refusal(data_root(ls.settings) / "refused", path, refused)
+    # without focus: a plugin that shows the refusal itself (Neovim) is not pulled away
+    uri = show_document(ls, document)
+    message = f"{refused} The answer is in {document}."
+    tell(ls, types.MessageType.Warning, message)
+    ls.window_log_message(
+        types.LogMessageParams(
+            type=types.MessageType.Info,
+            message=f"{refused.title}: the refused answer follows.\n{refused.answer}",
+        )
+    )
+    data = {"reason": refused.reason, "answer": refused.answer, "document": uri}
+    return SuggestionRejected(message, data=data)
 
 
 def tell(ls: AuroLanguageServer, kind: types.MessageType, message: str) -> None:
@@ -193,6 +223,8 @@ def setup(server: AuroLanguageServer) -> None:
         try:
             suggestion = await suggest(ls, data)
             edit = workspace_edit(ls, suggestion, support)
+        except SuggestionRejected as exc:  # already shown, with the answer
+            return {"applied": False, "error": exc.message, **exc.data}
         except JsonRpcException as exc:
             tell(ls, types.MessageType.Error, exc.message)
             return {"applied": False, "error": exc.message}
@@ -215,9 +247,4 @@ def setup(server: AuroLanguageServer) -> None:
             ls, ChatRequest(EXPLAIN_MESSAGE, focus=focus), title=EXPLAIN_TITLE
         )
         path = write_explanation(data_root(ls.settings) / "explanations", focus, reply)
-        window = ls.client_capabilities.window
-        if window is not None and window.show_document is not None and window.show_document.support:
-            await ls.window_show_document_async(
-                types.ShowDocumentParams(uri=from_fs_path(str(path)), take_focus=False)
-            )
-        return {**chat_result(reply), "document": from_fs_path(str(path))}
+        return {**chat_result(reply), "document": show_document(ls, path)}

@@ -27,6 +27,11 @@ class RequestFailed(JsonRpcException):
     MESSAGE = "Request failed"
 
 
+class SuggestionRejected(RequestFailed):
+    """A suggestion that failed its checks; `data` has `reason`, `answer` and `document`, so
+    a client can show the model's text instead of an edit."""
+
+
 @dataclass(frozen=True)
 class EditSupport:
     """What the client can do with a WorkspaceEdit, and whether it resolves code actions."""
@@ -60,12 +65,12 @@ def based_on(suggestion: Suggestion) -> str:
 
 
 def explanation(suggestion: Suggestion) -> str:
-    """What the user reads before accepting: why, based on what, and the syntax check."""
+    """What the user reads before accepting: why, based on what, and what was checked."""
     text = f"{suggestion.title}: {suggestion.rationale}"
     if sources := based_on(suggestion):
         text += f"\nBased on: {sources}"
     if suggestion.check:
-        text += f"\nCheck: {suggestion.check}"
+        text += f"\nChecked: {suggestion.check}"
     return text
 
 

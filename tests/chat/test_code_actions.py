@@ -8,19 +8,17 @@ and a minimal one (no resolve, no annotations), which gets the command path and
 from __future__ import annotations
 
 import asyncio
-import uuid
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pygls.protocol import JsonRPCResponseMessage
 from pygls.uris import from_fs_path, to_fs_path
 from pytest_lsp import LanguageClient, client_capabilities
 
 from server.chat.syntax import error_count
-from server.features.params import to_plain
 from server.features.suggestion_edits import ANNOTATION_ID
+from tests.chat.code_action_helpers import MINIMAL, apply_text_edits, code_actions
 from tests.chat.conftest import chat_env
 from tests.chat.lsp_helpers import open_document
 from tests.fakes.common import Reply
@@ -36,57 +34,6 @@ TESTS = (
     "Covers the happy path.\n\n```python\nfrom calc import add\n\n\n"
     "def test_add():\n    assert add(1, 2) == 3\n```\n"
 )
-ADD_LINES = types.Range(start=types.Position(3, 0), end=types.Position(5, 0))
-MINIMAL = types.ClientCapabilities(
-    workspace=types.WorkspaceClientCapabilities(
-        apply_edit=True,
-        workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=False),
-    ),
-    text_document=types.TextDocumentClientCapabilities(
-        code_action=types.CodeActionClientCapabilities(
-            code_action_literal_support=types.ClientCodeActionLiteralOptions(
-                code_action_kind=types.ClientCodeActionKindOptions(value_set=["quickfix"])
-            )
-        )
-    ),
-)
-
-
-def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
-    """Apply edits (positions in lines/characters) the way an editor would."""
-    lines = text.splitlines(keepends=True)
-
-    def offset(position: types.Position) -> int:
-        return sum(len(line) for line in lines[: position.line]) + position.character
-
-    for edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
-        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
-    return text
-
-
-def actions_by_title(actions: list[types.CodeAction]) -> dict[str, types.CodeAction]:
-    return {a.title: a for a in actions}
-
-
-async def code_actions(
-    client: LanguageClient, uri: str, diagnostics: list[types.Diagnostic] | None = None
-) -> dict[str, types.CodeAction]:
-    """textDocument/codeAction, decoded as CodeActions.
-
-    lsprotocol's client-side decoder takes any item with a `command` key for a Command (the
-    CodeAction's own `command` object included), so the result is decoded here instead.
-    """
-    params = types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=ADD_LINES,
-        context=types.CodeActionContext(diagnostics=diagnostics or []),
-    )
-    msg_id = str(uuid.uuid4())
-    pending = client.protocol.send_request(types.TEXT_DOCUMENT_CODE_ACTION, params, msg_id=msg_id)
-    client.protocol._result_types[msg_id] = JsonRPCResponseMessage
-    converter = client.protocol._converter
-    items = to_plain(await asyncio.wrap_future(pending))
-    return actions_by_title([converter.structure(item, types.CodeAction) for item in items])
 
 
 async def test_actions_are_listed_without_llm_calls_and_resolve_to_annotated_edits(
@@ -212,8 +159,9 @@ async def test_clients_without_resolve_support_get_a_command_that_applies_the_ed
             )
         )
         assert result["applied"] is False and "does not parse" in result["error"]
-        errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
-        assert any("does not parse" in m for m in errors)
+        assert result["answer"] == BROKEN  # the model's text, to read instead of an edit
+        warnings = [m.message for m in client.messages if m.type == types.MessageType.Warning]
+        assert any("does not parse" in m and "not offered as an edit" in m for m in warnings)
         assert len(applied) == 1 and fake_openai.request_count == 2
 
 
@@ -243,3 +191,32 @@ async def test_explain_streams_through_chat_and_opens_a_markdown_document(
         assert document.is_relative_to(tmp_path / "data") and document.suffix == ".md"
         assert fake_openai.reply_text in document.read_text()
         assert "def add(a, b):" in fake_openai.requests[0]["messages"][-1]["content"]
+
+
+async def test_explain_returns_when_the_client_answers_show_document_with_null(
+    fake_openai: FakeOpenAIServer, repo: Path, tmp_path: Path
+):
+    """Issue #20: a `null` answer to window/showDocument left `auro.explain` waiting forever."""
+    fake_openai.reply_text = "add() returns the sum."
+    env = chat_env(tmp_path / "data", fake_openai)
+    caps = client_capabilities("visual-studio-code")
+    async with lsp_session(env, [repo], capabilities=caps) as (client, recorder):
+        asked: list[str] = []
+        del client.protocol.fm.features[types.WINDOW_SHOW_DOCUMENT]  # pytest-lsp's default
+
+        @client.feature(types.WINDOW_SHOW_DOCUMENT)
+        def show_document(_: LanguageClient, params: types.ShowDocumentParams) -> None:
+            asked.append(params.uri)
+            return None  # what some clients send instead of a ShowDocumentResult
+
+        await recorder.next("auro/status", 1)
+        uri = open_document(client, repo / "calc.py")
+        explain = (await code_actions(client, uri))["Auro: Explain"]
+        params = types.ExecuteCommandParams(
+            command=explain.command.command, arguments=explain.command.arguments
+        )
+        async with asyncio.timeout(60):  # the model answers at once; this only stops a hang
+            result = await client.workspace_execute_command_async(params)
+        assert result["text"] == fake_openai.reply_text
+        assert asked == [result["document"]]
+        assert fake_openai.reply_text in Path(to_fs_path(result["document"])).read_text()

@@ -107,7 +107,7 @@ local ok, err = xpcall(function()
     end
     return false
   end
-  wait(30000, function()
+  wait(120000, function() -- the first search waits for the embedding model (ONNX export)
     if found() then
       return true
     end
@@ -204,6 +204,95 @@ local ok, err = xpcall(function()
   out.statusline_type = type(auro.statusline())
   out.messages = vim.fn.execute('messages')
   step('status')
+
+  -- AI edits: a diff to review first; accept applies it, reject and refusals change nothing
+  local preview = require('auro.preview')
+  vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/calc.py'))
+  local calc = vim.api.nvim_get_current_buf()
+  local function line_of(text)
+    for i, line in ipairs(buf_lines(calc)) do
+      if line:find(text, 1, true) then
+        return i
+      end
+    end
+    error('no line with ' .. text)
+  end
+  local function code_action(title, text)
+    vim.api.nvim_set_current_buf(calc)
+    vim.api.nvim_win_set_cursor(0, { line_of(text), 4 })
+    local select = vim.ui.select
+    vim.ui.select = function(items, _, on_choice)
+      vim.ui.select = select
+      for _, item in ipairs(items) do
+        local action = item.action or item[2] -- 0.10+: {action, ctx}; before: {client_id, action}
+        if action.title == title then
+          return on_choice(item)
+        end
+      end
+      on_choice(nil)
+    end
+    preview.last = nil
+    vim.lsp.buf.code_action()
+    wait(30000, function()
+      return preview.last ~= nil and preview.last.state ~= 'pending'
+    end, title .. ' to be reviewed')
+  end
+
+  local before = buf_lines(calc)
+  code_action('Auro: Add docstrings', 'return a + b')
+  out.preview = {
+    state = preview.last.state,
+    lines = preview.last.lines,
+    filetype = vim.bo.filetype,
+    in_preview = vim.api.nvim_get_current_buf() == preview.last.buf,
+    unchanged = vim.deep_equal(buf_lines(calc), before),
+  }
+  vim.api.nvim_feedkeys(preview.keys.accept, 'x', false)
+  out.accepted = {
+    state = preview.last.state,
+    lines = buf_lines(calc),
+    preview_closed = not vim.api.nvim_buf_is_valid(preview.last.buf),
+  }
+  step('preview accepted')
+
+  before = buf_lines(calc)
+  code_action('Auro: Add docstrings', 'if b == 0')
+  out.rejected = { preview = preview.last.lines }
+  vim.api.nvim_feedkeys(preview.keys.reject[1], 'x', false)
+  out.rejected.state = preview.last.state
+  out.rejected.unchanged = vim.deep_equal(buf_lines(calc), before)
+  step('preview rejected')
+
+  code_action('Auro: Refactor selection', 'return a + b')
+  out.refused = {
+    state = preview.last.state,
+    lines = preview.last.lines,
+    unchanged = vim.deep_equal(buf_lines(calc), before),
+  }
+  step('refused')
+
+  -- a `workspace/applyEdit` from the server (its own `auro.applySuggestion`) is held too
+  before = buf_lines(calc)
+  local row = line_of('if b == 0') - 1
+  local here = { line = row, character = 4 }
+  local args = { kind = 'docstrings', uri = vim.uri_from_bufnr(calc), range = { start = here, ['end'] = here } }
+  local answered
+  preview.last = nil
+  lsp.request(client, 'workspace/executeCommand', { command = 'auro.applySuggestion', arguments = { args } }, function(e, result)
+    answered = { err = e, result = result }
+  end, calc)
+  wait(30000, function()
+    return answered ~= nil and preview.last ~= nil
+  end, 'the server-sent edit to be reviewed')
+  out.server_edit = {
+    result = answered.result,
+    state = preview.last.state,
+    unchanged = vim.deep_equal(buf_lines(calc), before),
+  }
+  vim.api.nvim_feedkeys(preview.keys.accept, 'x', false)
+  out.server_edit.accepted = preview.last.state
+  out.server_edit.lines = buf_lines(calc)
+  step('server edit')
 end, debug.traceback)
 
 if not ok then

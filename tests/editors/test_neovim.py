@@ -22,16 +22,28 @@ import pytest
 from tests.editors.conftest import llm_env
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.sample_code import CALC
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "editors" / "neovim"
 SCRIPT = Path(__file__).with_name("nvim_e2e.lua")
 SERVER = [sys.executable, "-m", "server.cli", "lsp"]
-RUN_TIMEOUT = 150
+RUN_TIMEOUT = 300
 
 ANSWER = "divide() raises ZeroDivisionError when b is zero.\nadd() never fails."
 FOLLOW_UP = "add() just returns a + b."
 STORY = "Once upon a time " + "there was a function that divided numbers. " * 40
+DOC_ADD = (
+    'Documents add.\n\n```python\ndef add(a, b):\n    """Return a + b."""\n    return a + b\n```\n'
+)
+DOC_DIVIDE = (
+    "Documents divide.\n\n```python\ndef divide(a, b):\n"
+    '    """Return a / b; b must not be zero."""\n'
+    "    if b == 0:\n"
+    '        raise ZeroDivisionError("b must not be zero")\n'
+    "    return a / b\n```\n"
+)
+RENAMED = "Renamed for clarity.\n\n```python\ndef plus(a, b):\n    return a + b\n```\n"
 
 
 def version(nvim: str) -> str:
@@ -65,6 +77,10 @@ async def test_search_chat_cancel_reindex_status(
         Reply(text=ANSWER, chunk_chars=6),
         Reply(text=FOLLOW_UP),
         Reply(text=STORY, chunk_chars=8, delay=0.1),
+        Reply(text=DOC_ADD),
+        Reply(text=DOC_DIVIDE),
+        Reply(text=RENAMED),
+        Reply(text=DOC_DIVIDE),
     )
     # a copy of the plugin, so `:helptags` writes no file into the checkout
     plugin = tmp_path / "plugin"
@@ -151,7 +167,7 @@ async def test_search_chat_cancel_reindex_status(
     assert STORY.startswith(cancelled["text"])
     assert cancelled["lines"][-2:] == ["[cancelled]", ""]
     assert "--- new session ---" in cancelled["lines"]
-    assert len(fake_openai.requests) == 3
+    assert len(fake_openai.requests) == 7
     await fake_openai.wait_for_disconnects(1, timeout=10)  # the model stream was closed
 
     # :AuroReindex and :AuroStatus
@@ -167,3 +183,37 @@ async def test_search_chat_cancel_reindex_status(
     assert "deprecated" not in seen["messages"] and "Error" not in seen["messages"], seen[
         "messages"
     ]
+
+    # AI edits are shown as a diff in a scratch buffer before anything changes
+    preview = seen["preview"]
+    assert preview["state"] == "open" and preview["in_preview"] and preview["unchanged"]
+    assert preview["filetype"] == "diff"
+    lines = preview["lines"]
+    assert lines[0] == "# Auro: Add docstrings: review before it is applied"
+    assert any(line.startswith("# Checked: only docstrings and comments changed") for line in lines)
+    assert "--- a/calc.py" in lines and "+++ b/calc.py" in lines
+    assert '+    """Return a + b."""' in lines
+    # the accept key applied exactly the previewed change
+    accepted = seen["accepted"]
+    assert accepted["state"] == "accepted" and accepted["preview_closed"]
+    assert accepted["lines"] == [
+        *CALC.splitlines()[:4],
+        '    """Return a + b."""',
+        *CALC.splitlines()[4:],
+    ]
+    # the reject key left the buffer as it was
+    rejected = seen["rejected"]
+    assert '+    """Return a / b; b must not be zero."""' in rejected["preview"]
+    assert rejected["state"] == "rejected" and rejected["unchanged"]
+    # an off-task answer is not offered: the reason and the model's text instead of a diff
+    refused = seen["refused"]
+    assert refused["state"] == "refused" and refused["unchanged"]
+    text = "\n".join(refused["lines"])
+    assert "renames add to plus" in text and "def plus(a, b):" in text
+    # an edit the server sends itself (workspace/applyEdit) is held for review as well
+    server_edit = seen["server_edit"]
+    assert server_edit["result"]["applied"] is False  # answered at once, before the review
+    assert "held for review" in server_edit["result"]["error"]
+    assert server_edit["state"] == "open" and server_edit["unchanged"]
+    assert server_edit["accepted"] == "accepted"
+    assert '    """Return a / b; b must not be zero."""' in server_edit["lines"]

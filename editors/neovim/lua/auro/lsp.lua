@@ -256,7 +256,8 @@ function M.client_config(root)
     conf.root_dir = root
     conf.workspace_folders = { { uri = vim.uri_from_fname(root), name = basename(root) } }
   end
-  return conf
+  -- AI edits are reviewed in a diff before they land (lua/auro/preview.lua)
+  return require('auro.preview').hook(conf)
 end
 
 local function track(root, id)
