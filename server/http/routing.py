@@ -79,6 +79,8 @@ REQUEST_ID_KEY = web.RequestKey("auro_request_id", str)
 CORS_ORIGIN_KEY = web.RequestKey("auro_cors_origin", str)
 
 _PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+MAX_JSON_DEPTH = 64  # no request model nests deeper than a handful of levels
+MAX_JSON_INT_DIGITS = 400  # more than any float's range (1.8e308) needs
 
 
 class ApiError(Exception):
@@ -180,15 +182,62 @@ def validation_error(exc: ValidationError, prefix: str = "") -> ApiError:
     return ApiError(422, "invalid_request", f"invalid field(s): {fields}", details)
 
 
+class _LongInteger(str):
+    """An integer literal too long to convert: kept as text so its field can be named."""
+
+
+def _parse_int(text: str) -> int | _LongInteger:
+    return int(text) if len(text) <= MAX_JSON_INT_DIGITS else _LongInteger(text)
+
+
+def _field_name(path: list[str | int]) -> str:
+    shown = ".".join(str(p) for p in path[:8])
+    return (shown + ".…" if len(path) > 8 else shown) or "body"
+
+
+def _bad_json(field: str, message: str) -> ApiError:
+    return ApiError(
+        422, "invalid_json", f"{field}: {message}", [{"field": field, "message": message}]
+    )
+
+
+def _check_shape(value: Any) -> None:
+    """422 naming the first field nested too deeply or holding an over-long integer.
+
+    Iterative, so the check itself cannot run out of stack on what the parser accepted.
+    """
+    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, _LongInteger):
+            raise _bad_json(
+                _field_name(path), f"integer longer than {MAX_JSON_INT_DIGITS} digits"
+            )
+        if isinstance(item, dict | list):
+            if len(path) >= MAX_JSON_DEPTH:
+                raise _bad_json(_field_name(path), f"nested deeper than {MAX_JSON_DEPTH} levels")
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            stack.extend((child, [*path, key]) for key, child in pairs)
+
+
 async def read_json(request: web.Request) -> Any:
-    """The request body as JSON (an empty body is `{}`); 422 `invalid_json` otherwise."""
+    """The request body as JSON (an empty body is `{}`); 422 `invalid_json` otherwise.
+
+    Hostile shapes are refused here, before validation: nesting beyond `MAX_JSON_DEPTH`
+    (the C parser would raise RecursionError at ~1,000) and integers longer than
+    `MAX_JSON_INT_DIGITS` (Python refuses to convert more than 4,300 digits).
+    """
     raw = await request.read()
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        value = json.loads(raw, parse_int=_parse_int)
+    except RecursionError:
+        raise _bad_json("body", f"nested deeper than {MAX_JSON_DEPTH} levels") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ApiError(422, "invalid_json", "the body is not valid JSON") from None
+    _check_shape(value)
+    return value
 
 
 async def _validated(request: web.Request, route: Route) -> dict[str, Any]:

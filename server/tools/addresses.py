@@ -11,11 +11,59 @@ import ipaddress
 import re
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _NUMBER = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
-_SHARED = ipaddress.ip_network("100.64.0.0/10")
+
+
+def _table(*rows: tuple[str, str]) -> tuple[tuple[IPNetwork, str], ...]:
+    return tuple((ipaddress.ip_network(net), name) for net, name in rows)
+
+
+# The IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890 and its updates), whole:
+# even blocks the registry calls globally reachable (anycast PCP/TURN, AS112, AMT, ORCHIDv2)
+# are never a web page a tool should read. Multicast is refused separately.
+SPECIAL_PURPOSE_V4 = _table(
+    ("0.0.0.0/8", "this network"),
+    ("10.0.0.0/8", "private-use"),
+    ("100.64.0.0/10", "shared address space (CGNAT)"),
+    ("127.0.0.0/8", "loopback"),
+    ("169.254.0.0/16", "link-local"),
+    ("172.16.0.0/12", "private-use"),
+    ("192.0.0.0/24", "IETF protocol assignments"),
+    ("192.0.2.0/24", "documentation (TEST-NET-1)"),
+    ("192.31.196.0/24", "AS112-v4"),
+    ("192.52.193.0/24", "AMT"),
+    ("192.88.99.0/24", "deprecated 6to4 relay anycast"),
+    ("192.168.0.0/16", "private-use"),
+    ("192.175.48.0/24", "direct delegation AS112 service"),
+    ("198.18.0.0/15", "benchmarking"),
+    ("198.51.100.0/24", "documentation (TEST-NET-2)"),
+    ("203.0.113.0/24", "documentation (TEST-NET-3)"),
+    ("240.0.0.0/4", "reserved"),
+    ("255.255.255.255/32", "limited broadcast"),
+)
+SPECIAL_PURPOSE_V6 = _table(
+    ("::/128", "unspecified"),
+    ("::1/128", "loopback"),
+    ("::ffff:0:0/96", "IPv4-mapped"),
+    ("64:ff9b::/96", "IPv4-IPv6 translation (NAT64)"),
+    ("64:ff9b:1::/48", "local-use IPv4/IPv6 translation"),
+    ("100::/64", "discard-only"),
+    ("100:0:0:1::/64", "dummy IPv6 prefix"),
+    ("2001::/23", "IETF protocol assignments"),
+    ("2001:db8::/32", "documentation"),
+    ("2002::/16", "6to4"),
+    ("2620:4f:8000::/48", "direct delegation AS112 service"),
+    ("3fff::/20", "documentation"),
+    ("5f00::/16", "segment routing (SRv6) SIDs"),
+    ("fc00::/7", "unique-local"),
+    ("fe80::/10", "link-local unicast"),
+)
+# Blocks whose addresses only carry an IPv4 address: a public one inside makes them public.
+_CARRIERS = (ipaddress.ip_network("::ffff:0:0/96"), _NAT64, ipaddress.ip_network("2002::/16"))
 
 
 class NumericHostError(ValueError):
@@ -76,28 +124,37 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
+def special_purpose(ip: IPAddress) -> str | None:
+    """The IANA special-purpose block holding `ip`, if any (`ipaddress` misses some)."""
+    table = SPECIAL_PURPOSE_V4 if isinstance(ip, ipaddress.IPv4Address) else SPECIAL_PURPOSE_V6
+    for network, name in table:
+        if ip in network:
+            return f"{name} ({network})"
+    return None
+
+
 def blocked_reason(ip: IPAddress) -> str | None:
-    """Why `ip` must not be fetched from, or None when it is a public unicast address."""
+    """Why `ip` must not be fetched from, or None when it is a public unicast address.
+
+    IPv6 forms that only carry an IPv4 address (mapped, 6to4, NAT64) are judged by it; every
+    other special-purpose block is refused whatever `ipaddress.is_global` says, since Python
+    versions disagree on parts of 192.0.0.0/24 and 2001::/23.
+    """
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.scope_id:
             return "an IPv6 address with a zone"
         inner = _embedded_ipv4(ip)
         if inner is not None:
             reason = blocked_reason(inner)
-            return f"an IPv6 form of {inner}, {reason}" if reason else None
-    checks = (
-        ("is_unspecified", "the unspecified address"),
-        ("is_loopback", "a loopback address"),
-        ("is_link_local", "a link-local address"),
-        ("is_multicast", "a multicast address"),
-        ("is_private", "a private address"),
-        ("is_reserved", "a reserved address"),
-    )
-    for attribute, reason in checks:
-        if getattr(ip, attribute):
-            return reason
-    if isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED:
-        return "a shared (CGNAT) address"
+            if reason:
+                return f"an IPv6 form of {inner}, {reason}"
+            if any(ip in network for network in _CARRIERS):
+                return None
+    block = special_purpose(ip)
+    if block:
+        return f"a special-purpose address: {block}"
+    if ip.is_multicast:
+        return "a multicast address"
     if isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local:
         return "a site-local address"
     if not ip.is_global:
