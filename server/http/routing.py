@@ -210,9 +210,7 @@ def _check_shape(value: Any) -> None:
     while stack:
         item, path = stack.pop()
         if isinstance(item, _LongInteger):
-            raise _bad_json(
-                _field_name(path), f"integer longer than {MAX_JSON_INT_DIGITS} digits"
-            )
+            raise _bad_json(_field_name(path), f"integer longer than {MAX_JSON_INT_DIGITS} digits")
         if isinstance(item, dict | list):
             if len(path) >= MAX_JSON_DEPTH:
                 raise _bad_json(_field_name(path), f"nested deeper than {MAX_JSON_DEPTH} levels")

@@ -35,7 +35,8 @@ ALLOWED_HEADERS = "Authorization, Content-Type, Accept, X-Request-Id, Last-Event
 EXPOSED_HEADERS = "X-Request-Id, Retry-After"
 # host = reg-name (letters, digits, `-`, `.`, `_`, `~`) or IPv4, or `[IPv6]`; then `:digits`.
 _HOST_HEADER = re.compile(
-    r"(?:(?P<name>[a-z0-9._~-]+)|\[(?P<v6>[0-9a-f:.]+)\])(?::(?P<port>[0-9]{1,5}))?"
+    r"(?:(?P<name>[a-z0-9._~-]+)|\[(?P<v6>[0-9a-f:.]+)\])(?::(?P<port>[0-9]{1,5}))?",
+    re.IGNORECASE | re.ASCII,  # ASCII: the Kelvin sign must not pass for a `k`
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -169,11 +170,11 @@ def host_name(header: str) -> str | None:
     `Example.com.:8000` -> `example.com`; `localhost:1@evil`, `localhost:evil.com` and
     `[127.0.0.1]x` -> None (a lenient split would have read them as local names).
     """
-    match = _HOST_HEADER.fullmatch(header.strip().lower())
+    match = _HOST_HEADER.fullmatch(header.strip())
     if match is None or (match["port"] and int(match["port"]) > 65535):
         return None
     if match["v6"] is None:
-        return match["name"].rstrip(".") or None
+        return match["name"].lower().rstrip(".") or None
     try:
         return str(ipaddress.IPv6Address(match["v6"]))
     except ValueError:
