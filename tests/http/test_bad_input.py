@@ -62,6 +62,31 @@ async def test_5000_digit_integer_is_422_naming_the_field(start_api: StartApi) -
     nested = b'{"query": "q", "extra": {"a": [1, -' + b"1" * 5000 + b"]}}"
     response = await post_raw(api, "/api/v1/rag/search", nested)
     await assert_field_error(response, 422, "invalid_json", "extra.a.1")
+    response = await post_raw(api, "/api/v1/rag/search", b"9" * 5000)
+    await assert_field_error(response, 422, "invalid_json", "body")
+
+
+@pytest.mark.parametrize(
+    ("digits", "code"), [(400, "invalid_request"), (401, "invalid_json"), (4300, "invalid_json")]
+)
+async def test_integer_width_limit_is_400_digits(
+    start_api: StartApi, digits: int, code: str
+) -> None:
+    """Up to 400 digits reach validation (here: `k` out of range); longer ones do not."""
+    api = await start_api()
+    body = b'{"query": "q", "k": -' + b"9" * digits + b"}"
+    response = await post_raw(api, "/api/v1/rag/search", body)
+    await assert_field_error(response, 422, code, "k")
+
+
+async def test_64_levels_reach_validation(start_api: StartApi) -> None:
+    api = await start_api()
+    body = '{"query": "q", "paths": ' + "[" * 63 + "]" * 63 + "}"  # 64 levels with the body
+    response = await post_raw(api, "/api/v1/rag/search", body.encode())
+    await assert_field_error(response, 422, "invalid_request", "paths.0")
+    body = '{"query": "q", "paths": ' + "[" * 64 + "]" * 64 + "}"  # 65 levels
+    response = await post_raw(api, "/api/v1/rag/search", body.encode())
+    await assert_field_error(response, 422, "invalid_json", "paths.0.0.0.0.0.0.0.…")
 
 
 @pytest.mark.parametrize("glob", ["!", "\\"])
