@@ -81,6 +81,8 @@ CORS_ORIGIN_KEY = web.RequestKey("auro_cors_origin", str)
 _PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 MAX_JSON_DEPTH = 64  # no request model nests deeper than a handful of levels
 MAX_JSON_INT_DIGITS = 400  # more than any float's range (1.8e308) needs
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")  # then one substring search
+_LONG_RUN = b"0" * (MAX_JSON_INT_DIGITS + 1)
 _NARROW_INT_BITS = 1328  # integers this narrow have at most 400 digits: only wider are counted
 
 
@@ -268,8 +270,23 @@ async def read_json(request: web.Request) -> Any:
         value = json.loads(raw, parse_int=_parse_int)
     if _too_long(value):
         raise _bad_json([], f"integer longer than {MAX_JSON_INT_DIGITS} digits")
-    _check_shape(value)
+    if _may_be_hostile(raw):
+        _check_shape(value)
     return value
+
+
+def _may_be_hostile(raw: bytes) -> bool:
+    """Whether the shape walk can find anything: a cheap scan that skips it for most bodies.
+
+    Fewer brackets than the depth limit cannot nest past it, and no run of more digits than
+    the limit means no integer that long. UTF-16/32 bodies (a NUL in the first four bytes:
+    JSON starts with an ASCII character) are always walked.
+    """
+    return (
+        b"\0" in raw[:4]
+        or raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH
+        or _LONG_RUN in raw.translate(_ZERO_DIGITS)
+    )
 
 
 async def _validated(request: web.Request, route: Route) -> dict[str, Any]:

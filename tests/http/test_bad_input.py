@@ -79,6 +79,15 @@ async def test_integer_width_limit_is_400_digits(
     await assert_field_error(response, 422, code, "k")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-32-be"])
+async def test_limits_hold_in_utf16_and_utf32_bodies(start_api: StartApi, encoding: str) -> None:
+    """json.loads reads these encodings too; the cheap byte scan must not skip them."""
+    api = await start_api()
+    body = '{"query": "q", "k": ' + "9" * 401 + "}"
+    response = await post_raw(api, "/api/v1/rag/search", body.encode(encoding))
+    await assert_field_error(response, 422, "invalid_json", "k")
+
+
 async def test_64_levels_reach_validation(start_api: StartApi) -> None:
     api = await start_api()
     body = '{"query": "q", "paths": ' + "[" * 63 + "]" * 63 + "}"  # 64 levels with the body
