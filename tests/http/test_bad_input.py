@@ -182,3 +182,12 @@ async def test_non_utf8_authorization_is_401_without_a_token(start_api: StartApi
         assert status == 401, body
         assert body["error"]["code"] == "unauthorized"
         assert "Authorization" in body["error"]["message"]
+
+
+async def test_origin_that_urlsplit_cannot_read_is_403(start_api: StartApi) -> None:
+    """`http://[` made urlsplit raise in the same-origin check (a 500 before)."""
+    api = await start_api()
+    for origin in ("http://[", "http://[::1", "http://[zz]:1"):
+        response = await api.client.get("/api/v1/rag/stats", headers=api.auth(Origin=origin))
+        assert response.status == 403, origin
+        assert (await response.json())["error"]["code"] == "origin_not_allowed"
