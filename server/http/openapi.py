@@ -33,6 +33,7 @@ SSE_EVENT = {
 }
 
 COMMON_ERRORS = {
+    400: "malformed Host header (`details` names it)",
     401: "missing or wrong bearer token",
     403: "Host or Origin not allowed",
     429: "rate limited (see Retry-After)",

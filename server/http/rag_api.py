@@ -4,29 +4,55 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from server.http.routing import SERVICES, ApiError, RouteTable, services_of
 from server.indexing.progress import IndexStatus
-from server.indexing.search import SearchResult
+from server.indexing.search import SearchResult, path_filter
 from server.services import Services, Workspace
 
 routes = RouteTable("rag", "Index jobs, hybrid code search and index statistics")
 
 
+MAX_PATH_BYTES = 4096  # PATH_MAX on Linux
+MAX_NAME_BYTES = 255  # NAME_MAX: the longest single path component
+
+
+def _usable_path(text: str) -> str:
+    """Refuse what the OS would fail on (ENAMETOOLONG, NUL) before any file system call."""
+    encoded = os.fsencode(text)
+    if b"\0" in encoded:
+        raise ValueError("contains a NUL character")
+    if len(encoded) > MAX_PATH_BYTES:
+        raise ValueError(f"longer than {MAX_PATH_BYTES} bytes")
+    if any(len(part) > MAX_NAME_BYTES for part in encoded.split(b"/")):
+        raise ValueError(f"has a component longer than {MAX_NAME_BYTES} bytes")
+    return text
+
+
+def _glob(pattern: str) -> str:
+    """A gitignore-style glob the search filter can compile (`!` alone, `\\` cannot)."""
+    try:
+        path_filter([pattern])
+    except ValueError as exc:
+        raise ValueError(f"not a valid gitignore-style glob: {exc}") from None
+    return pattern
+
+
 class IndexRequest(BaseModel):
-    directory_path: str = Field(min_length=1)
+    directory_path: Annotated[str, AfterValidator(_usable_path)] = Field(min_length=1)
 
 
 class RagSearchRequest(BaseModel):
     query: str = Field(min_length=1, max_length=2000)
     k: int = Field(10, ge=1, le=100)
-    paths: list[str] | None = None
+    paths: list[Annotated[str, AfterValidator(_glob)]] | None = None
     languages: list[str] | None = None
 
 
@@ -125,7 +151,17 @@ async def run(job: IndexJob) -> None:
 async def start_index(request: web.Request, body: IndexRequest) -> dict[str, Any]:
     services: Services = services_of(request)
     directory = Path(body.directory_path).expanduser()
-    if not directory.is_dir():
+    try:
+        is_dir = directory.is_dir()
+    except OSError as exc:  # e.g. `~` expanded past PATH_MAX, or no permission on a parent
+        message = f"cannot be checked: {exc.strerror or exc}"
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"invalid field(s): directory_path ({message})",
+            [{"field": "directory_path", "message": message}],
+        ) from None
+    if not is_dir:
         raise ApiError(404, "not_found", f"no such directory: {directory}")
     workspace = services.workspace_for(directory)
     if workspace is None and allow_listed(services, directory):

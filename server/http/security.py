@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import math
 import os
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -32,6 +33,11 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 STREAM_RETRY_AFTER = 5
 ALLOWED_HEADERS = "Authorization, Content-Type, Accept, X-Request-Id, Last-Event-ID"
 EXPOSED_HEADERS = "X-Request-Id, Retry-After"
+# host = reg-name (letters, digits, `-`, `.`, `_`, `~`) or IPv4, or `[IPv6]`; then `:digits`.
+_HOST_HEADER = re.compile(
+    r"(?:(?P<name>[a-z0-9._~-]+)|\[(?P<v6>[0-9a-f:.]+)\])(?::(?P<port>[0-9]{1,5}))?",
+    re.IGNORECASE | re.ASCII,  # ASCII: the Kelvin sign must not pass for a `k`
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -102,10 +108,15 @@ class TokenAuth:
         return tokens[0] if tokens else None
 
     def accepts(self, presented: str) -> bool:
-        """Constant-time comparison against every accepted token."""
+        """Constant-time comparison against every accepted token.
+
+        Header bytes that are not UTF-8 reach us as surrogate escapes; they are compared as
+        the bytes that were sent (and never match), instead of failing to encode.
+        """
+        sent = presented.encode("utf-8", "surrogateescape")
         ok = False
         for token in self.tokens():
-            ok |= hmac.compare_digest(presented.encode(), token.encode())
+            ok |= hmac.compare_digest(sent, token.encode())
         return ok
 
 
@@ -151,20 +162,34 @@ def check_exposure(settings: Settings, host: str) -> None:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def host_name(header: str) -> str:
-    """`Host` header without port: `[::1]:80` -> `::1`, `Example.com.:8000` -> `example.com`."""
-    header = header.strip().lower()
-    if header.startswith("["):
-        return header[1 : header.find("]")] if "]" in header else header
-    if header.count(":") == 1:
-        header = header.split(":", 1)[0]
-    return header.rstrip(".")
+def host_name(header: str) -> str | None:
+    """The host of a `Host` header, or None when it is malformed.
+
+    Strict RFC 3986 authority without userinfo: a DNS-style name or an IPv4 address, or an
+    IPv6 address in brackets, then at most `:port` (digits). `[::1]:80` -> `::1`,
+    `Example.com.:8000` -> `example.com`; `localhost:1@evil`, `localhost:evil.com` and
+    `[127.0.0.1]x` -> None (a lenient split would have read them as local names).
+    """
+    match = _HOST_HEADER.fullmatch(header.strip())
+    if match is None or (match["port"] and int(match["port"]) > 65535):
+        return None
+    if match["v6"] is None:
+        return match["name"].lower().rstrip(".") or None
+    try:
+        return str(ipaddress.IPv6Address(match["v6"]))
+    except ValueError:
+        return None
+
+
+def _bind_name(bind_host: str) -> str:
+    """The listening address as a Host would name it (`::1`, `[::1]` -> `::1`)."""
+    return bind_host.strip().strip("[]").lower().rstrip(".")
 
 
 def allowed_hosts(settings: Settings, bind_host: str) -> set[str]:
     return {
         *LOOPBACK_NAMES,
-        host_name(bind_host),
+        _bind_name(bind_host),
         *(h.lower() for h in settings.http_allowed_hosts),
     }
 
@@ -175,7 +200,10 @@ def _origin_allowed(settings: Settings, origin: str) -> bool:
 
 
 def _same_origin(request: web.Request, origin: str) -> bool:
-    parts = urlsplit(origin)
+    try:
+        parts = urlsplit(origin)
+    except ValueError:  # e.g. an unclosed `[`: not an origin at all, so not ours
+        return False
     return bool(parts.netloc) and parts.netloc.lower() == (request.host or "").lower()
 
 
@@ -191,6 +219,13 @@ def host_check(settings: Callable[[], Settings], bind_host: str):
         if is_probe(request) or "*" in current.http_allowed_hosts:
             return await handler(request)
         name = host_name(request.headers.get("Host", ""))
+        if name is None:
+            return json_error(
+                400,
+                "invalid_host",
+                "the Host header is not host[:port] (a name, an IPv4 address or [IPv6])",
+                details=[{"field": "header.Host", "message": "malformed"}],
+            )
         if name not in allowed_hosts(current, bind_host):
             return json_error(
                 403,

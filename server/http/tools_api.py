@@ -8,7 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from server.http.routing import ApiError, RouteTable
-from server.tools import ToolError, ToolService
+from server.tools import InvalidUrl, ToolError, ToolService
 from server.tools.models import (
     FetchedPage,
     SafeSearch,
@@ -110,7 +110,10 @@ async def search(request: web.Request, body: SearchRequest) -> SearchResponse:
     summary="Fetch one page as readable text",
 )
 async def fetch(request: web.Request, body: FetchRequest) -> FetchedPage:
-    return await _tools(request).fetch(body.url)
+    try:
+        return await _tools(request).fetch(body.url)
+    except InvalidUrl as exc:  # the caller's own URL: say which field is wrong
+        raise ApiError(400, exc.code, exc.message, {"field": "url", **exc.details}) from None
 
 
 @routes.post(

@@ -15,6 +15,8 @@ from server.tools.resolver import Resolver
 log = logging.getLogger(__name__)
 
 SCHEMES = frozenset({"http", "https"})
+MAX_LABEL = 63  # RFC 1035 limits, in the ASCII (punycode) form
+MAX_NAME = 253
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,18 @@ def _canonical_host(host: str) -> str:
     except ValueError:
         return host
     return str(ip) if ip is not None else host
+
+
+def _check_dns_name(host: str, url: URL) -> None:
+    """Refuse names DNS cannot carry (the resolver's IDNA step would fail on them later)."""
+    name = host.rstrip(".")
+    labels = name.split(".")
+    if len(name) > MAX_NAME or any(not 1 <= len(label) <= MAX_LABEL for label in labels):
+        raise InvalidUrl(
+            f"the host is not a valid DNS name: each label 1-{MAX_LABEL} characters, "
+            f"at most {MAX_NAME} in all",
+            {"url": str(url), "host": host[:300]},
+        )
 
 
 class AllowList:
@@ -88,6 +102,7 @@ class UrlGuard:
             url = url.with_host(host)
             addresses = [literal]
         else:
+            _check_dns_name(host, url)
             addresses = await self._named(host, allowed)
         if not allowed:
             for ip in addresses:

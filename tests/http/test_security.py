@@ -116,9 +116,55 @@ def test_exposure_beyond_loopback_needs_a_token() -> None:
 
 def test_host_name_parsing() -> None:
     assert host_name("[::1]:8000") == "::1"
+    assert host_name("[0:0:0:0:0:0:0:1]") == "::1"
     assert host_name("LocalHost:80") == "localhost"
     assert host_name("example.com.") == "example.com"
     assert host_name("127.0.0.1") == "127.0.0.1"
+
+
+# Each was read as a local name by the old lenient split (issue #20, item 7).
+MALFORMED_HOSTS = [
+    "localhost:1@evil",
+    "localhost:evil.com",
+    "[127.0.0.1]x",
+    "[::1]x",
+    "[::1]:80x",
+    "[::1]:8000:1",
+    "[::1",
+    "::1",
+    "[v1.fe]",
+    "[fe80::1%25eth0]",
+    "user@localhost",
+    "localhost:",
+    "localhost:-1",
+    "localhost:99999",
+    "localhost:8000:8000",
+    "localhost/x",
+    "local host",
+    "localhost,evil.com",
+    "localhost\\evil",
+    "\u0131ocalhost",
+    "\u212aelvin.localhost",
+    "",
+    ".",
+]
+
+
+@pytest.mark.parametrize("header", MALFORMED_HOSTS)
+def test_malformed_host_headers_parse_to_none(header: str) -> None:
+    assert host_name(header) is None
+
+
+async def test_malformed_host_is_400_good_forms_pass(start_api: StartApi) -> None:
+    api = await start_api()
+    for host in MALFORMED_HOSTS:
+        response = await api.client.get("/api/v1/health", headers=api.auth(Host=host))
+        error = await assert_error(response, 400, "invalid_host")
+        assert error["details"] == [{"field": "header.Host", "message": "malformed"}], host
+    port = api.client.port
+    for host in ("localhost", f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "[::1]"):
+        response = await api.client.get("/api/v1/health", headers=api.auth(Host=host))
+        assert response.status == 200, host
 
 
 async def test_foreign_host_is_403(start_api: StartApi) -> None:

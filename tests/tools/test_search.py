@@ -10,7 +10,7 @@ from ddgs.exceptions import DDGSException, RatelimitException
 from server.tools import SearchFailed, SearchOptions, ToolDisabled, ToolsConfig, ToolService
 from server.tools.search import ENGINES, DuckDuckGoEngine, create_engine
 
-from .conftest import FakeEngine, MakeService, Site
+from .conftest import FakeEngine, FakeResolver, MakeService, Site
 
 
 class FakeDDGS:
@@ -124,3 +124,20 @@ async def test_search_and_fetch_keeps_partial_results(
 async def test_health_ok_names_engine(make_service: MakeService) -> None:
     health = make_service().health()
     assert health.status == "ok" and "fake" in health.reason
+
+
+async def test_search_and_fetch_lists_a_result_dns_cannot_carry(
+    site: Site, make_service: MakeService
+) -> None:
+    """A search hit with a 64-character label is one failure, not a crashed request."""
+    bad = "http://" + "a" * 64 + ".example/"
+    resolver = FakeResolver()
+    service = make_service(
+        engine=FakeEngine([site.url("/page"), bad]),
+        resolver=resolver,
+        allow_hosts=(site.host,),
+    )
+    result = await service.search_and_fetch("guide", max_results=2, fetch_top=2)
+    assert [p.title for p in result.pages] == ["Guide Page"]
+    assert {f.url: f.code for f in result.failures} == {bad: "invalid_url"}
+    assert resolver.calls == []

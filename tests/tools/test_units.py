@@ -52,9 +52,9 @@ def test_public_addresses_pass(address: str) -> None:
     [
         ("100.64.0.1", "CGNAT"),
         ("::ffff:10.0.0.1", "10.0.0.1"),
-        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "IPv6 form"),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "IETF protocol assignments"),
         ("255.255.255.255", "address"),
-        ("198.18.0.1", "private"),
+        ("198.18.0.1", "benchmarking"),
     ],
 )
 def test_special_addresses_are_blocked(address: str, reason: str) -> None:
