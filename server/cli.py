@@ -10,6 +10,7 @@ from pathlib import Path
 
 from server.config import Settings, load_settings
 from server.logs import configure, protect_stdout
+from server.paths import restrict_new_files
 from server.version import __version__
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    restrict_new_files()  # the data dir holds code, chats and tokens: the user's alone
     args = build_parser().parse_args(argv)
     return args.run(args)
 
