@@ -141,8 +141,13 @@ ORDINARY_TEXTS = (
 
 
 def marker(rel: str) -> str:
-    """A word found only in the secret file `rel`."""
+    """A word found only in the secret file `rel`; queries use it."""
     return "zq" + "".join(c for c in rel.lower() if c.isalnum()) + "marker"
+
+
+def payload(word: str) -> str:
+    """What a secret file holds around its marker: `payload-<marker>` must never leave."""
+    return f"def {word}():\n    return 'payload-{word}'\n"
 
 
 def link(root: Path, rel: str, target: str) -> None:
@@ -167,18 +172,20 @@ def make_secret_repo(root: Path) -> dict[str, str]:
     markers: dict[str, str] = {}
     for rel in SECRET_NAMES:
         markers[rel] = marker(rel)
-        write(root, rel, f"# {markers[rel]}\ndef {markers[rel]}():\n    return 'value'\n")
+        write(root, rel, payload(markers[rel]))
     for kind, text in secret_texts().items():
         rel = f"src/leak_{kind}.py"
         markers[rel] = marker(rel)
-        write(root, rel, f"# {markers[rel]}\n{text}")
-    write(root, "real/.env", f"API_TOKEN={marker('notes.txt')}\n")
-    write(root, "real/id_rsa", f"{marker('deploy_key.txt')}\n" + pem("OPENSSH PRIVATE KEY"))
-    write(root, "real/store/.ssh/key_material", f"{marker('conf/key_material')}\n")
+        write(root, rel, payload(markers[rel]) + text)
+    targets = {
+        "notes.txt": "real/.env",
+        "deploy_key.txt": "real/id_rsa",
+        "conf/key_material": "real/store/.ssh/key_material",
+    }
+    for rel, target in targets.items():
+        markers[rel] = marker(rel)
+        write(root, target, payload(markers[rel]))
     link(root, "notes.txt", "real/.env")
     link(root, "deploy_key.txt", "real/id_rsa")
     link(root, "conf", "real/store/.ssh")
-    markers["notes.txt"] = marker("notes.txt")
-    markers["deploy_key.txt"] = marker("deploy_key.txt")
-    markers["conf/key_material"] = marker("conf/key_material")
     return markers
