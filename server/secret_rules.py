@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
@@ -98,22 +100,64 @@ SECRET_PATTERNS = (
     "*.tfstate.*",
 )
 
-_SPEC = pathspec.GitIgnoreSpec.from_lines(p.lower() for p in SECRET_PATTERNS)
 
-# Each regex is written so that its own source text does not match it.
-SECRET_SIGNATURES: dict[str, re.Pattern[str]] = {
-    "private key": re.compile(r"-{5}BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-{5}"),
-    "private key in JSON": re.compile(r'"private_key"\s*:\s*"'),
-    "AWS access key id": re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    "GitHub token": re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_\w{22,})"),
-    "GitLab token": re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"),
-    "Slack token": re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}"),
-    "OpenAI-style API key": re.compile(r"\bsk-(?:[A-Za-z]+-)?[A-Za-z0-9_-]{32,}"),
-    "Stripe live key": re.compile(r"\b[rs]k_live_[A-Za-z0-9]{24,}"),
-    "Google API key": re.compile(r"\bAIza[0-9A-Za-z_-]{35}"),
-    "npm token": re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
-    "PyPI token": re.compile(r"\bpypi-AgE[A-Za-z0-9_-]{50,}"),
+def _one_regex(patterns: Sequence[str]) -> re.Pattern[str]:
+    """The patterns as one regex: the walk checks every entry, pathspec checks them one by one."""
+    spec = pathspec.GitIgnoreSpec.from_lines(p.lower() for p in patterns)
+    parts = [p.regex.pattern.replace("(?P<ps_d>", "(?:") for p in spec.patterns if p.regex]
+    return re.compile("|".join(f"(?:{part})" for part in parts))
+
+
+_NAMES = _one_regex(SECRET_PATTERNS)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A well-known credential format: literal anchors found fast, then the full pattern.
+
+    `word` asks for a word boundary on both sides; `mixed` for a digit and a capital letter
+    in the match, which tells a random key from a long kebab-case name.
+    """
+
+    anchors: tuple[str, ...]
+    pattern: re.Pattern[str]
+    word: bool = True
+    mixed: bool = False
+
+
+# Each pattern is written so that its own source text does not match it.
+SIGNATURES: dict[str, Signature] = {
+    "private key": Signature(
+        ("-" * 5 + "BEGIN ",),
+        re.compile(r"-{5}BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-{5}"),
+        word=False,
+    ),
+    "private key in JSON": Signature(
+        ('"private_key"',), re.compile(r'"private_key"\s*:\s*"'), word=False
+    ),
+    "AWS access key id": Signature(("AKIA", "ASIA"), re.compile(r"A[KS]IA[0-9A-Z]{16}")),
+    "GitHub token": Signature(
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        re.compile(r"gh[pousr]_[A-Za-z0-9]{36,}|github_pat_\w{22,}"),
+    ),
+    "GitLab token": Signature(("glpat-",), re.compile(r"glpat-[A-Za-z0-9_-]{20,}")),
+    "Slack token": Signature(
+        ("xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-"), re.compile(r"xox[abprs]-[A-Za-z0-9-]{10,}")
+    ),
+    "OpenAI-style API key": Signature(
+        ("sk-",), re.compile(r"sk-(?:[A-Za-z0-9]+-)?[A-Za-z0-9_-]{32,}"), mixed=True
+    ),
+    "Stripe live key": Signature(
+        ("sk_live_", "rk_live_"), re.compile(r"[rs]k_live_[A-Za-z0-9]{24,}")
+    ),
+    "Google API key": Signature(("AIza",), re.compile(r"AIza[0-9A-Za-z_-]{35}")),
+    "npm token": Signature(("npm_",), re.compile(r"npm_[A-Za-z0-9]{36}")),
+    "PyPI token": Signature(("pypi-AgE",), re.compile(r"pypi-AgE[A-Za-z0-9_-]{50,}")),
 }
+
+_BY_ANCHOR = {anchor: kind for kind, sig in SIGNATURES.items() for anchor in sig.anchors}
+_ANCHORS = re.compile("|".join(re.escape(anchor) for anchor in _BY_ANCHOR))
+_WORD = re.compile(r"\w")
 
 
 def _shown(path: Path, root: Path | None) -> str:
@@ -129,7 +173,7 @@ def _shown(path: Path, root: Path | None) -> str:
 def is_secret_name(rel: str, *, is_dir: bool = False) -> bool:
     """The path rules alone, on a POSIX path as written (no file-system access)."""
     key = rel.lower().rstrip("/")
-    return bool(key) and _SPEC.match_file(key + "/" if is_dir else key)
+    return bool(key) and _NAMES.match(key + "/" if is_dir else key) is not None
 
 
 def is_secret_path(path: Path | str, root: Path | None = None, *, is_dir: bool = False) -> bool:
@@ -150,12 +194,28 @@ def is_secret_path(path: Path | str, root: Path | None = None, *, is_dir: bool =
     return real != named and is_secret_name(_shown(real, real_root), is_dir=is_dir)
 
 
+def _is_key(text: str, found: re.Match[str], signature: Signature) -> bool:
+    start, end = found.span()
+    if signature.word and ((start > 0 and _WORD.match(text, start - 1)) or _WORD.match(text, end)):
+        return False
+    value = found.group()
+    return not signature.mixed or (
+        any(c.isdigit() for c in value) and any(c.isupper() for c in value)
+    )
+
+
 def secret_content_kind(text: str | bytes) -> str | None:
-    """The kind of credential `text` contains (e.g. "private key"), or None."""
+    """The kind of credential `text` contains (e.g. "private key"), or None.
+
+    One scan for the anchors (rare in code), then the full pattern at each one found.
+    """
     if isinstance(text, bytes):
         text = text.decode("latin-1")  # every signature is ASCII
-    for kind, pattern in SECRET_SIGNATURES.items():
-        if pattern.search(text):
+    for anchor in _ANCHORS.finditer(text):
+        kind = _BY_ANCHOR[anchor.group()]
+        signature = SIGNATURES[kind]
+        found = signature.pattern.match(text, anchor.start())
+        if found is not None and _is_key(text, found, signature):
             return kind
     return None
 
