@@ -25,7 +25,7 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 # What Auro itself puts in the data dir; only these are tightened, in case the data dir is
 # set to a folder that holds other things (a home directory) whose modes are not ours to change.
-OWN_ENTRIES = ("workspaces", "models", "explanations", "sessions.sqlite3")
+OWN_ENTRIES = ("workspaces", "models", "explanations", "refused", "sessions.sqlite3")
 
 _tightened: set[Path] = set()
 

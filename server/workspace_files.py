@@ -67,6 +67,15 @@ def read_capped(path: Path, max_bytes: int) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def read_existing(path: Path, max_bytes: int) -> str:
+    """A file whose path the server derived (a test file): "" when absent, else `read_capped`.
+
+    A repository can make that path a link to `/dev/zero` or a huge file; it is refused."""
+    if not path.is_symlink() and not path.exists():
+        return ""
+    return read_capped(path, max_bytes)
+
+
 def refuse_secret(path: Path, root: Path | None, text: str) -> None:
     """PathRefused when `path` is a credential file or `text` holds a key or token."""
     if is_secret_path(path, root):

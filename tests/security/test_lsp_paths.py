@@ -25,6 +25,10 @@ from tests.sample_code import CALC
 fake_openai = fixtures.fake_openai  # the fixture, shared with tests/chat
 INVALID_PARAMS = -32602
 MAX_FILE_BYTES = 4096
+TESTS_ANSWER = (
+    "Tests.\n\n```python\nfrom calc import add\n\n\n"
+    "def test_add():\n    assert add(1, 2) == 3\n```\n"
+)
 REFUSAL_S = 5.0  # generous: a refusal is a stat call, reading /dev/zero never ends
 
 
@@ -129,3 +133,28 @@ async def test_open_buffers_are_used_as_sent_and_never_read_from_disk(
             prompt = fake_openai.requests[-1]["messages"][-1]["content"]
             assert text.splitlines()[0] in prompt
         assert "outside_secret_function" not in str(fake_openai.requests)
+
+
+async def test_a_test_file_linked_to_a_device_is_refused_not_read(
+    fake_openai: FakeOpenAIServer, repo: Path, tmp_path: Path
+) -> None:
+    """The tests action reads the test file it appends to: a repository can make that path a
+    link to /dev/zero. The action is refused with the reason; the server keeps answering."""
+    (repo / "tests").mkdir()
+    os.symlink("/dev/zero", repo / "tests" / "test_calc.py")
+    fake_openai.reply_text = TESTS_ANSWER
+    env = chat_env(tmp_path / "data", fake_openai)
+    async with lsp_session(env, [repo]) as (client, recorder):
+        await recorder.next("auro/status", 1)
+        uri = from_fs_path(str(repo / "calc.py"))
+        data = {"kind": "tests", "uri": uri, "range": lsp_range(3, 5)}
+        started = time.monotonic()
+        with pytest.raises(Exception) as error:
+            await client.code_action_resolve_async(
+                types.CodeAction(title="Auro: Generate tests", data=data)
+            )
+        assert time.monotonic() - started < 60  # one model call, no endless read
+        assert getattr(error.value, "code", None) == types.LSPErrorCodes.RequestFailed
+        assert "not a regular file" in str(error.value)
+        found = await request(client, "auro/search", {"query": "divide", "k": 3})
+        assert "results" in found
