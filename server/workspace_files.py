@@ -84,7 +84,9 @@ def refuse_secret(path: Path, root: Path | None, text: str) -> None:
         )
     kind = secret_content_kind(text)
     if kind is not None:
-        raise PathRefused(f"{path.name} holds a {kind}; Auro does not send it anywhere")
+        raise PathRefused(
+            f"{path.name} holds a credential ({kind}); Auro does not send it anywhere"
+        )
 
 
 def read_workspace_file(path: Path, roots: Sequence[Path], max_bytes: int) -> str:

@@ -276,7 +276,7 @@ class Discovery:
         """Content check on a file's bytes: a private key or token keeps it out of the index."""
         kind = secret_content_kind(data)
         if kind is not None:
-            log.info("skip %s: secret (content holds a %s)", rel, kind)
+            log.info("skip %s: secret (content holds a credential: %s)", rel, kind)
         return kind is not None
 
     def is_indexable(self, path: Path | str) -> bool:

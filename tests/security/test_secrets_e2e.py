@@ -94,8 +94,8 @@ async def test_secret_context_is_refused_before_the_model(
             from_fs_path(str(repo / "deploy_key.txt")): "credential file",
             from_fs_path(str(repo / "SERVER.PEM")): "credential file",
             from_fs_path(str(repo / "conf" / "key_material")): "credential file",
-            from_fs_path(str(repo / "src" / "leak_openssh.py")): "holds a private key",
-            unsaved: "holds a AWS access key id",
+            from_fs_path(str(repo / "src" / "leak_openssh.py")): "holds a credential (private key)",
+            unsaved: "holds a credential (AWS access key id)",
             open_env: "credential file",
         }
         for how, (uri, words) in itertools.product(HOWS, cases.items()):
