@@ -11,6 +11,7 @@ from pathlib import Path
 
 from server.config import load_settings
 from server.logs import configure, protect_stdout
+from server.paths import restrict_new_files
 from server.settings_sources import ENV_FILE_VAR
 from server.version import __version__
 
@@ -177,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    restrict_new_files()  # the data dir holds code, chats and tokens: the user's alone
     args = build_parser().parse_args(argv)
     use_env_file(args.env_file)
     return args.run(args)

@@ -15,6 +15,7 @@ from server.indexing.indexer import SymbolInfo, WorkspaceIndex
 from server.indexing.search import Retriever, SearchResult
 from server.llm import LLMManager
 from server.paths import data_root, workspace_data_dir
+from server.secret_rules import has_secret_content, is_secret_path
 from server.sessions import SessionStore
 from server.tools import ToolService
 
@@ -157,6 +158,10 @@ class Services:
         ]
         found.sort(key=lambda f: f.result.score, reverse=True)
         warnings = [warning for resp in responses for warning in resp.warnings]
+        kept = await asyncio.to_thread(_without_secrets, found)
+        if len(kept) < len(found):
+            warnings.append(f"{len(found) - len(kept)} result(s) withheld: they hold secrets")
+        found = kept
         return MultiSearch(found[:k], all(resp.complete for resp in responses), warnings)
 
     def symbols(self, query: str, limit: int = 100) -> list[tuple[Workspace, SymbolInfo]]:
@@ -186,6 +191,16 @@ class Services:
         await self.llm.aclose()
         await self.tools.close()
         self.sessions.close()
+
+
+def _without_secrets(found: list[Found]) -> list[Found]:
+    """Defense in depth: an index built under older rules may still hold a secret file."""
+    return [
+        f
+        for f in found
+        if not is_secret_path(f.abs_path, f.workspace.root)
+        and not has_secret_content(f.result.snippet)
+    ]
 
 
 def _llm_fields(settings: Settings) -> dict:

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from server.chat.models import ChatReply, CodeCitation, FocusCode
+from server.paths import private_dir, write_private_text
 
 EXPLAIN_MESSAGE = (
     "Explain the selected code: what it does, how it works, and anything surprising or risky."
@@ -14,7 +15,7 @@ EXPLAIN_MESSAGE = (
 
 def write_explanation(directory: Path, focus: FocusCode, reply: ChatReply) -> Path:
     """Write the answer with its sources to `directory`; returns the file's path."""
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = directory / f"{focus.path.stem}-{focus.start_line}-{stamp}.md"
     sources = "\n".join(
@@ -29,5 +30,5 @@ def write_explanation(directory: Path, focus: FocusCode, reply: ChatReply) -> Pa
     )
     if sources:
         text += f"\n## Based on\n\n{sources}\n"
-    path.write_text(text)
+    write_private_text(path, text)
     return path

@@ -29,6 +29,7 @@ from server.chat.syntax import check_edit, enclosing_definition
 from server.chat.tests_layout import path_for_tests
 from server.llm import ContextChunk, LLMError, Prompt
 from server.services import Services
+from server.workspace_files import PathRefused, read_existing
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ SuggestionKind = Literal["refactor", "docstrings", "fix", "tests"]
 RELATED_CHUNKS = 3
 QUERY_CHARS = 1000
 TEMPERATURE = 0.2
+TEST_FILE_MAX_BYTES = 2_000_000  # a test file to append to; larger ones are refused
 
 TITLES: dict[SuggestionKind, str] = {
     "refactor": "Auro: Refactor selection",
@@ -260,7 +262,7 @@ class SuggestionService:
     ) -> LineEdit:
         if request.kind == "tests":
             test_path = path_for_tests(request.path, root, request.language)
-            existing = test_path.read_text() if test_path.exists() else ""
+            existing = existing_text(test_path)
             return append_text(test_path, existing, code)
         return replace_lines(
             request.path, request.text, first, last, match_indentation(target, code)
@@ -271,7 +273,7 @@ def edit_base(request: SuggestionRequest, edit: LineEdit) -> str:
     """The text the edit applies to: the buffer, or the test file as it is on disk."""
     if edit.change.path == request.path:
         return request.text
-    return edit.change.path.read_text() if edit.change.path.exists() else ""
+    return existing_text(edit.change.path)
 
 
 def default_rationale(kind: SuggestionKind) -> str:
@@ -281,3 +283,11 @@ def default_rationale(kind: SuggestionKind) -> str:
         "fix": "Fixed the reported problem.",
         "tests": "Generated unit tests for the selected code.",
     }[kind]
+
+
+def existing_text(path: Path) -> str:
+    """A test file's current text, read under the rules for paths (no device, capped)."""
+    try:
+        return read_existing(path, TEST_FILE_MAX_BYTES)
+    except PathRefused as exc:
+        raise SuggestionFailed(f"Cannot add tests there: {exc}") from exc

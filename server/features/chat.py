@@ -131,10 +131,10 @@ async def stream_chat(
     return reply
 
 
-def chat_focus(ls: AuroLanguageServer, params: ChatParams) -> FocusCode | None:
+async def chat_focus(ls: AuroLanguageServer, params: ChatParams) -> FocusCode | None:
     if params.uri is None:
         return None
-    return focus_from(ls, params.uri, params.range.lsp() if params.range else None)
+    return await focus_from(ls, params.uri, params.range.lsp() if params.range else None)
 
 
 def setup(server: AuroLanguageServer) -> None:
@@ -144,7 +144,7 @@ def setup(server: AuroLanguageServer) -> None:
         request = ChatRequest(
             params.message,
             params.session_id,
-            chat_focus(ls, params),
+            await chat_focus(ls, params),
             params.include_rag,
             params.include_tools,
         )

@@ -142,7 +142,7 @@ def _range_json(range_: types.Range) -> dict[str, Any]:
 
 async def suggest(ls: AuroLanguageServer, data: ActionData) -> Suggestion:
     """Compute the suggestion for an action; refusals become RequestFailed with the reason."""
-    doc = document(ls, data.uri)
+    doc = await document(ls, data.uri)
     if data.version is not None and doc.version is not None and doc.version != data.version:
         raise JsonRpcContentModified(
             "The document changed since the action was offered; ask for the action again."
@@ -242,7 +242,7 @@ def setup(server: AuroLanguageServer) -> None:
     @server.command(EXPLAIN_COMMAND)
     async def explain(ls: AuroLanguageServer, *args: Any) -> dict[str, Any]:
         params = parse_params(ExplainArgs, args[0] if args else None, EXPLAIN_COMMAND)
-        focus = focus_from(ls, params.uri, params.range.lsp() if params.range else None)
+        focus = await focus_from(ls, params.uri, params.range.lsp() if params.range else None)
         reply = await stream_chat(
             ls, ChatRequest(EXPLAIN_MESSAGE, focus=focus), title=EXPLAIN_TITLE
         )

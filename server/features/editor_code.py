@@ -1,12 +1,15 @@
 """Editor buffers and ranges to the plain records of `server.chat`, and citations back.
 
-Buffers are read through the workspace, so unsaved text in the editor is what the model sees.
+Buffers are read through the workspace, so unsaved text in the editor is what the model sees;
+files the editor has not opened are read only under the rules of `server.workspace_files`.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pydantic import BaseModel
@@ -17,6 +20,7 @@ from pygls.workspace import TextDocument
 from server.chat import Citation, CodeCitation, FocusCode
 from server.indexing.chunking import detect_language
 from server.lsp_server import AuroLanguageServer
+from server.workspace_files import PathRefused, check_buffer, read_workspace_file
 
 
 class PositionModel(BaseModel):
@@ -42,15 +46,29 @@ def path_of(uri: str) -> Path:
     return Path(path)
 
 
-def document(ls: AuroLanguageServer, uri: str) -> TextDocument:
-    """The open buffer (unsaved text included), or the file on disk; InvalidParams if neither."""
-    path_of(uri)
-    doc = ls.workspace.get_text_document(uri)
+async def document(ls: AuroLanguageServer, uri: str) -> TextDocument:
+    """A snapshot of the open buffer (unsaved text included), or of the file on disk.
+
+    The buffer of any document the client opened may be used; a file on disk only inside
+    a workspace root, regular and within max_file_bytes. Secrets are refused either way.
+    Checks and reads run off the event loop; refusals are InvalidParams with the reason.
+    """
+    path = path_of(uri)
+    roots = [w.root for w in ls.services.workspaces]
+    buffer = ls.workspace.text_documents.get(unquote(uri))
+    version = buffer.version if buffer is not None else None
     try:
-        doc.source  # noqa: B018 - a closed document reads the disk here
-    except (OSError, UnicodeDecodeError) as exc:
-        raise JsonRpcInvalidParams(f"cannot read {uri}: {exc}") from exc
-    return doc
+        if buffer is not None:
+            text = buffer.source
+            await asyncio.to_thread(check_buffer, path, roots, text)
+        else:
+            max_bytes = ls.settings.max_file_bytes
+            text = await asyncio.to_thread(read_workspace_file, path, roots, max_bytes)
+    except PathRefused as exc:
+        raise JsonRpcInvalidParams(f"{uri}: {exc}") from exc
+    return TextDocument(
+        uri, source=text, version=version, position_codec=ls.workspace.position_codec
+    )
 
 
 def language_of(path: Path) -> str:
@@ -66,9 +84,9 @@ def last_line(range_: types.Range) -> int:
     return end.line
 
 
-def focus_from(ls: AuroLanguageServer, uri: str, range_: types.Range | None) -> FocusCode:
+async def focus_from(ls: AuroLanguageServer, uri: str, range_: types.Range | None) -> FocusCode:
     """The selection, or the whole buffer when nothing (or an empty range) is selected."""
-    doc = document(ls, uri)
+    doc = await document(ls, uri)
     path = path_of(uri)
     source = doc.source
     language = language_of(path)

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from server.http.app import AUTH, create_app
 from server.http.security import TOKEN_FILE, check_exposure
+from server.paths import write_private_text
 from server.services import Services
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,8 @@ class Sidecar:
         if token_file and self._app is not None:
             self._app[AUTH].tokens()  # creates each workspace's token file if missing
         for workspace in self._services.workspaces:
-            (workspace.data_dir / "sidecar.json").write_text(
+            write_private_text(
+                workspace.data_dir / "sidecar.json",
                 json.dumps(
                     {
                         "url": self.address.url,
@@ -77,7 +79,7 @@ class Sidecar:
                         if token_file is None
                         else str(workspace.data_dir / token_file),
                     }
-                )
+                ),
             )
 
     async def stop(self) -> None:

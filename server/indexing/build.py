@@ -22,7 +22,7 @@ from server.indexing.embedder import create_embedder
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.progress import ProgressEvent
 from server.indexing.vector_store import open_chroma
-from server.paths import data_root, workspace_data_dir
+from server.paths import data_root, restrict_new_files, workspace_data_dir
 
 log = logging.getLogger("server.indexing.build")
 
@@ -68,6 +68,7 @@ async def _build(root: Path, data_dir: Path, batch_size: int) -> tuple[dict[str,
 
 
 def main(argv: list[str] | None = None) -> int:
+    restrict_new_files()
     parser = argparse.ArgumentParser(prog="python -m server.indexing.build")
     parser.add_argument("root", type=Path)
     parser.add_argument("--data-dir", type=Path, help="default: the workspace's data dir")

@@ -1,10 +1,11 @@
 """Which files of a workspace root may enter the index, and why the others may not.
 
-Rules, in order: secrets (never, whatever the ignore files say), default excludes,
-`.gitignore` / `.auroignore` files at any depth (each applies to its own subtree, deeper
-files override shallower ones, `!negation` works), the extra globs from settings, symlinks
-leaving the root, the size cap and binary content. The same rules serve the full walk and
-single-path checks from the watcher and LSP events.
+Rules, in order: secrets (`server.secret_rules`, on a link's name and its target; never,
+whatever the ignore files say), default excludes, `.gitignore` / `.auroignore` files at any
+depth (each applies to its own subtree, deeper files override shallower ones, `!negation`
+works), the extra globs from settings, symlinks leaving the root, the size cap, binary
+content and secret content (keys and tokens, checked on read). The same rules serve the
+full walk and single-path checks from the watcher and LSP events.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import pathspec
 
 from server.config import Settings
+from server.secret_rules import is_secret_name, is_secret_path, secret_content_kind
 
 log = logging.getLogger(__name__)
 
@@ -69,50 +71,7 @@ DEFAULT_EXCLUDES = (
     ".DS_Store",
 )
 
-SECRET_PATTERNS = (
-    ".env",
-    ".env.*",
-    "*.env",
-    "*.pem",
-    "*.key",
-    "*.crt",
-    "*.p12",
-    "*.pfx",
-    "*.jks",
-    "*.keystore",
-    "*.kdbx",
-    "*.gpg",
-    "*.asc",
-    "id_rsa*",
-    "id_dsa*",
-    "id_ecdsa*",
-    "id_ed25519*",
-    ".netrc",
-    ".npmrc",
-    ".pypirc",
-    ".pgpass",
-    ".htpasswd",
-    ".git-credentials",
-    ".dockercfg",
-    ".docker/config.json",
-    ".aws/",
-    ".ssh/",
-    ".gnupg/",
-    "credentials",
-    "credentials*.json",
-    "*credentials*.y*ml",
-    "*secret*.json",
-    "*secret*.yaml",
-    "*secret*.yml",
-    "*secret*.toml",
-    "*.tfstate",
-    "*.tfstate.*",
-    "*.tfvars",
-    "service-account*.json",
-)
-
 _DEFAULTS = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES)
-_SECRETS = pathspec.GitIgnoreSpec.from_lines(SECRET_PATTERNS)
 
 
 @dataclass(frozen=True)
@@ -170,7 +129,7 @@ class Discovery:
     def path_reason(self, rel: str, is_dir: bool) -> str | None:
         """Why `rel` is excluded by path rules alone (its parents are assumed included)."""
         key = rel + "/" if is_dir else rel
-        if _SECRETS.match_file(key):
+        if is_secret_name(rel, is_dir=is_dir):
             return "secret"
         ignored = bool(_DEFAULTS.match_file(key))
         reason = "default exclude" if ignored else None
@@ -225,6 +184,9 @@ class Discovery:
             is_dir = entry.is_dir()
             if entry.is_symlink() and not self._inside_root(Path(entry.path)):
                 log.debug("skip %s: symlink leaves the root", rel)
+                return None
+            if entry.is_symlink() and is_secret_path(entry.path, self.root, is_dir=is_dir):
+                log.info("skip %s: secret (symlink to a credential file)", rel)
                 return None
         except OSError as exc:
             log.debug("skip %s: unreadable entry (%s)", rel, exc)
@@ -292,6 +254,8 @@ class Discovery:
         full = self.root / rel
         if not self._inside_root(full):
             return "symlink leaves the root"
+        if is_secret_path(full, self.root):
+            return "secret"
         reason = self.path_excluded(rel)
         if reason is not None:
             return reason
@@ -307,6 +271,13 @@ class Discovery:
         except OSError as exc:
             return f"unreadable ({exc.strerror})"
         return "binary" if is_binary(head) else None
+
+    def holds_secret(self, rel: str, data: bytes) -> bool:
+        """Content check on a file's bytes: a private key or token keeps it out of the index."""
+        kind = secret_content_kind(data)
+        if kind is not None:
+            log.info("skip %s: secret (content holds a credential: %s)", rel, kind)
+        return kind is not None
 
     def is_indexable(self, path: Path | str) -> bool:
         """Single-path check used by the watcher and LSP file events."""

@@ -164,6 +164,8 @@ class KeywordScanner:
         if len(data) > self.settings.max_file_bytes or is_binary(data):
             log.debug("skip %s: binary or too large", rel)
             return None
+        if self.discovery.holds_secret(rel, data):
+            return None
         digest = hashlib.sha256(data).hexdigest()
         if record is not None and record.sha256 == digest:
             return _Touch(info.st_size, info.st_mtime_ns)
