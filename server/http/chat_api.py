@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from pathlib import Path
+import os
 from typing import Any
 
 from aiohttp import web
@@ -64,7 +64,11 @@ class SessionList(BaseModel):
 
 class SessionFilter(BaseModel):
     workspace: str | None = Field(
-        None, min_length=1, max_length=4096, description="only sessions started in this root"
+        None,
+        min_length=1,
+        max_length=600,
+        pattern=r"^[^\x00]+$",
+        description="only sessions started in this root (as /api/v1/rag/stats names it)",
     )
 
 
@@ -201,7 +205,7 @@ async def post_chat(request: web.Request, body: ChatBody) -> web.StreamResponse 
     summary="Chat sessions (of one workspace root with ?workspace=), newest first",
 )
 async def list_sessions(request: web.Request, query: SessionFilter) -> SessionList:
-    root = query.workspace and str(Path(query.workspace).expanduser().resolve())
+    root = query.workspace and os.path.normpath(query.workspace)
     infos = await services_of(request).sessions.list(root)
     return SessionList(sessions=[SessionOut(**i.to_json()) for i in infos])
 

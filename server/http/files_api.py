@@ -25,7 +25,8 @@ routes = RouteTable("files", "Workspace files as text, confined to the roots (se
 class FileQuery(BaseModel):
     path: str = Field(
         min_length=1,
-        max_length=4096,
+        max_length=600,
+        pattern=r"^[^\x00]+$",
         description="absolute, or relative to a workspace root (the first root holding it)",
     )
 
@@ -115,11 +116,14 @@ def read_workspace_file(services: Services, raw: str) -> FileOut:
             {"workspace_roots": [str(w.root) for w in services.workspaces]},
         )
     for workspace, path in candidates:
-        refused = _refusal(workspace, path)
-        if refused is not None:
-            raise refused
-        if path.exists():
-            return _read(workspace, path)
+        try:
+            refused = _refusal(workspace, path)
+            if refused is not None:
+                raise refused
+            if path.exists():
+                return _read(workspace, path)
+        except (OSError, RuntimeError) as exc:  # a name too long, a symlink loop...
+            raise ApiError(404, "not_found", f"cannot read the file: {exc}") from None
     raise ApiError(404, "not_found", f"no such file in the workspace: {raw}")
 
 

@@ -558,7 +558,7 @@ async def test_chat_stream_sessions_search_in_chromium(
         async with client.get(f"{served.url}/api/v1/chat/sessions") as response:
             everything = [s["title"] for s in (await response.json())["sessions"]]
         async with client.get(
-            f"{served.url}/api/v1/chat/sessions", params={"workspace": str(workspace)}
+            f"{served.url}/api/v1/chat/sessions", params={"workspace": str(workspace.resolve())}
         ) as response:
             mine = (await response.json())["sessions"]
     assert OTHER_TITLE in everything and OTHER_TITLE not in [s["title"] for s in mine]

@@ -31,6 +31,7 @@ async def started(start_api: StartApi, **env: str) -> tuple[Api, Path]:
     outside = root.parent / "outside.txt"
     outside.write_text("not in the workspace\n")
     (root / "escape.txt").symlink_to(outside)
+    (root / "loop.txt").symlink_to(root / "loop.txt")
     return api, root
 
 
@@ -73,6 +74,8 @@ async def test_refuses_secrets_excluded_and_outside_paths(start_api: StartApi) -
         "big.txt": (413, "file_too_large"),
         "blob.bin": (415, "not_text"),
         "latin1.txt": (415, "not_text"),
+        "loop.txt": (404, "not_found"),  # a symlink to itself
+        "a" * 300 + ".py": (404, "not_found"),  # a name longer than the file system allows
     }
     for asked, (status, code) in expected.items():
         got_status, body = await get(api, asked)
@@ -87,8 +90,9 @@ async def test_missing_or_bad_path_is_a_422(start_api: StartApi) -> None:
     response = await api.client.get("/api/v1/files", headers=api.auth())
     body = await response.json()
     assert response.status == 422 and body["error"]["details"][0]["field"] == "query.path"
-    status, body = await get(api, "x" * 5000)
-    assert status == 422
+    for bad in ("x" * 601, "calc\x00.py"):
+        status, body = await get(api, bad)
+        assert (status, body["error"]["details"][0]["field"]) == (422, "query.path")
 
 
 async def test_favicon_is_served_without_a_token(start_api: StartApi) -> None:
