@@ -503,7 +503,9 @@
           head.appendChild(el("span", "result-lang", r.language));
         }
         item.appendChild(head);
-        item.appendChild(el("pre", "snippet", r.snippet || ""));
+        var snippet = el("pre", "snippet");
+        window.AuroRender.renderCode(snippet, r.snippet || "", r.language);
+        item.appendChild(snippet);
         list.appendChild(item);
       });
       var text = data.results.length + " result(s) for \u201c" + query + "\u201d";

@@ -104,8 +104,15 @@
     return lines.map(function (one) { return window.DOMPurify.sanitize(one, POLICY); });
   }
 
+  // Replace node's children with `code` coloured as `language` (plain text if unknown).
+  function renderCode(node, code, language) {
+    node.replaceChildren(window.DOMPurify.sanitize(highlight(code, language || "plaintext").html, POLICY));
+    node.classList.add("hljs");
+  }
+
   window.AuroRender = {
     renderMarkdown: renderMarkdown,
+    renderCode: renderCode,
     highlightLines: highlightLines,
   };
 })();
