@@ -100,7 +100,7 @@ def _read(workspace: Workspace, path: Path) -> FileOut:
         path=rel,
         language=detect_language(rel),
         size=len(data),
-        line_count=len(text.splitlines()),
+        line_count=text.count("\n") + (0 if text.endswith("\n") or not text else 1),
         text=text,
     )
 
