@@ -397,7 +397,7 @@
   }
 
   async function loadSessions() {
-    if (!state.token) {
+    if (!signedIn()) {
       return;
     }
     try {
@@ -524,7 +524,7 @@
 
   async function refreshStatus() {
     clearTimeout(state.statusTimer);
-    if (!state.token) {
+    if (!signedIn()) {
       return;
     }
     var box = $("index-status");
@@ -573,17 +573,29 @@
     $("toggle-sessions").setAttribute("aria-expanded", String(open));
   }
 
+  function signedIn() {
+    return document.body.classList.contains("signed-in");
+  }
+
+  // A server started with AURO_HTTP_AUTH=false answers without a token: no sign-in then.
+  async function authIsOff() {
+    try {
+      return (await fetch("/api/v1/rag/stats", { headers: headers({}) })).ok;
+    } catch (e) {
+      return false;
+    }
+  }
+
   async function start() {
     state.token = loadToken();
-    if (!state.token) {
+    if (!state.token && !(await authIsOff())) {
       askForToken("");
       return;
     }
     showApp();
+    $("forget-token").hidden = !state.token;
     await refreshStatus();  // the workspace roots, which the session list is filtered by
-    if (document.body.classList.contains("signed-in")) {
-      loadSessions();
-    }
+    loadSessions();  // unless the token was refused meanwhile
   }
 
   $("token-form").addEventListener("submit", function (event) {

@@ -23,11 +23,14 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 
+from server.http.app import create_app
 from server.sessions import SessionStore
 from tests.editors.conftest import llm_env
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.http.conftest import open_services
 from tests.sample_code import CALC
 
 CHROMIUM = "/usr/bin/chromium"
@@ -598,3 +601,39 @@ async def test_chat_stream_sessions_search_in_chromium(
     assert seen["console_401"] and seen["console_errors"] == []
     assert elapsed < 150
     shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)
+
+
+def drive_without_token(url: str, profile: Path) -> dict[str, Any]:
+    os.environ.setdefault("SE_OFFLINE", "true")
+    driver = chrome(profile)
+    try:
+        driver.get(url + "/")
+        until(driver, lambda d: displayed(d, "app"), "the app without a token")
+        status = until(
+            driver,
+            lambda d: "files" in (t := d.find_element(By.ID, "index-status").text) and t,
+            "the index status",
+        )
+        return {
+            "status": status,
+            "signin": driver.find_element(By.ID, "signin").is_displayed(),
+            "sign_out": driver.find_element(By.ID, "forget-token").is_displayed(),
+        }
+    finally:
+        driver.quit()
+
+
+async def test_no_sign_in_screen_when_auth_is_off(tmp_path: Path):
+    """AURO_HTTP_AUTH=false (loopback only): the page works without asking for a token."""
+    services = await open_services(tmp_path, AURO_HTTP_AUTH="false")
+    runner = web.AppRunner(create_app(services))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        seen = await asyncio.to_thread(drive_without_token, url, tmp_path / "chromium-profile")
+    finally:
+        await runner.cleanup()
+        await services.close()
+    assert not seen["signin"] and not seen["sign_out"]
+    assert seen["status"].startswith("index \u2014 ws: "), seen
