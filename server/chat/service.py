@@ -78,7 +78,8 @@ class ChatService:
         """The given session, created under that id if it does not exist (yet or any more)."""
         if session_id is not None and await self.sessions.get(session_id) is not None:
             return session_id
-        info = await self.sessions.create(title[:TITLE_CHARS], session_id)
+        roots = [str(w.root) for w in self.services.workspaces]
+        info = await self.sessions.create(title[:TITLE_CHARS], session_id, roots)
         return info.id
 
     async def chat(self, request: ChatRequest, on_text: TextSink | None = None) -> ChatReply:

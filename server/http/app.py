@@ -13,7 +13,7 @@ import uuid
 
 from aiohttp import web
 
-from server.http import chat_api, health_api, meta_api, rag_api, tools_api, webui_api
+from server.http import chat_api, files_api, health_api, meta_api, rag_api, tools_api, webui_api
 from server.http.errors import REQUEST_ID, json_error
 from server.http.metrics import Metrics
 from server.http.routing import CORS_ORIGIN_KEY, REQUEST_ID_KEY
@@ -130,5 +130,6 @@ def create_app(services: Services, *, bind_host: str | None = None) -> web.Appli
     rag_api.add_routes(app, services)
     meta_api.add_routes(app, metrics)
     chat_api.add_routes(app, services)
+    files_api.add_routes(app, services)
     webui_api.add_routes(app)
     return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from typing import Any
 
 from aiohttp import web
@@ -54,10 +55,21 @@ class SessionOut(BaseModel):
     created_at: float
     last_used: float
     turn_count: int
+    workspaces: list[str]
 
 
 class SessionList(BaseModel):
     sessions: list[SessionOut]
+
+
+class SessionFilter(BaseModel):
+    workspace: str | None = Field(
+        None,
+        min_length=1,
+        max_length=600,
+        pattern=r"^[^\x00]+$",
+        description="only sessions started in this root (as /api/v1/rag/stats names it)",
+    )
 
 
 class TurnOut(BaseModel):
@@ -186,9 +198,15 @@ async def post_chat(request: web.Request, body: ChatBody) -> web.StreamResponse 
     return reply_model(await chat.chat(chat_request))
 
 
-@routes.get("/api/v1/chat/sessions", response=SessionList, summary="Chat sessions, newest first")
-async def list_sessions(request: web.Request) -> SessionList:
-    infos = await services_of(request).sessions.list()
+@routes.get(
+    "/api/v1/chat/sessions",
+    query=SessionFilter,
+    response=SessionList,
+    summary="Chat sessions (of one workspace root with ?workspace=), newest first",
+)
+async def list_sessions(request: web.Request, query: SessionFilter) -> SessionList:
+    root = query.workspace and os.path.normpath(query.workspace)
+    infos = await services_of(request).sessions.list(root)
     return SessionList(sessions=[SessionOut(**i.to_json()) for i in infos])
 
 

@@ -16,9 +16,22 @@ from server.http import openapi
 from server.http.routing import RouteTable, public
 
 WEBUI = Path(__file__).resolve().parent.parent / "webui"
+JS = "application/javascript; charset=utf-8"
+CSS = "text/css; charset=utf-8"
+SVG = "image/svg+xml"
+# A fixed list: no path from the request reaches the disk. vendor/ is written by
+# deploy/vendor-webui-assets.sh (versions in vendor/VERSIONS).
 ASSETS = {
-    "app.js": "application/javascript; charset=utf-8",
-    "style.css": "text/css; charset=utf-8",
+    "app.js": JS,
+    "render.js": JS,
+    "codeview.js": JS,
+    "style.css": CSS,
+    "favicon.svg": SVG,
+    "vendor/marked.min.js": JS,
+    "vendor/purify.min.js": JS,
+    "vendor/highlight.min.js": JS,
+    "vendor/highlight-light.min.css": CSS,
+    "vendor/highlight-dark.min.css": CSS,
 }
 # Only the page's own files; no inline script or style, no other origin, no framing.
 CSP = (
@@ -51,11 +64,19 @@ async def index(_: web.Request) -> web.StreamResponse:
 @public
 async def asset(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
-    if name not in ASSETS:  # a fixed list: no path from the request reaches the disk
+    if name not in ASSETS:
         raise web.HTTPNotFound()
     return web.FileResponse(WEBUI / name, headers={**HEADERS, "Content-Type": ASSETS[name]})
 
 
+@openapi.hidden
+@public
+async def favicon(_: web.Request) -> web.StreamResponse:
+    """Browsers ask for /favicon.ico on their own, without the token: answer with the icon."""
+    return web.FileResponse(WEBUI / "favicon.svg", headers={**HEADERS, "Content-Type": SVG})
+
+
 def add_routes(app: web.Application) -> None:
     routes.add_to(app)
-    app.router.add_get("/ui/{name}", asset, allow_head=False)
+    app.router.add_get("/ui/{name:.+}", asset, allow_head=False)
+    app.router.add_get("/favicon.ico", favicon, allow_head=False)

@@ -11,11 +11,14 @@ TurnStatus = Literal["completed", "cancelled", "error"]
 
 @dataclass(frozen=True)
 class SessionInfo:
+    """`workspaces`: the roots open when the session started (empty for older sessions)."""
+
     id: str
     title: str
     created_at: float
     last_used: float
     turn_count: int = 0
+    workspaces: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
     created_at REAL NOT NULL,
-    last_used REAL NOT NULL
+    last_used REAL NOT NULL,
+    workspaces TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS sessions_last_used ON sessions(last_used);
 CREATE TABLE IF NOT EXISTS turns (
@@ -45,6 +46,17 @@ CREATE TABLE IF NOT EXISTS turns (
 );
 CREATE INDEX IF NOT EXISTS turns_session ON turns(session_id, id);
 """
+
+
+def _session_info(row: sqlite3.Row) -> SessionInfo:
+    return SessionInfo(
+        row["id"],
+        row["title"],
+        row["created_at"],
+        row["last_used"],
+        row["n"],
+        tuple(json.loads(row["workspaces"])),
+    )
 
 
 class SessionNotFound(KeyError):
@@ -79,6 +91,9 @@ class SessionStore:
         with self._write() as db:
             for statement in filter(str.strip, SCHEMA.split(";")):
                 db.execute(statement)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(sessions)")}
+            if "workspaces" not in columns:  # a database from before sessions had roots
+                db.execute("ALTER TABLE sessions ADD COLUMN workspaces TEXT NOT NULL DEFAULT '[]'")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -104,17 +119,16 @@ class SessionStore:
             "FROM sessions s WHERE s.id = ?",
             (session_id,),
         ).fetchone()
-        if row is None:
-            return None
-        return SessionInfo(row["id"], row["title"], row["created_at"], row["last_used"], row["n"])
+        return None if row is None else _session_info(row)
 
-    def _create(self, title: str, session_id: str | None) -> SessionInfo:
+    def _create(self, title: str, session_id: str | None, workspaces: Sequence[str]) -> SessionInfo:
         now = self._clock()
         new_id = session_id or uuid.uuid4().hex
         with self._write() as db:
             db.execute(
-                "INSERT INTO sessions (id, title, created_at, last_used) VALUES (?, ?, ?, ?)",
-                (new_id, title, now, now),
+                "INSERT INTO sessions (id, title, created_at, last_used, workspaces) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (new_id, title, now, now, json.dumps(list(workspaces))),
             )
             self._evict(db)
             info = self._info(db, new_id)
@@ -131,15 +145,14 @@ class SessionStore:
         if evicted:
             log.info("evicted %d least recently used chat session(s)", evicted)
 
-    def _list(self) -> list[SessionInfo]:
+    def _list(self, workspace: str | None) -> list[SessionInfo]:
         with self._read() as db:
             rows = db.execute(
                 "SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS n "
                 "FROM sessions s ORDER BY s.last_used DESC"
             ).fetchall()
-        return [
-            SessionInfo(r["id"], r["title"], r["created_at"], r["last_used"], r["n"]) for r in rows
-        ]
+        infos = [_session_info(r) for r in rows]  # at most `max_sessions` rows
+        return [i for i in infos if workspace is None or workspace in i.workspaces]
 
     def _get(self, session_id: str) -> SessionInfo | None:
         with self._read() as db:
@@ -207,13 +220,16 @@ class SessionStore:
         return expired
 
     # -- async API ---------------------------------------------------------------------
-    async def create(self, title: str = "", session_id: str | None = None) -> SessionInfo:
-        """A new session; evicts the least recently used ones beyond `max_sessions`."""
-        return await asyncio.to_thread(self._create, title, session_id)
+    async def create(
+        self, title: str = "", session_id: str | None = None, workspaces: Sequence[str] = ()
+    ) -> SessionInfo:
+        """A new session, recording the workspace roots it belongs to; evicts the least
+        recently used ones beyond `max_sessions`."""
+        return await asyncio.to_thread(self._create, title, session_id, workspaces)
 
-    async def list(self) -> list[SessionInfo]:
-        """All sessions, most recently used first."""
-        return await asyncio.to_thread(self._list)
+    async def list(self, workspace: str | None = None) -> list[SessionInfo]:
+        """Sessions (of one workspace root, if given), most recently used first."""
+        return await asyncio.to_thread(self._list, workspace)
 
     async def get(self, session_id: str) -> SessionInfo | None:
         return await asyncio.to_thread(self._get, session_id)

@@ -1,10 +1,12 @@
-// Auro-PAI web UI: chat (streamed over SSE with fetch + ReadableStream), sessions, code
-// search and index status, on the REST API with the bearer token.
-// All server, model and user text goes into the page through textContent, never as HTML.
+// Auro-PAI web UI: chat (streamed over SSE with fetch + ReadableStream), sessions of this
+// server's workspaces, code search, the code view of citations and index status, on the REST
+// API with the bearer token. The model's Markdown goes through render.js (marked, then
+// DOMPurify); every other server or user text goes in through textContent, never as HTML.
 (function () {
   "use strict";
 
   var TOKEN_KEY = "auro.token";
+  var RENDER_MS = 50;
   var $ = function (id) { return document.getElementById(id); };
 
   var state = {
@@ -48,13 +50,27 @@
     } catch (e) { /* storage disabled: keep it for this page only */ }
   }
 
+  // The sign-in screen (where the token is, and a field for it) instead of the app.
   function askForToken(message) {
-    $("token-form").hidden = false;
+    document.body.classList.remove("signed-in", "sessions-open");
+    $("signin").hidden = false;
+    $("app").hidden = true;
+    $("tabs").hidden = true;
     $("forget-token").hidden = true;
+    $("index-status").textContent = "";
+    clearTimeout(state.statusTimer);
     var error = $("token-error");
     error.textContent = message || "";
     error.hidden = !message;
     $("token-input").focus();
+  }
+
+  function showApp() {
+    document.body.classList.add("signed-in");
+    $("signin").hidden = true;
+    $("app").hidden = false;
+    $("tabs").hidden = false;
+    $("forget-token").hidden = false;
   }
 
   // --- API --------------------------------------------------------------------------------
@@ -152,10 +168,38 @@
       return (c.title ? c.title + " - " : "") + c.url;
     }
     var text = relativePath(c.path) + ":" + c.start_line;
+    if (c.end_line && c.end_line !== c.start_line) {
+      text += "-" + c.end_line;
+    }
     if (c.symbol) {
       text += " " + c.symbol;
     }
     return text;
+  }
+
+  // A code citation opens the code view; a web one is a link (http(s) only).
+  function citationNode(c) {
+    var label = citationText(c);
+    if (c.url) {
+      if (!/^https?:\/\//i.test(c.url)) {
+        return el("span", "citation", label);
+      }
+      var link = el("a", "citation", label);
+      link.href = c.url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      return link;
+    }
+    var open = el("button", "citation link", label);
+    open.type = "button";
+    open.title = "Show these lines";
+    open.addEventListener("click", function () {
+      window.AuroCodeView.open(
+        { path: c.path, start_line: c.start_line, end_line: c.end_line || c.start_line, label: label },
+        api
+      );
+    });
+    return open;
   }
 
   // --- chat -------------------------------------------------------------------------------
@@ -167,10 +211,16 @@
     t.scrollTop = t.scrollHeight;
   }
 
+  // The user's text is shown as typed; the assistant's is rendered Markdown.
   function addMessage(role, text) {
     var box = el("div", "message " + role);
     box.appendChild(el("div", "role", role === "user" ? "You" : "Auro"));
-    var body = el("div", "text", text);
+    var body = el("div", role === "user" ? "text plain" : "text markdown");
+    if (role === "user") {
+      body.textContent = text;
+    } else {
+      window.AuroRender.renderMarkdown(body, text);
+    }
     box.appendChild(body);
     transcript().appendChild(box);
     scrollDown();
@@ -182,8 +232,36 @@
       return;
     }
     var list = el("ul", "citations");
-    citations.forEach(function (c) { list.appendChild(el("li", null, citationText(c))); });
+    citations.forEach(function (c) {
+      var item = el("li");
+      item.appendChild(citationNode(c));
+      list.appendChild(item);
+    });
     box.appendChild(list);
+  }
+
+  // Re-renders the streamed Markdown at most every RENDER_MS (each render parses it all).
+  function streamRenderer(body) {
+    var text = "";
+    var timer = null;
+    function flush() {
+      timer = null;
+      window.AuroRender.renderMarkdown(body, text);
+      scrollDown();
+    }
+    return {
+      add: function (piece) {
+        text += piece;
+        if (timer === null) {
+          timer = setTimeout(flush, RENDER_MS);
+        }
+      },
+      finish: function (finalText) {
+        clearTimeout(timer);
+        text = finalText || text;
+        flush();
+      },
+    };
   }
 
   function addNote(box, text) {
@@ -229,6 +307,7 @@
     state.controller = controller;
     setStreaming(true);
     var final = null;
+    var stream = streamRenderer(answer.body);
     try {
       var response = await fetch("/api/v1/chat", {
         method: "POST",
@@ -253,15 +332,12 @@
         if (event.session_id !== undefined) {
           final = event;
         } else if (typeof event.text === "string") {
-          answer.body.textContent += event.text;
-          scrollDown();
+          stream.add(event.text);
         }
       });
+      stream.finish(final && final.text);
       if (final) {
         state.sessionId = final.session_id;
-        if (!answer.body.textContent && final.text) {
-          answer.body.textContent = final.text;
-        }
         if (final.status && final.status !== "completed") {
           addNote(answer.box, "[" + final.status + (final.error ? ": " + final.error : "") + "]");
         }
@@ -272,6 +348,7 @@
         answer.box.dataset.status = "incomplete";
       }
     } catch (err) {
+      stream.finish();
       if (err && err.name === "AbortError") {
         addNote(answer.box, "[stopped]");
         answer.box.dataset.status = "cancelled";
@@ -306,15 +383,28 @@
     }
   }
 
+  // The sessions started in this server's workspace roots, newest first.
+  async function workspaceSessions() {
+    var lists = await Promise.all(state.roots.map(function (root) {
+      return api("GET", "/api/v1/chat/sessions?workspace=" + encodeURIComponent(root));
+    }));
+    var byId = {};
+    lists.forEach(function (data) {
+      data.sessions.forEach(function (s) { byId[s.id] = s; });
+    });
+    return Object.keys(byId).map(function (id) { return byId[id]; })
+      .sort(function (a, b) { return b.last_used - a.last_used; });
+  }
+
   async function loadSessions() {
-    if (!state.token) {
+    if (!signedIn()) {
       return;
     }
     try {
-      var data = await api("GET", "/api/v1/chat/sessions");
+      var sessions = await workspaceSessions();
       var list = $("session-list");
       list.replaceChildren();
-      data.sessions.forEach(function (s) {
+      sessions.forEach(function (s) {
         var item = el("li", "session");
         item.dataset.id = s.id;
         var open = el("button", "session-open");
@@ -322,6 +412,7 @@
         open.appendChild(el("span", "session-title", s.title || s.id));
         open.appendChild(el("span", "session-meta",
           s.turn_count + (s.turn_count === 1 ? " turn, " : " turns, ") + when(s.last_used)));
+        open.title = s.title || s.id;
         open.addEventListener("click", function () { openSession(s.id); });
         var del = el("button", "session-delete", "\u2715");
         del.type = "button";
@@ -332,7 +423,10 @@
         item.appendChild(del);
         list.appendChild(item);
       });
-      $("sessions-empty").hidden = data.sessions.length > 0;
+      $("sessions-empty").textContent = state.roots.length
+        ? "No sessions in this workspace yet."
+        : "No workspace is open.";
+      $("sessions-empty").hidden = sessions.length > 0;
       markCurrentSession();
     } catch (err) {
       showError(err);
@@ -359,6 +453,7 @@
       });
       showPanel("chat-panel");
       markCurrentSession();
+      showSessions(false);
     } catch (err) {
       showError(err);
     }
@@ -391,7 +486,16 @@
       data.results.forEach(function (r) {
         var item = el("li", "result");
         var head = el("div", "result-head");
-        head.appendChild(el("span", "result-loc", r.path + ":" + r.start_line));
+        var loc = el("button", "result-loc link", r.path + ":" + r.start_line);
+        loc.type = "button";
+        loc.title = "Show these lines";
+        loc.addEventListener("click", function () {
+          window.AuroCodeView.open(
+            { path: r.path, start_line: r.start_line, end_line: r.end_line, label: loc.textContent },
+            api
+          );
+        });
+        head.appendChild(loc);
         if (r.symbol) {
           head.appendChild(el("span", "result-symbol", r.symbol));
         }
@@ -399,7 +503,9 @@
           head.appendChild(el("span", "result-lang", r.language));
         }
         item.appendChild(head);
-        item.appendChild(el("pre", "snippet", r.snippet || ""));
+        var snippet = el("pre", "snippet");
+        window.AuroRender.renderCode(snippet, r.snippet || "", r.language);
+        item.appendChild(snippet);
         list.appendChild(item);
       });
       var text = data.results.length + " result(s) for \u201c" + query + "\u201d";
@@ -418,7 +524,7 @@
 
   async function refreshStatus() {
     clearTimeout(state.statusTimer);
-    if (!state.token) {
+    if (!signedIn()) {
       return;
     }
     var box = $("index-status");
@@ -461,16 +567,35 @@
     });
   }
 
-  function start() {
-    state.token = loadToken();
-    $("forget-token").hidden = !state.token;
-    if (!state.token) {
-      askForToken("");
-    } else {
-      $("token-form").hidden = true;
+  // Narrow screens: the session list is a drawer over the chat, opened from the header.
+  function showSessions(open) {
+    document.body.classList.toggle("sessions-open", open);
+    $("toggle-sessions").setAttribute("aria-expanded", String(open));
+  }
+
+  function signedIn() {
+    return document.body.classList.contains("signed-in");
+  }
+
+  // A server started with AURO_HTTP_AUTH=false answers without a token: no sign-in then.
+  async function authIsOff() {
+    try {
+      return (await fetch("/api/v1/rag/stats", { headers: headers({}) })).ok;
+    } catch (e) {
+      return false;
     }
-    loadSessions();
-    refreshStatus();
+  }
+
+  async function start() {
+    state.token = loadToken();
+    if (!state.token && !(await authIsOff())) {
+      askForToken("");
+      return;
+    }
+    showApp();
+    $("forget-token").hidden = !state.token;
+    await refreshStatus();  // the workspace roots, which the session list is filtered by
+    loadSessions();  // unless the token was refused meanwhile
   }
 
   $("token-form").addEventListener("submit", function (event) {
@@ -488,6 +613,10 @@
     saveToken("");
     $("session-list").replaceChildren();
     askForToken("");
+  });
+
+  $("toggle-sessions").addEventListener("click", function () {
+    showSessions(!document.body.classList.contains("sessions-open"));
   });
 
   document.querySelectorAll(".tab").forEach(function (tab) {
@@ -518,7 +647,10 @@
     }
   });
 
-  $("new-chat").addEventListener("click", newChat);
+  $("new-chat").addEventListener("click", function () {
+    newChat();
+    showSessions(false);
+  });
 
   $("search-form").addEventListener("submit", function (event) {
     event.preventDefault();

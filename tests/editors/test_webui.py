@@ -1,6 +1,9 @@
 """End to end: the web UI (server/webui) in headless Debian Chromium, driven by Selenium with
 /usr/bin/chromedriver, against `auro-pai serve` over a tiny workspace and the fake LLM.
 
+Screenshots of each screen at 1280 and 360 px land in the test's tmp dir (`shots/`), or in
+AURO_WEBUI_SHOTS when set.
+
 Selenium's calls block, so the browser is driven from a worker thread while the fake LLM keeps
 answering on the test's event loop.
 """
@@ -20,10 +23,15 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 
+from server.http.app import create_app
+from server.sessions import SessionStore
 from tests.editors.conftest import llm_env
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.http.conftest import open_services
+from tests.sample_code import CALC
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -54,11 +62,18 @@ pytestmark = [
     pytest.mark.skipif(
         bool(MISSING), reason=f"{', '.join(MISSING)} missing (apt-get install chromium-driver)"
     ),
-    pytest.mark.timeout(150),
+    pytest.mark.timeout(240),
 ]
 
 ANSWER = "divide() raises ZeroDivisionError when b is zero; add() never fails."
 HOSTILE = '<img src=x onerror="window.__pwned=1"><b>not bold</b> & <script>x()</script>'
+MARKDOWN = (
+    "Use **divide** with care:\n\n"
+    "```python\ndef divide(a, b):\n    return a / b  # " + "long comment " * 16 + "\n```\n\n"
+    "See [the docs](javascript:window.__pwned=2) and "
+    '<img src=x onerror="window.__pwned=3"> and <script>window.__pwned=4</script>.\n'
+)
+OTHER_TITLE = "A question asked in another workspace"
 STORY = "Once upon a time " + "a function divided numbers. " * 60
 
 
@@ -139,19 +154,123 @@ def until(driver: Any, condition: Callable[[Any], Any], what: str, timeout: floa
     )
 
 
-def drive(served: Served, profile: Path, seen: dict[str, Any]) -> None:
-    """The browser session: everything a person would do, recorded in `seen`.
+def displayed(driver: Any, element_id: str) -> Any:
+    """The element if it is displayed, else False (for `until`)."""
+    element = driver.find_element(By.ID, element_id)
+    return element.is_displayed() and element
 
-    With AURO_WEBUI_SHOTS=<dir>, screenshots of the chat and the search land there."""
+
+# Page geometry at the current width: the page's own scroll width, and where the action
+# button (arguments[0]) is and whether it is the element under its centre (not covered).
+GEOMETRY_JS = """
+var action = document.querySelector(arguments[0]);
+var rect = action.getBoundingClientRect();
+var bar = document.querySelector('.bar').getBoundingClientRect();
+var hit = document.elementFromPoint(rect.left + rect.width / 2, rect.top + rect.height / 2);
+return {
+  width: window.innerWidth, height: window.innerHeight,
+  scroll_width: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+  action: [rect.left, rect.top, rect.right, rect.bottom],
+  bar_right: bar.right,
+  action_on_top: hit === action,
+};
+"""
+
+
+def geometry(driver: Any, action: str) -> dict[str, Any]:
+    return driver.execute_script(GEOMETRY_JS, action)
+
+
+def fits(g: dict[str, Any]) -> bool:
+    """No sideways scrolling, and the action button whole, inside the viewport, on top."""
+    left, top, right, bottom = g["action"]
+    return (
+        g["scroll_width"] <= g["width"]
+        and g["bar_right"] <= g["width"]
+        and 0 <= left < right <= g["width"]
+        and 0 <= top < bottom <= g["height"]
+        and g["action_on_top"]
+    )
+
+
+CITED_JS = """
+return Array.from(document.querySelectorAll('#code-view .code-line.cited')).map(
+  function (line) { return [Number(line.dataset.line), line.querySelector('.lc').textContent]; });
+"""
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", path
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+
+
+def set_width(driver: Any, width: int | None) -> None:
+    """A phone-sized viewport (CDP device metrics), or back to the 1280 px window."""
+    if width is None:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    else:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 740, "deviceScaleFactor": 1, "mobile": True},
+        )
+
+
+def open_citation(driver: Any, answer: Any, seen: dict[str, Any], key: str) -> None:
+    """Click the answer's calc.py citation; record the code view it opens."""
+    cite = next(
+        b
+        for b in answer.find_elements(By.CSS_SELECTOR, ".citations .citation")
+        if b.text.startswith("calc.py:")
+    )
+    cite.click()
+    dialog = until(
+        driver,
+        lambda d: (
+            d.find_element(By.ID, "code-view").get_attribute("data-state") == "ready"
+            and d.find_element(By.ID, "code-view")
+        ),
+        "the code view",
+    )
+    seen[key] = {
+        "citation": cite.text,
+        "title": driver.find_element(By.ID, "code-view-title").text,
+        "cited": driver.execute_script(CITED_JS),
+        "lines": len(dialog.find_elements(By.CSS_SELECTOR, ".code-line")),
+        "keywords": len(dialog.find_elements(By.CSS_SELECTOR, ".code-line .hljs-keyword")),
+        "rect": driver.execute_script(
+            "var r = arguments[0].getBoundingClientRect(); return [r.left, r.right];", dialog
+        ),
+    }
+
+
+def close_code_view(driver: Any) -> None:
+    driver.find_element(By.ID, "code-view-close").click()
+    until(driver, lambda d: not d.find_element(By.ID, "code-view").is_displayed(), "closing")
+
+
+def drive(served: Served, profile: Path, shots: Path, seen: dict[str, Any]) -> None:
+    """The browser session: everything a person would do, recorded in `seen`; screenshots of
+    each screen land in `shots`."""
     os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager download
-    shots = os.environ.get("AURO_WEBUI_SHOTS")
     driver = chrome(profile)
 
     def shot(name: str) -> None:
-        if shots:
-            driver.save_screenshot(str(Path(shots) / f"{name}.png"))
+        path = shots / f"{name}.png"
+        driver.save_screenshot(str(path))
+        seen.setdefault("shots", {})[name] = path
 
     try:
+        # 0. no token yet: a sign-in screen that says where the token is
+        driver.get(served.url + "/")
+        seen["signin_text"] = until(driver, lambda d: displayed(d, "signin"), "sign-in").text
+        seen["app_shown_without_token"] = driver.find_element(By.ID, "app").is_displayed()
+        shot("signin-1280")
+        set_width(driver, 360)
+        seen["signin_360"] = geometry(driver, "#token-form button")
+        shot("signin-360")
+        set_width(driver, None)
+
         driver.get(f"{served.url}/#token={served.token}")
         status = until(
             driver,
@@ -163,9 +282,9 @@ def drive(served: Served, profile: Path, seen: dict[str, Any]) -> None:
         )
         seen["index_status"] = status.text
         seen["fragment_after_load"] = driver.execute_script("return window.location.hash")
-        seen["token_form_visible"] = driver.find_element(By.ID, "token-form").is_displayed()
+        seen["signin_visible"] = driver.find_element(By.ID, "signin").is_displayed()
 
-        # 1. a streamed answer
+        # 1. a streamed answer, its citation opens the cited lines
         box = driver.find_element(By.ID, "chat-input")
         box.send_keys("When does divide fail?")
         driver.find_element(By.ID, "send").click()
@@ -175,7 +294,7 @@ def drive(served: Served, profile: Path, seen: dict[str, Any]) -> None:
                 (
                     t := d.execute_script(
                         "var a = document.querySelector('.message.assistant.streaming .text');"
-                        "return a ? a.textContent : null;"
+                        "return a ? a.textContent.trim() : null;"
                     )
                 )
                 and 0 < len(t) < len(ANSWER)
@@ -191,12 +310,21 @@ def drive(served: Served, profile: Path, seen: dict[str, Any]) -> None:
         )
         seen["answer"] = answer.find_element(By.CSS_SELECTOR, ".text").text
         seen["answer_status"] = answer.get_attribute("data-status")
-        seen["citations"] = [li.text for li in answer.find_elements(By.CSS_SELECTOR, "li")]
+        seen["citations"] = [
+            c.text for c in answer.find_elements(By.CSS_SELECTOR, ".citations .citation")
+        ]
+        open_citation(driver, answer, seen, "code_view")
+        shot("codeview-1280")
+        close_code_view(driver)
 
-        # 2. the session list: the new session, its history after "New chat"
+        # 2. the session list: only this workspace's sessions; history after "New chat"
         session = until(
             driver, lambda d: d.find_element(By.CSS_SELECTOR, ".session.current"), "the session"
         )
+        seen["session_titles"] = [
+            t.get_attribute("textContent")
+            for t in driver.find_elements(By.CSS_SELECTOR, ".session-title")
+        ]
         seen["session_id"] = session.get_attribute("data-id")
         seen["session_title"] = session.find_element(By.CSS_SELECTOR, ".session-title").text
         driver.find_element(By.ID, "new-chat").click()
@@ -208,7 +336,7 @@ def drive(served: Served, profile: Path, seen: dict[str, Any]) -> None:
             for m in driver.find_elements(By.CSS_SELECTOR, ".message")
         ]
 
-        # 3. model and user text are shown as text, never as HTML
+        # 3. hostile text from the user and the model stays text
         box.send_keys(HOSTILE)
         driver.find_element(By.ID, "send").click()
         until(
@@ -218,16 +346,63 @@ def drive(served: Served, profile: Path, seen: dict[str, Any]) -> None:
         )
         texts = [t.text for t in driver.find_elements(By.CSS_SELECTOR, ".message .text")]
         seen["hostile_texts"] = texts[-2:]
+
+        # 4. Markdown: emphasis, a highlighted code block; links and HTML sanitized
+        box.send_keys("Show me divide")
+        driver.find_element(By.ID, "send").click()
+        rendered = until(
+            driver,
+            lambda d: (
+                len(found := d.find_elements(By.CSS_SELECTOR, ".message.assistant[data-status]"))
+                == 3
+                and found[-1]
+            ),
+            "the Markdown answer",
+        )
+        seen["strong"] = [e.text for e in rendered.find_elements(By.CSS_SELECTOR, ".text strong")]
+        seen["code_classes"] = [
+            e.get_attribute("class") for e in rendered.find_elements(By.CSS_SELECTOR, "pre > code")
+        ]
+        seen["code_tokens"] = [
+            (e.get_attribute("class"), e.text)
+            for e in rendered.find_elements(By.CSS_SELECTOR, "pre > code span")
+        ]
+        seen["raw_markdown_left"] = [
+            m for m in ("**", "```") if m in rendered.find_element(By.CSS_SELECTOR, ".text").text
+        ]
+        seen["links"] = [
+            (a.text, a.get_attribute("href"))
+            for a in rendered.find_elements(By.CSS_SELECTOR, ".text a")
+        ]
         seen["injected"] = driver.execute_script(
             "return document.querySelectorAll('#transcript img, #transcript b, "
-            "#transcript script').length + (window.__pwned ? 100 : 0);"
+            "#transcript script, #transcript [onerror], #transcript [href^=javascript]').length"
+            " + (window.__pwned ? 100 : 0);"
         )
-        shot("chat")
         seen["session_after_followup"] = driver.find_element(
             By.CSS_SELECTOR, ".session.current"
         ).get_attribute("data-id")
 
-        # 4. Stop cancels a streaming answer
+        # 5. the layout at a desktop and a phone width (the code block has a 200-char line)
+        seen["geometry_1280"] = geometry(driver, "#send")
+        shot("chat-1280")
+        set_width(driver, 360)
+        seen["geometry_360"] = geometry(driver, "#send")
+        shot("chat-360")
+        driver.find_element(By.ID, "toggle-sessions").click()
+        drawer = until(driver, lambda d: displayed(d, "sessions"), "the sessions drawer")
+        seen["drawer_360"] = driver.execute_script(
+            "var r = arguments[0].getBoundingClientRect(); return [r.left, r.right];", drawer
+        )
+        shot("sessions-360")
+        driver.find_element(By.ID, "toggle-sessions").click()
+        first_answer = driver.find_elements(By.CSS_SELECTOR, ".message.assistant")[0]
+        open_citation(driver, first_answer, seen, "code_view_360")
+        shot("codeview-360")
+        close_code_view(driver)
+        set_width(driver, None)
+
+        # 6. Stop cancels a streaming answer
         driver.find_element(By.ID, "new-chat").click()
         box.send_keys("Tell me a long story")
         driver.find_element(By.ID, "send").click()
@@ -253,7 +428,7 @@ def drive(served: Served, profile: Path, seen: dict[str, Any]) -> None:
         seen["stopped_status"] = stopped.get_attribute("data-status")
         seen["stopped_text"] = stopped.find_element(By.CSS_SELECTOR, ".text").text
 
-        # 5. code search
+        # 7. code search; a result opens the code view too
         driver.find_element(By.ID, "tab-search").click()
         driver.find_element(By.ID, "search-input").send_keys("circle_area")
         driver.find_element(By.CSS_SELECTOR, "#search-form button").click()
@@ -263,9 +438,17 @@ def drive(served: Served, profile: Path, seen: dict[str, Any]) -> None:
         seen["result_loc"] = first.find_element(By.CSS_SELECTOR, ".result-loc").text
         seen["result_snippet"] = first.find_element(By.CSS_SELECTOR, ".snippet").text
         seen["search_note"] = driver.find_element(By.ID, "search-note").text
-        shot("search")
+        shot("search-1280")
+        first.find_element(By.CSS_SELECTOR, ".result-loc").click()
+        until(
+            driver,
+            lambda d: d.find_element(By.ID, "code-view").get_attribute("data-state") == "ready",
+            "the code view of a result",
+        )
+        seen["result_cited"] = driver.execute_script(CITED_JS)
+        close_code_view(driver)
 
-        # 6. delete the first session
+        # 8. delete the first session
         driver.find_element(By.ID, "tab-chat").click()
         driver.execute_script("window.confirm = function () { return true; };")
         target = f'.session[data-id="{seen["session_id"]}"]'
@@ -273,29 +456,24 @@ def drive(served: Served, profile: Path, seen: dict[str, Any]) -> None:
         until(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, target), "the deletion")
         seen["sessions_left"] = len(driver.find_elements(By.CSS_SELECTOR, ".session"))
 
-        # 7. the token is remembered; a wrong one brings the token form back
+        # 9. the token is remembered; a wrong one brings the sign-in screen back
         driver.get(served.url + "/")
         until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".session"), "stored token")
-        seen["remembered"] = not driver.find_element(By.ID, "token-form").is_displayed()
+        seen["remembered"] = not driver.find_element(By.ID, "signin").is_displayed()
         driver.get(served.url + "/#token=wrong")
-        error = until(
-            driver,
-            lambda d: (
-                d.find_element(By.ID, "token-error").is_displayed()
-                and d.find_element(By.ID, "token-error")
-            ),
-            "the token error",
-        )
-        seen["wrong_token_error"] = error.text
+        seen["wrong_token_error"] = until(
+            driver, lambda d: displayed(d, "token-error"), "the token error"
+        ).text
+        seen["signin_after_wrong_token"] = driver.find_element(By.ID, "signin").is_displayed()
         logs = driver.get_log("browser")
         seen["console_401"] = any("401" in e["message"] for e in logs)  # the log is read
         seen["console_errors"] = [
             e["message"] for e in logs if e["level"] == "SEVERE" and "401" not in e["message"]
         ]
     except WebDriverException as exc:
-        shot = profile.parent / "webui-failure.png"
-        driver.save_screenshot(str(shot))
-        raise AssertionError(f"{exc.msg}; screenshot {shot}; seen so far: {seen}") from exc
+        failure = shots / "webui-failure.png"
+        driver.save_screenshot(str(failure))
+        raise AssertionError(f"{exc.msg}; screenshot {failure}; seen so far: {seen}") from exc
     finally:
         driver.quit()
 
@@ -306,17 +484,28 @@ async def test_page_is_static_and_public_api_needs_the_token(served: Served):
             assert response.status == 200
             assert response.content_type == "text/html"
             csp = response.headers["Content-Security-Policy"]
-            assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+            assert "script-src 'self'" in csp and "style-src 'self'" in csp
+            assert "unsafe-inline" not in csp and "default-src 'none'" in csp
             page = await response.text()
         assert '<script src="/ui/app.js"></script>' in page and "<script>" not in page
-        for name, kind in (("app.js", "application/javascript"), ("style.css", "text/css")):
+        assert "style=" not in page and "<style" not in page
+        assets = re.findall(r'(?:src|href)="(/[^"]+)"', page)
+        assert "/ui/vendor/marked.min.js" in assets and "/ui/vendor/purify.min.js" in assets
+        for asset in assets:  # every asset the page names is served, from this origin
+            async with session.get(f"{served.url}{asset}") as response:
+                assert response.status == 200, asset
+                kind = {"js": "application/javascript", "css": "text/css", "svg": "image/svg+xml"}
+                assert response.content_type == kind[asset.rsplit(".", 1)[1]], asset
+                assert response.headers["Content-Security-Policy"] == csp
+                assert b"sourceMappingURL" not in await response.read(), asset
+        async with session.get(f"{served.url}/favicon.ico") as response:
+            assert (response.status, response.content_type) == (200, "image/svg+xml")
+        for name in ("..%2Fserve.py", "index.html", "vendor/VERSIONS", "vendor/LICENSE.marked"):
             async with session.get(f"{served.url}/ui/{name}") as response:
-                assert (response.status, response.content_type) == (200, kind)
-        async with session.get(f"{served.url}/ui/..%2Fserve.py") as response:
-            assert response.status == 404
-        async with session.get(f"{served.url}/ui/index.html") as response:
-            assert response.status == 404
+                assert response.status == 404, name
         async with session.get(f"{served.url}/api/v1/chat/sessions") as response:
+            assert response.status == 401
+        async with session.get(f"{served.url}/api/v1/files?path=calc.py") as response:
             assert response.status == 401
 
 
@@ -326,28 +515,76 @@ async def test_chat_stream_sessions_search_in_chromium(
     fake_openai.push(
         Reply(text=ANSWER, chunk_chars=4, delay=0.05),
         Reply(text=HOSTILE),
+        Reply(text=MARKDOWN, chunk_chars=16, delay=0.01),
         Reply(text=STORY, chunk_chars=8, delay=0.1),
     )
+    # a session of another workspace, in the same data dir (as another server would store it)
+    other = SessionStore(tmp_path / "data" / "sessions.sqlite3")
+    await other.create(OTHER_TITLE, workspaces=[str(tmp_path / "other-repo")])
+    other.close()
     await wait_indexed(served, "circle_area", "geometry.py")
     seen: dict[str, Any] = {}
+    shots = Path(os.environ.get("AURO_WEBUI_SHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    await asyncio.to_thread(drive, served, tmp_path / "chromium-profile", seen)
+    await asyncio.to_thread(drive, served, tmp_path / "chromium-profile", shots, seen)
+    elapsed = time.monotonic() - started
+
+    # sign-in screen without a token: it names where the token is
+    for words in ("auro-pai serve", "API token:", "http_token", "AURO_DATA_DIR", "auro/status"):
+        assert words in seen["signin_text"], (words, seen["signin_text"])
+    assert not seen["app_shown_without_token"]
+    assert fits(seen["signin_360"]), seen["signin_360"]
     assert seen["fragment_after_load"] == "", seen  # the token left the address bar
-    assert not seen["token_form_visible"]
+    assert not seen["signin_visible"]
     assert "repo" in seen["index_status"] and "2/2 files" in seen["index_status"]
 
+    # streaming, then the citation's code view with exactly the cited lines marked
     assert 0 < len(seen["partial"]) < len(ANSWER) and ANSWER.startswith(seen["partial"])
     assert (seen["answer"], seen["answer_status"]) == (ANSWER, "completed")
     assert any(c.startswith("calc.py:") for c in seen["citations"]), seen["citations"]
-    prompt = fake_openai.requests[0]["messages"][-1]["content"]
-    assert "When does divide fail?" in prompt
+    assert "When does divide fail?" in fake_openai.requests[0]["messages"][-1]["content"]
+    for key in ("code_view", "code_view_360"):
+        view = seen[key]
+        m = re.match(r"calc\.py:(\d+)(?:-(\d+))?", view["citation"])
+        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+        lines = CALC.splitlines()
+        assert view["title"] == f"calc.py:{first}-{last}"
+        assert view["cited"] == [[n, lines[n - 1]] for n in range(first, last + 1)], view
+        assert view["lines"] == len(lines) and view["keywords"] >= 2  # the whole file, coloured
+    assert 0 <= seen["code_view_360"]["rect"][0] and seen["code_view_360"]["rect"][1] <= 360
 
+    # sessions: this workspace's only (the REST API holds the other one)
+    assert OTHER_TITLE not in seen["session_titles"] and seen["session_titles"]
+    headers = {"Authorization": f"Bearer {served.token}"}
+    async with aiohttp.ClientSession(headers=headers) as client:
+        async with client.get(f"{served.url}/api/v1/chat/sessions") as response:
+            everything = [s["title"] for s in (await response.json())["sessions"]]
+        async with client.get(
+            f"{served.url}/api/v1/chat/sessions", params={"workspace": str(workspace.resolve())}
+        ) as response:
+            mine = (await response.json())["sessions"]
+    assert OTHER_TITLE in everything and OTHER_TITLE not in [s["title"] for s in mine]
+    assert all(s["workspaces"] == [str(workspace.resolve())] for s in mine), mine
     assert seen["session_title"] and seen["after_new_chat"] == 0
     assert seen["history"] == ["When does divide fail?", ANSWER]
     assert seen["session_after_followup"] == seen["session_id"]
 
+    # hostile text stays text; Markdown is rendered and sanitized
     assert seen["hostile_texts"] == [HOSTILE, HOSTILE]
     assert seen["injected"] == 0
+    assert seen["strong"] == ["divide"] and seen["raw_markdown_left"] == []
+    assert seen["code_classes"] == ["hljs language-python"]
+    assert ("hljs-keyword", "def") in seen["code_tokens"]
+    assert ("hljs-title function_", "divide") in seen["code_tokens"], seen["code_tokens"]
+    assert seen["links"] == [("the docs", None)]  # the javascript: href is gone
+
+    # layout: no sideways scrolling and Send visible at 1280 and 360 px, in the screenshots too
+    assert seen["geometry_1280"]["width"] == 1280 and fits(seen["geometry_1280"])
+    assert seen["geometry_360"]["width"] == 360 and fits(seen["geometry_360"])
+    assert 0 <= seen["drawer_360"][0] and seen["drawer_360"][1] <= 360
+    for name, path in seen["shots"].items():
+        assert png_size(path)[0] == int(name.rsplit("-", 1)[1]), (name, png_size(path))
 
     assert seen["stopped_status"] == "cancelled"
     assert 20 < len(seen["stopped_text"]) < len(STORY)
@@ -356,10 +593,47 @@ async def test_chat_stream_sessions_search_in_chromium(
     assert re.fullmatch(r"geometry\.py:\d+", seen["result_loc"]), seen["result_loc"]
     assert "circle_area" in seen["result_snippet"]
     assert re.match(r"\d+ result\(s\) for .circle_area.", seen["search_note"]), seen["search_note"]
+    assert any("def circle_area" in text for _, text in seen["result_cited"])
 
     assert seen["sessions_left"] == 1  # the story's session stays
     assert seen["remembered"]
-    assert "refused the token" in seen["wrong_token_error"]
+    assert "refused the token" in seen["wrong_token_error"] and seen["signin_after_wrong_token"]
     assert seen["console_401"] and seen["console_errors"] == []
-    assert time.monotonic() - started < 90
+    assert elapsed < 150
     shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)
+
+
+def drive_without_token(url: str, profile: Path) -> dict[str, Any]:
+    os.environ.setdefault("SE_OFFLINE", "true")
+    driver = chrome(profile)
+    try:
+        driver.get(url + "/")
+        until(driver, lambda d: displayed(d, "app"), "the app without a token")
+        status = until(
+            driver,
+            lambda d: "files" in (t := d.find_element(By.ID, "index-status").text) and t,
+            "the index status",
+        )
+        return {
+            "status": status,
+            "signin": driver.find_element(By.ID, "signin").is_displayed(),
+            "sign_out": driver.find_element(By.ID, "forget-token").is_displayed(),
+        }
+    finally:
+        driver.quit()
+
+
+async def test_no_sign_in_screen_when_auth_is_off(tmp_path: Path):
+    """AURO_HTTP_AUTH=false (loopback only): the page works without asking for a token."""
+    services = await open_services(tmp_path, AURO_HTTP_AUTH="false")
+    runner = web.AppRunner(create_app(services))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        seen = await asyncio.to_thread(drive_without_token, url, tmp_path / "chromium-profile")
+    finally:
+        await runner.cleanup()
+        await services.close()
+    assert not seen["signin"] and not seen["sign_out"]
+    assert seen["status"].startswith("index \u2014 ws: "), seen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -62,6 +63,39 @@ async def test_history_limit_delete_and_missing(db_path):
         await store.append(info.id, Turn("user", "late"))
     assert await store.get(info.id) is None
     store.close()
+
+
+async def test_sessions_are_listed_per_workspace_root(db_path):
+    store = SessionStore(db_path)
+    mine = await store.create("in a", workspaces=["/w/a"])
+    both = await store.create("in a and b", workspaces=["/w/a", "/w/b"])
+    other = await store.create("in b", workspaces=["/w/b"])
+    legacy = await store.create("no root")
+    assert [s.id for s in await store.list("/w/a")] == [both.id, mine.id]
+    assert [s.id for s in await store.list("/w/b")] == [other.id, both.id]
+    assert await store.list("/w") == []  # a root, not a prefix
+    assert {s.id for s in await store.list()} == {mine.id, both.id, other.id, legacy.id}
+    assert (await store.get(both.id)).workspaces == ("/w/a", "/w/b")
+    store.close()
+
+
+def test_a_database_from_before_workspaces_gains_the_column(db_path):
+    db_path.parent.mkdir(parents=True)
+    old = sqlite3.connect(db_path)
+    old.executescript(
+        "CREATE TABLE sessions (id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+        "created_at REAL NOT NULL, last_used REAL NOT NULL);"
+        "INSERT INTO sessions VALUES ('old', 'kept', 1.0, 2.0);"
+    )
+    old.close()
+
+    async def check() -> None:
+        store = SessionStore(db_path)
+        assert [(s.id, s.title, s.workspaces) for s in await store.list()] == [("old", "kept", ())]
+        assert await store.list("/w/a") == []
+        store.close()
+
+    asyncio.run(check())
 
 
 async def test_lru_eviction_keeps_the_recently_used(db_path):
