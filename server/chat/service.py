@@ -17,6 +17,7 @@ from server.chat.models import ChatReply, ChatRequest, CodeCitation
 from server.llm import (
     LLMError,
     LLMUnavailable,
+    ModelLoading,
     Prompt,
     ReplyDone,
     ReplyStarted,
@@ -29,6 +30,7 @@ from server.sessions import SessionStore, Turn, as_history
 log = logging.getLogger(__name__)
 
 TextSink = Callable[[str], Awaitable[None]]
+LoadingSink = Callable[[ModelLoading], Awaitable[None]]
 HISTORY_TURNS = 40
 TITLE_CHARS = 60
 
@@ -81,8 +83,14 @@ class ChatService:
         info = await self.sessions.create(title[:TITLE_CHARS], session_id)
         return info.id
 
-    async def chat(self, request: ChatRequest, on_text: TextSink | None = None) -> ChatReply:
-        """Answer one message; `on_text` receives each piece of the answer as it arrives."""
+    async def chat(
+        self,
+        request: ChatRequest,
+        on_text: TextSink | None = None,
+        on_loading: LoadingSink | None = None,
+    ) -> ChatReply:
+        """Answer one message; `on_text` receives each piece of the answer as it arrives,
+        `on_loading` the progress while the server is still loading its model."""
         session_id = await self.open_session(request.session_id, request.message)
         history = as_history(await self.sessions.history(session_id, HISTORY_TURNS))
         context = await gather(
@@ -102,7 +110,7 @@ class ChatService:
         )
         reply = ChatReply(session_id, "")
         try:
-            await self._stream(prompt, reply, context, on_text)
+            await self._stream(prompt, reply, context, on_text, on_loading)
         except asyncio.CancelledError:
             reply.status, reply.error = "cancelled", "cancelled by the client"
             await asyncio.shield(self._store(reply))
@@ -116,6 +124,7 @@ class ChatService:
         reply: ChatReply,
         context: PromptContext,
         on_text: TextSink | None,
+        on_loading: LoadingSink | None = None,
     ) -> None:
         """Fill `reply` from the model's stream; failures become its status and error."""
         parts: list[str] = []
@@ -136,6 +145,8 @@ class ChatService:
                         reply.citations = context.citations(event.budget.dropped_chunks)
                     elif isinstance(event, TextDelta):
                         await emit(event.text)
+                    elif isinstance(event, ModelLoading) and on_loading is not None:
+                        await on_loading(event)
                     elif isinstance(event, ReplyDone):
                         reply.usage = {
                             "prompt_tokens": event.usage.prompt_tokens,

@@ -16,6 +16,7 @@ from server.chat.models import ChatRequest, CodeCitation
 from server.chat.service import ChatService
 from server.config import Settings
 from server.indexing.indexer import WorkspaceIndex
+from server.llm import ModelLoading
 from server.services import Services
 
 KEYWORD_WAIT_S = 15.0
@@ -49,8 +50,13 @@ async def chat_in_terminal(
                 sys.stdout.write(text)
                 sys.stdout.flush()
 
+        async def loading(event: ModelLoading) -> None:
+            sys.stderr.write(event.message() + "\n")
+
         reply = await ChatService(services).chat(
-            ChatRequest(message, session_id, include_rag=include_rag), on_text=echo
+            ChatRequest(message, session_id, include_rag=include_rag),
+            on_text=echo,
+            on_loading=loading,
         )
         if as_json:
             fields = ("session_id", "text", "citations", "usage", "provider", "status", "error")

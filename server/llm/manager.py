@@ -23,14 +23,25 @@ from server.llm.errors import (
     LLMError,
     LLMRequestError,
     LLMUnavailable,
+    ReplyTimeout,
+    StillLoading,
     StreamInterrupted,
     UpstreamError,
 )
 from server.llm.estimate import estimate_text_tokens
 from server.llm.events import ChatEvent, ChatResult, ReplyDone, ReplyStarted
 from server.llm.factory import KNOWN_PROVIDERS, WHAT_TO_SET, build_pools
-from server.llm.messages import LLMRequest, StreamEnd, StreamEvent, TextDelta, TokenUsage
-from server.llm.policy import BreakerPolicy, RetryPolicy, Timeouts
+from server.llm.loading import wait_until_ready
+from server.llm.messages import (
+    LLMRequest,
+    StreamEnd,
+    StreamEvent,
+    StreamOpened,
+    TextDelta,
+    TokenUsage,
+)
+from server.llm.policy import BreakerPolicy, LoadPolicy, RetryPolicy, Timeouts
+from server.llm.pool_health import health_report, overall_health
 from server.llm.provider import LLMProvider
 from server.llm.usage import UsageTracker
 
@@ -55,10 +66,12 @@ class LLMManager:
         retry: RetryPolicy | None = None,
         reply_reserve: int = 1024,
         usage: UsageTracker | None = None,
+        load: LoadPolicy | None = None,
     ) -> None:
         self.pools = pools
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
+        self.load = load or LoadPolicy()
         self.reply_reserve = reply_reserve
         self.usage = usage or UsageTracker()
 
@@ -70,6 +83,7 @@ class LLMManager:
         usage: UsageTracker | None = None,
         retry: RetryPolicy | None = None,
         breaker: BreakerPolicy | None = None,
+        load: LoadPolicy | None = None,
     ) -> LLMManager:
         timeouts = Timeouts.from_settings(settings)
         return cls(
@@ -78,6 +92,7 @@ class LLMManager:
             retry=retry or RetryPolicy(max_retries=settings.llm_max_retries),
             reply_reserve=settings.llm_reply_reserve,
             usage=usage,
+            load=load or LoadPolicy.from_settings(settings),
         )
 
     @property
@@ -93,7 +108,8 @@ class LLMManager:
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> AsyncIterator[ChatEvent]:
-        """Yield `ReplyStarted` (once, before any text), `TextDelta`s, then `ReplyDone`.
+        """Yield `ReplyStarted` (once, before any text), `TextDelta`s, then `ReplyDone`;
+        `ModelLoading` while the chosen server is still loading its model.
 
         Raises `LLMUnavailable` (nothing answered: says what was tried and what to
         configure), `StreamInterrupted` (broke after text was sent) or `LLMRequestError`.
@@ -114,8 +130,11 @@ class LLMManager:
                     attempts.append(Attempt(pool.name, urls, f"skipped: {reasons}"))
                     break
                 tried.add(endpoint)
+                # A loading server is waited for only when no other endpoint of this kind
+                # could answer now.
+                wait = not any(e.available() and e not in tried for e in pool.endpoints)
                 try:
-                    attempt_events = self._attempt(endpoint, prompt, options, deadline)
+                    attempt_events = self._attempt(endpoint, prompt, options, deadline, wait)
                     async with aclosing(attempt_events):
                         async for event in attempt_events:
                             yield event
@@ -174,7 +193,12 @@ class LLMManager:
 
     # -- one endpoint -------------------------------------------------------------------
     async def _attempt(
-        self, endpoint: Endpoint, prompt: Prompt, options: ReplyOptions, deadline: float
+        self,
+        endpoint: Endpoint,
+        prompt: Prompt,
+        options: ReplyOptions,
+        deadline: float,
+        wait_for_load: bool = True,
     ) -> AsyncIterator[ChatEvent]:
         provider = endpoint.provider
         loop = asyncio.get_running_loop()
@@ -182,34 +206,59 @@ class LLMManager:
         first_token_at = started
         endpoint.in_flight += 1
         endpoint.started += 1
+        if endpoint.breaker.failures:  # recovering: the server may run another model now
+            provider.forget_model_info()
         endpoint.breaker.started()
         sent: list[str] = []
         verdict: bool | None = None
+        fitted: FittedPrompt | None = None
+        reached = False  # the server took the request, so it spent tokens on it
+        cancelled = False
         try:
             fitted = await self._fit(provider, prompt, options, deadline)
             overflowed = False
+            loading_since: float | None = None
             while True:
                 request = LLMRequest(fitted.messages, options.max_tokens, options.temperature)
                 end: StreamEnd | None = None
+                reached = True
                 try:
                     async with aclosing(provider.stream(request)) as events:
-                        while (
-                            event := await self._next(provider, events, sent, deadline)
-                        ) is not None:
-                            if isinstance(event, StreamEnd):
-                                end = event
-                            elif event.text:
-                                if not sent:
-                                    first_token_at = loop.time()
-                                    yield ReplyStarted(
-                                        provider.name,
-                                        provider.model,
-                                        provider.endpoint,
-                                        fitted.report,
-                                    )
-                                sent.append(event.text)
-                                yield event
+                        opened = False
+                        try:
+                            while (
+                                event := await self._next(provider, events, sent, deadline)
+                            ) is not None:
+                                if isinstance(event, StreamOpened):
+                                    opened = True
+                                elif isinstance(event, StreamEnd):
+                                    end = event
+                                elif event.text:
+                                    if not sent:
+                                        first_token_at = loop.time()
+                                        yield ReplyStarted(
+                                            provider.name,
+                                            provider.model,
+                                            provider.endpoint,
+                                            fitted.report,
+                                        )
+                                    sent.append(event.text)
+                                    yield event
+                        except (UpstreamError, ContextOverflow) as exc:
+                            # refused before it began (HTTP error, no connection): no tokens
+                            reached = opened or isinstance(exc, ReplyTimeout)
+                            raise
                     break
+                except StillLoading:
+                    if not wait_for_load:
+                        raise
+                    loading_since = loading_since or loop.time()
+                    waiting = wait_until_ready(provider, loading_since, deadline, self.load)
+                    async with aclosing(waiting):
+                        async for loading in waiting:
+                            yield loading
+                    provider.forget_model_info()  # a fresh load may bring a new window
+                    fitted = await self._fit(provider, prompt, options, deadline)
                 except ContextOverflow as exc:
                     if overflowed or sent or not exc.n_ctx:
                         raise UpstreamError(
@@ -251,13 +300,17 @@ class LLMManager:
             )
             yield done
         except UpstreamError as exc:
-            verdict = False
+            # a model still loading past the wait bound is not the server failing
+            verdict = None if isinstance(exc, StillLoading) else False
             self._record_error(provider, options, exc)
             if sent:
                 raise StreamInterrupted(provider.name, sum(map(len, sent)), str(exc)) from exc
             raise
         except LLMRequestError as exc:
             self._record_error(provider, options, exc)
+            raise
+        except (asyncio.CancelledError, GeneratorExit):
+            cancelled = verdict is None
             raise
         finally:
             endpoint.in_flight -= 1
@@ -267,6 +320,30 @@ class LLMManager:
                 endpoint.breaker.failed()
             else:
                 endpoint.breaker.released()
+            if verdict is not True and reached and fitted is not None:
+                self._record_unfinished(provider, options, fitted, sent, cancelled)
+
+    def _record_unfinished(
+        self,
+        provider: LLMProvider,
+        options: ReplyOptions,
+        fitted: FittedPrompt,
+        sent: list[str],
+        cancelled: bool,
+    ) -> None:
+        """A turn the server worked on but that did not finish still costs its tokens; the
+        server sends its counts only at the end, so these are our own counts."""
+        self.usage.record_unfinished(
+            provider=provider.name,
+            model=provider.model,
+            session_id=options.session_id,
+            usage=TokenUsage(
+                fitted.report.prompt_tokens,
+                estimate_text_tokens("".join(sent)),
+                estimated=True,
+            ),
+            cancelled=cancelled,
+        )
 
     def _record_error(self, provider: LLMProvider, options: ReplyOptions, exc: LLMError) -> None:
         self.usage.record_error(
@@ -321,7 +398,7 @@ class LLMManager:
         except StopAsyncIteration:
             return None
         except TimeoutError as exc:
-            raise UpstreamError(
+            raise ReplyTimeout(
                 f"{provider.name} at {provider.endpoint}: no text for {phase:.1f}s ({label})",
                 provider=provider.name,
                 endpoint=provider.endpoint,
@@ -329,10 +406,11 @@ class LLMManager:
 
     @staticmethod
     def _usage(reported: TokenUsage, fitted: FittedPrompt, sent: list[str]) -> TokenUsage:
-        """Fill in counts the server did not report from our own counts."""
+        """Fill in counts the server did not report from our own counts (then `estimated`)."""
         return TokenUsage(
             reported.prompt_tokens or fitted.report.prompt_tokens,
             reported.completion_tokens or estimate_text_tokens("".join(sent)),
+            estimated=not (reported.prompt_tokens and reported.completion_tokens),
         )
 
     def _hint(self) -> str:
@@ -346,45 +424,11 @@ class LLMManager:
     # -- health -----------------------------------------------------------------------
     async def health_report(self) -> dict[str, ComponentHealth]:
         """Per provider kind; providers that are not configured say what to set."""
-        report = {
-            name: ComponentHealth("unconfigured", WHAT_TO_SET[name])
-            for name in KNOWN_PROVIDERS
-            if name not in self.provider_names
-        }
-        for pool in self.pools:
-            report[pool.name] = await self._pool_health(pool)
-        return report
-
-    async def _pool_health(self, pool: ProviderPool) -> ComponentHealth:
-        async def one(endpoint: Endpoint) -> ComponentHealth:
-            if not endpoint.available():
-                return ComponentHealth(
-                    "degraded", f"{endpoint.url}: {endpoint.unavailable_reason()}"
-                )
-            return await endpoint.provider.health()
-
-        results = await asyncio.gather(*(one(e) for e in pool.endpoints))
-        reason = "; ".join(r.reason for r in results)
-        for status in ("ok", "degraded"):
-            if any(r.status == status for r in results):
-                return ComponentHealth(status, reason)
-        return ComponentHealth("down", reason)
+        return await health_report(self.pools)
 
     async def health(self) -> ComponentHealth:
         """ok: the first provider works; degraded: a fallback works; down: none works."""
-        if not self.pools:
-            return ComponentHealth("unconfigured", CONFIGURE_HINT)
-        report = await self.health_report()
-        statuses = [report[name] for name in self.provider_names]
-        if statuses[0].status == "ok":
-            return ComponentHealth("ok", f"{self.provider_names[0]}: {statuses[0].reason}")
-        usable = [n for n, s in zip(self.provider_names, statuses, strict=True) if s.status == "ok"]
-        first = f"{self.provider_names[0]}: {statuses[0].reason}"
-        if usable:
-            return ComponentHealth("degraded", f"{first}; answering with {usable[0]}")
-        if any(s.status == "degraded" for s in statuses):
-            return ComponentHealth("degraded", first)
-        return ComponentHealth("down", f"{first}. {self._hint()}")
+        return await overall_health(self.pools, self._hint())
 
     async def aclose(self) -> None:
         for pool in self.pools:

@@ -31,6 +31,7 @@ class Reply:
     text: str | None = None
     chunk_chars: int | None = None
     delay: float | None = None
+    finish_reason: str = "stop"  # "length" when a limit or the window cut the reply
 
 
 @dataclass

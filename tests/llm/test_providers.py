@@ -9,7 +9,15 @@ import pytest
 from server.llm.errors import ContextOverflow, LLMRequestError, UpstreamError
 from server.llm.gemini import GeminiProvider
 from server.llm.llamacpp import LlamaCppProvider
-from server.llm.messages import ImagePart, LLMRequest, Message, StreamEnd, TextDelta, TextPart
+from server.llm.messages import (
+    ImagePart,
+    LLMRequest,
+    Message,
+    StreamEnd,
+    StreamOpened,
+    TextDelta,
+    TextPart,
+)
 from server.llm.openai_compat import OpenAICompatProvider, parse_retry_after
 from server.llm.policy import Timeouts
 from tests.fakes.common import Drop, Fail, Garbage, Reply, fake_tokens, rate_limited
@@ -109,7 +117,7 @@ async def test_stream_without_finish_reason_is_an_error(fake_openai):
         async for event in provider.stream(HELLO):
             received.append(event)
     await provider.aclose()
-    assert [type(e) for e in received] == [TextDelta, TextDelta]
+    assert [type(e) for e in received] == [StreamOpened, TextDelta, TextDelta]
 
 
 async def test_llamacpp_context_overflow_carries_n_ctx():
