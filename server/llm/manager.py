@@ -17,7 +17,6 @@ from server.health import ComponentHealth
 from server.llm.budget import FittedPrompt, Prompt, fit_prompt
 from server.llm.endpoints import Endpoint, ProviderPool
 from server.llm.errors import (
-    CONFIGURE_HINT,
     Attempt,
     ContextOverflow,
     LLMError,
@@ -28,22 +27,20 @@ from server.llm.errors import (
     StreamInterrupted,
     UpstreamError,
 )
-from server.llm.estimate import estimate_text_tokens
 from server.llm.events import ChatEvent, ChatResult, ReplyDone, ReplyStarted
-from server.llm.factory import KNOWN_PROVIDERS, WHAT_TO_SET, build_pools
+from server.llm.factory import build_pools
 from server.llm.loading import wait_until_ready
 from server.llm.messages import (
     LLMRequest,
     StreamEnd,
-    StreamEvent,
     StreamOpened,
     TextDelta,
-    TokenUsage,
 )
 from server.llm.policy import BreakerPolicy, LoadPolicy, RetryPolicy, Timeouts
-from server.llm.pool_health import health_report, overall_health
+from server.llm.pool_health import configure_hint, health_report, overall_health
 from server.llm.provider import LLMProvider
-from server.llm.usage import UsageTracker
+from server.llm.timing import next_event
+from server.llm.usage import UsageTracker, completed_usage, unfinished_usage
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +119,8 @@ class LLMManager:
         attempts: list[Attempt] = []
         for pool in self.pools:
             tried: set[Endpoint] = set()
-            for attempt in range(self.retry.max_retries + 1):
+            attempt = 0
+            while attempt <= self.retry.max_retries:
                 endpoint = pool.pick(avoid=tried)
                 if endpoint is None:
                     reasons = "; ".join(e.unavailable_reason() for e in pool.endpoints)
@@ -130,8 +128,7 @@ class LLMManager:
                     attempts.append(Attempt(pool.name, urls, f"skipped: {reasons}"))
                     break
                 tried.add(endpoint)
-                # A loading server is waited for only when no other endpoint of this kind
-                # could answer now.
+                # wait for a loading server only when no other endpoint of this kind is free
                 wait = not any(e.available() and e not in tried for e in pool.endpoints)
                 try:
                     attempt_events = self._attempt(endpoint, prompt, options, deadline, wait)
@@ -142,14 +139,17 @@ class LLMManager:
                 except UpstreamError as exc:
                     attempts.append(Attempt(pool.name, endpoint.url, str(exc)))
                     log.warning("LLM attempt failed: %s", exc)
+                    if isinstance(exc, StillLoading) and not wait:
+                        continue  # on to the free sibling; a loading server costs no retry
                     delay = self._retry_delay(pool, endpoint, tried, exc, attempt)
                     if delay is None or loop.time() + delay >= deadline:
                         break
                     await asyncio.sleep(delay)
+                    attempt += 1
             if loop.time() >= deadline:
                 attempts.append(Attempt("all", "-", f"total timeout {self.timeouts.total}s"))
                 break
-        raise LLMUnavailable(attempts, self._hint())
+        raise LLMUnavailable(attempts, configure_hint(self.pools))
 
     def _retry_delay(
         self,
@@ -227,7 +227,9 @@ class LLMManager:
                         opened = False
                         try:
                             while (
-                                event := await self._next(provider, events, sent, deadline)
+                                event := await next_event(
+                                    provider, events, self.timeouts, sent, deadline
+                                )
                             ) is not None:
                                 if isinstance(event, StreamOpened):
                                     opened = True
@@ -281,7 +283,7 @@ class LLMManager:
                 provider=provider.name,
                 model=provider.model,
                 endpoint=provider.endpoint,
-                usage=self._usage(end.usage, fitted, sent),
+                usage=completed_usage(end.usage, fitted.report.prompt_tokens, "".join(sent)),
                 finish_reason=end.finish_reason,
                 latency_s=loop.time() - started,
                 first_token_s=first_token_at - started,
@@ -321,29 +323,15 @@ class LLMManager:
             else:
                 endpoint.breaker.released()
             if verdict is not True and reached and fitted is not None:
-                self._record_unfinished(provider, options, fitted, sent, cancelled)
-
-    def _record_unfinished(
-        self,
-        provider: LLMProvider,
-        options: ReplyOptions,
-        fitted: FittedPrompt,
-        sent: list[str],
-        cancelled: bool,
-    ) -> None:
-        """A turn the server worked on but that did not finish still costs its tokens; the
-        server sends its counts only at the end, so these are our own counts."""
-        self.usage.record_unfinished(
-            provider=provider.name,
-            model=provider.model,
-            session_id=options.session_id,
-            usage=TokenUsage(
-                fitted.report.prompt_tokens,
-                estimate_text_tokens("".join(sent)),
-                estimated=True,
-            ),
-            cancelled=cancelled,
-        )
+                # the server worked on it: charge its tokens (our counts, the server's come
+                # only with the last chunk)
+                self.usage.record_unfinished(
+                    provider=provider.name,
+                    model=provider.model,
+                    session_id=options.session_id,
+                    usage=unfinished_usage(fitted.report.prompt_tokens, "".join(sent)),
+                    cancelled=cancelled,
+                )
 
     def _record_error(self, provider: LLMProvider, options: ReplyOptions, exc: LLMError) -> None:
         self.usage.record_error(
@@ -376,51 +364,6 @@ class LLMManager:
                 endpoint=provider.endpoint,
             ) from exc
 
-    async def _next(
-        self,
-        provider: LLMProvider,
-        events: AsyncIterator[StreamEvent],
-        sent: list[str],
-        deadline: float,
-    ) -> StreamEvent | None:
-        """The next event, under the first-token, idle or total timeout."""
-        phase, label = (
-            (self.timeouts.idle, "idle timeout")
-            if sent
-            else (self.timeouts.first_token, "first-token timeout")
-        )
-        remaining = deadline - asyncio.get_running_loop().time()
-        if remaining < phase:
-            phase, label = max(0.0, remaining), "total timeout"
-        try:
-            async with asyncio.timeout(phase):
-                return await anext(events)
-        except StopAsyncIteration:
-            return None
-        except TimeoutError as exc:
-            raise ReplyTimeout(
-                f"{provider.name} at {provider.endpoint}: no text for {phase:.1f}s ({label})",
-                provider=provider.name,
-                endpoint=provider.endpoint,
-            ) from exc
-
-    @staticmethod
-    def _usage(reported: TokenUsage, fitted: FittedPrompt, sent: list[str]) -> TokenUsage:
-        """Fill in counts the server did not report from our own counts (then `estimated`)."""
-        return TokenUsage(
-            reported.prompt_tokens or fitted.report.prompt_tokens,
-            reported.completion_tokens or estimate_text_tokens("".join(sent)),
-            estimated=not (reported.prompt_tokens and reported.completion_tokens),
-        )
-
-    def _hint(self) -> str:
-        missing = [WHAT_TO_SET[name] for name in KNOWN_PROVIDERS if name not in self.provider_names]
-        if not self.pools:
-            return CONFIGURE_HINT
-        if not missing:
-            return "Check that the configured servers are running and the keys are valid."
-        return "Check the servers above, or " + ", or ".join(missing) + "."
-
     # -- health -----------------------------------------------------------------------
     async def health_report(self) -> dict[str, ComponentHealth]:
         """Per provider kind; providers that are not configured say what to set."""
@@ -428,7 +371,7 @@ class LLMManager:
 
     async def health(self) -> ComponentHealth:
         """ok: the first provider works; degraded: a fallback works; down: none works."""
-        return await overall_health(self.pools, self._hint())
+        return await overall_health(self.pools, configure_hint(self.pools))
 
     async def aclose(self) -> None:
         for pool in self.pools:

@@ -55,3 +55,14 @@ async def overall_health(pools: list[ProviderPool], hint: str) -> ComponentHealt
     if any(s.status == "degraded" for s in statuses):
         return ComponentHealth("degraded", first)
     return ComponentHealth("down", f"{first}. {hint}")
+
+
+def configure_hint(pools: list[ProviderPool]) -> str:
+    """What to check or configure when no provider answered."""
+    names = [pool.name for pool in pools]
+    missing = [WHAT_TO_SET[name] for name in KNOWN_PROVIDERS if name not in names]
+    if not pools:
+        return CONFIGURE_HINT
+    if not missing:
+        return "Check that the configured servers are running and the keys are valid."
+    return "Check the servers above, or " + ", or ".join(missing) + "."

@@ -15,10 +15,25 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
+from server.llm.estimate import estimate_text_tokens
 from server.llm.messages import TokenUsage
 
 MAX_SESSIONS_TRACKED = 1000
 RECENT_ERRORS = 20
+
+
+def completed_usage(reported: TokenUsage, prompt_tokens: int, text: str) -> TokenUsage:
+    """The server's counts, with what it left out filled in from ours (then `estimated`)."""
+    return TokenUsage(
+        reported.prompt_tokens or prompt_tokens,
+        reported.completion_tokens or estimate_text_tokens(text),
+        estimated=not (reported.prompt_tokens and reported.completion_tokens),
+    )
+
+
+def unfinished_usage(prompt_tokens: int, text: str) -> TokenUsage:
+    """An unfinished request: the prompt as we counted it and the text streamed so far."""
+    return TokenUsage(prompt_tokens, estimate_text_tokens(text), estimated=True)
 
 
 @dataclass

@@ -34,10 +34,10 @@ QUESTION = Prompt(question="What does main() do?", system="You are a code assist
 GGUF = "/srv/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 
 
-def manager(load_bound: float = 5.0, **settings) -> LLMManager:
+def manager(load_bound: float = 5.0, retry: RetryPolicy = RETRY, **settings) -> LLMManager:
     return LLMManager.from_settings(
         make_settings(**settings),
-        retry=RETRY,
+        retry=retry,
         breaker=BreakerPolicy(2, 30.0),
         load=LoadPolicy(bound=load_bound, poll=0.05),
     )
@@ -114,7 +114,9 @@ async def test_loading_past_the_bound_alone_says_so_and_a_loaded_model_answers_a
 
 async def test_a_loading_endpoint_is_skipped_when_a_sibling_is_ready():
     async with FakeOpenAIServer(loading=True) as loading, FakeOpenAIServer() as ready:
-        llm = manager(llamacpp_server_url=f"{loading.url},{ready.url}")
+        llm = manager(
+            retry=RetryPolicy(max_retries=0), llamacpp_server_url=f"{loading.url},{ready.url}"
+        )
         for _ in range(2):
             events, error = await run(llm)
             assert error is None and events[-1].endpoint == ready.url
