@@ -27,7 +27,7 @@ from server.llm.llamacpp import LlamaCppProvider
 from server.llm.policy import Timeouts
 from tests.fakes.common import Drop, Fail, Hang, Reply, fake_tokens
 from tests.fakes.openai_server import FakeOpenAIServer, apply_template
-from tests.llm.conftest import CLOSED_PORT_URL, make_settings
+from tests.llm.conftest import make_settings
 
 RETRY = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=0.02, max_retry_after=1.0)
 QUESTION = Prompt(question="What does main() do?", system="You are a code assistant.")
@@ -266,10 +266,3 @@ async def test_reported_model_is_the_servers_own_id_everywhere():
     scrape = Metrics(SimpleNamespace(llm=llm, workspaces=[])).render().decode()
     assert f'auro_llm_model_requests_total{{model="{name}",provider="llamacpp"}} 1.0' in scrape
 
-
-async def test_unreachable_server_keeps_the_configured_name():
-    llm = manager(llamacpp_server_url=CLOSED_PORT_URL)
-    _, error = await run(llm)
-    await llm.aclose()
-    assert isinstance(error, LLMUnavailable)
-    assert llm.pools[0].endpoints[0].provider.model == "local-model"
