@@ -265,4 +265,3 @@ async def test_reported_model_is_the_servers_own_id_everywhere():
     assert set(llm.usage.snapshot()["models"]) == {f"llamacpp/{name}", "llamacpp/coder"}
     scrape = Metrics(SimpleNamespace(llm=llm, workspaces=[])).render().decode()
     assert f'auro_llm_model_requests_total{{model="{name}",provider="llamacpp"}} 1.0' in scrape
-
