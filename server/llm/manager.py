@@ -302,9 +302,12 @@ class LLMManager:
             )
             yield done
         except UpstreamError as exc:
-            # a model still loading past the wait bound is not the server failing
-            verdict = None if isinstance(exc, StillLoading) else False
-            self._record_error(provider, options, exc)
+            # a model still loading is not the server failing; skipped for a free sibling
+            # (retryable), it is not even an error of this request
+            loading = isinstance(exc, StillLoading)
+            verdict = None if loading else False
+            if not (loading and exc.retryable):
+                self._record_error(provider, options, exc)
             if sent:
                 raise StreamInterrupted(provider.name, sum(map(len, sent)), str(exc)) from exc
             raise

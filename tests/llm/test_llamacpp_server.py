@@ -124,6 +124,7 @@ async def test_a_loading_endpoint_is_skipped_when_a_sibling_is_ready():
         breakers = [e.breaker.failures for e in llm.pools[0].endpoints]
         await llm.aclose()
     assert breakers == [0, 0]
+    assert llm.usage.snapshot()["totals"]["errors"] == 0, "waiting to load is no error"
 
 
 # -- 3. every turn that reached a server is counted -----------------------------------------
