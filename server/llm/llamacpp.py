@@ -169,7 +169,7 @@ class LlamaCppProvider(OpenAICompatProvider):
         if info.model:
             self.model = display_model_id(info.model)
             info = ModelInfo(self.model, info.window, info.vision)
-        if props is not None or listed is not None:
+        if info.window is not None:
             self._info.store(info)  # otherwise (down, loading) ask again next time
         return info
 

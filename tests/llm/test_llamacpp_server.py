@@ -213,6 +213,17 @@ async def test_window_and_model_are_reread_on_a_timer():
     assert provider.model == "bigger-model-q8_0.gguf"
 
 
+async def test_a_window_guessed_while_loading_is_not_kept():
+    timeouts = Timeouts(connect=1.0, first_token=1.0, idle=0.5, total=5.0)
+    async with FakeOpenAIServer(model_path=GGUF, props_n_ctx=2048, loading=True) as fake:
+        provider = LlamaCppProvider(endpoint=fake.url, model="local-model", timeouts=timeouts)
+        while_loading = await provider.context_size()  # /props answers 503: a default
+        fake.loading = False
+        loaded = await provider.context_size()
+        await provider.aclose()
+    assert (while_loading, loaded) == (8192, 2048)
+
+
 async def test_window_is_reread_when_the_endpoint_recovers_from_a_failure():
     async with FakeOpenAIServer(props_n_ctx=1024) as fake:
         llm = manager(llamacpp_server_url=fake.url, llm_model_refresh=300)
