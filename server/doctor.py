@@ -30,6 +30,7 @@ class Check:
     fix: str = ""
     lines: tuple[str, ...] = ()
     tolerated: bool = False
+    warnings: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -139,7 +140,7 @@ def describe_probe(probe: EndpointProbe) -> str:
     if info.vision is not None:
         facts.append("vision yes" if info.vision else "vision no")
     text = f"{probe.endpoint}: {', '.join(facts)}"
-    return text if probe.state == "ready" else f"{text} ({probe.detail})"
+    return text if probe.state == "ready" else f"{text} - {probe.detail}"
 
 
 async def probe_all(settings: Settings) -> dict[str, list[EndpointProbe]]:
@@ -180,13 +181,13 @@ async def check_llm(settings: Settings, _: Path) -> list[Check]:
             )
         )
     warnings = tuple(
-        f"{PROVIDER_TITLES[p.provider]} {p.endpoint}: {p.state} ({p.detail})"
+        f"{PROVIDER_TITLES[p.provider]} {p.endpoint}: {p.detail}"
         for group in probes.values()
         for p in group
         if p.state != "ready"
     )
     if usable:
-        verdict = Check("llm", True, f"usable: {', '.join(usable)} can answer", lines=warnings)
+        verdict = Check("llm", True, f"usable: {', '.join(usable)} can answer", warnings=warnings)
     elif loading:
         verdict = Check(
             "llm",
@@ -221,4 +222,6 @@ async def doctor(settings: Settings, warnings: list[ConfigWarning], workspace: P
             out.write(f"       {line}\n")
         if not result.ok and result.fix:
             out.write(f"       fix: {result.fix}\n")
+        for warning in result.warnings:
+            out.write(f"[warn] {warning}\n")
     return 1 if any(r.fails for r in results) else 0

@@ -191,18 +191,17 @@ class LlamaCppProvider(OpenAICompatProvider):
         return entries[0] if len(entries) == 1 else None
 
     async def _health_status(self) -> tuple[int | None, str]:
-        """HTTP status of `/health` (None when unreachable) and a sentence about it."""
+        """HTTP status of `/health` (None when unreachable) and what it means, in words."""
         try:
             status, body = await self._get("/health")
         except (aiohttp.ClientError, TimeoutError) as exc:
-            return None, f"llama.cpp at {self.endpoint} unreachable ({connection_problem(exc)})"
+            return None, f"unreachable ({connection_problem(exc)})"
         except ValueError:
-            return 0, f"llama.cpp at {self.endpoint}: /health is not JSON"
+            return 0, "/health is not JSON"
         if status == 503:
             error = (body or {}).get("error") or {} if isinstance(body, dict) else {}
-            message = str(error.get("message") or "loading").lower()
-            return status, f"llama.cpp at {self.endpoint}: {message}"
-        return status, f"llama.cpp at {self.endpoint}: /health HTTP {status}"
+            return status, str(error.get("message") or "loading").lower()
+        return status, f"/health HTTP {status}"
 
     async def ready(self) -> bool:
         status, _ = await self._health_status()
@@ -214,7 +213,8 @@ class LlamaCppProvider(OpenAICompatProvider):
             info = await self.model_info()
             window = f", window {info.window}" if info.window else ""
             return ComponentHealth("ok", f"{self.model} at {self.endpoint}{window}")
-        return ComponentHealth("degraded" if status == 503 else "down", reason)
+        state = "degraded" if status == 503 else "down"
+        return ComponentHealth(state, f"llama.cpp at {self.endpoint}: {reason}")
 
     async def probe(self) -> EndpointProbe:
         status, reason = await self._health_status()

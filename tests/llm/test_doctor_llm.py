@@ -42,8 +42,8 @@ async def test_one_url_down_is_a_warning_when_another_answers(monkeypatch):
         code, text = await render(settings, monkeypatch)
     assert code == 0, text
     assert "[ok] llama.cpp: 1 of 2 endpoint(s) ready" in text
-    assert f"llama.cpp {CLOSED_PORT_URL}: down (" in text
-    assert "cannot connect to 127.0.0.1:9" in text
+    assert f"{CLOSED_PORT_URL}: down - unreachable (cannot connect to 127.0.0.1:9)" in text
+    assert f"[warn] llama.cpp {CLOSED_PORT_URL}: unreachable (cannot connect" in text
     assert "Error(" not in text and "Errno" not in text, "no raw exception reprs"
 
 
