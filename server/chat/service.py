@@ -152,6 +152,7 @@ class ChatService:
                             "prompt_tokens": event.usage.prompt_tokens,
                             "completion_tokens": event.usage.completion_tokens,
                             "total_tokens": event.usage.total_tokens,
+                            "estimated": event.usage.estimated,
                         }
         except LLMUnavailable as exc:
             log.warning("chat without a model: %s", exc)
