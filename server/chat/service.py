@@ -14,6 +14,7 @@ from contextlib import aclosing
 
 from server.chat.context import PromptContext, gather
 from server.chat.models import ChatReply, ChatRequest, CodeCitation
+from server.chat.reply_notes import context_notices, truncation_notice
 from server.llm import (
     LLMError,
     LLMUnavailable,
@@ -135,14 +136,14 @@ class ChatService:
             if on_text is not None:
                 await on_text(text)
 
-        reply.citations = context.citations()
         stream = self.services.llm.stream(prompt, session_id=reply.session_id)
         try:
             async with aclosing(stream):
                 async for event in stream:
                     if isinstance(event, ReplyStarted):
                         reply.provider, reply.model = event.provider, event.model
-                        reply.citations = context.citations(event.budget.dropped_chunks)
+                        reply.citations = context.citations(event.budget)
+                        reply.notices = context_notices(event.budget)
                     elif isinstance(event, TextDelta):
                         await emit(event.text)
                     elif isinstance(event, ModelLoading) and on_loading is not None:
@@ -154,9 +155,13 @@ class ChatService:
                             "total_tokens": event.usage.total_tokens,
                             "estimated": event.usage.estimated,
                         }
+                        if event.truncated:
+                            reply.truncated = True
+                            reply.notices.append(truncation_notice(event))
         except LLMUnavailable as exc:
             log.warning("chat without a model: %s", exc)
             reply.status, reply.error = "error", str(exc)
+            reply.citations = context.citations()  # what the fallback lists, not sent
             await emit(fallback_text(context, exc))
         except StreamInterrupted as exc:
             log.warning("chat stream interrupted: %s", exc)
@@ -171,6 +176,8 @@ class ChatService:
         usage: dict[str, object] = dict(reply.usage)
         if reply.error:
             usage["error"] = reply.error
+        if reply.truncated:
+            usage["truncated"] = True
         await self.sessions.append(
             reply.session_id,
             Turn(

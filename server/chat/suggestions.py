@@ -17,6 +17,7 @@ from server.chat.codeblocks import match_indentation, parse_answer
 from server.chat.context import relative, retrieve
 from server.chat.edits import FileChange, LineEdit, NewFile, append_text, replace_lines
 from server.chat.models import CodeCitation
+from server.chat.reply_limit import suggestion_reply_limit
 from server.chat.syntax import check_edit, enclosing_definition
 from server.chat.tests_layout import path_for_tests
 from server.llm import ContextChunk, LLMError, Prompt
@@ -135,9 +136,20 @@ class SuggestionService:
             chunks=[chunk for chunk, _ in related],
         )
         try:
-            result = await self.services.llm.complete(prompt, temperature=TEMPERATURE)
+            result = await self.services.llm.complete(
+                prompt,
+                temperature=TEMPERATURE,
+                max_tokens=suggestion_reply_limit(request.kind, target),
+            )
         except LLMError as exc:
             raise SuggestionFailed(str(exc)) from exc
+        if result.done.truncated:  # a cut answer would be a half edit: never offered
+            raise SuggestionFailed(
+                f"{TITLES[request.kind]}: the model's answer was cut off after "
+                f"{result.done.usage.completion_tokens} tokens (limit "
+                f"{result.done.reply_limit}), so no edit is offered. Nothing was changed; "
+                "select less code and try again."
+            )
         answer = parse_answer(result.text, request.language)
         if not answer.code.strip():
             raise SuggestionFailed("The model's answer contained no code; nothing to apply.")

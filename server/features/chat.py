@@ -50,6 +50,8 @@ def chat_result(reply: ChatReply) -> dict[str, Any]:
         "model": reply.model,
         "status": reply.status,
         "error": reply.error,
+        "truncated": reply.truncated,
+        "notices": reply.notices,
     }
 
 

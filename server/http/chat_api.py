@@ -47,6 +47,12 @@ class ChatResponse(BaseModel):
     model: str | None
     status: str
     error: str | None
+    truncated: bool = Field(
+        False, description='The reply limit or the window cut the answer; send "continue"'
+    )
+    notices: list[str] = Field(
+        default_factory=list, description="Context cut or left out, truncation: for the user"
+    )
 
 
 class SessionOut(BaseModel):

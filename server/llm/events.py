@@ -8,6 +8,8 @@ from typing import Any
 from server.llm.budget import BudgetReport
 from server.llm.messages import TextDelta, TokenUsage
 
+TRUNCATED_REASONS = frozenset({"length", "max_tokens"})
+
 
 @dataclass(frozen=True)
 class ReplyStarted:
@@ -32,11 +34,23 @@ class ReplyDone:
     first_token_s: float
     budget: BudgetReport
 
+    @property
+    def truncated(self) -> bool:
+        """The reply was cut by the reply limit or the window, not finished by the model
+        (OpenAI and llama.cpp say `length`, Gemini `MAX_TOKENS`)."""
+        return self.finish_reason in TRUNCATED_REASONS
+
+    @property
+    def reply_limit(self) -> int:
+        """The `max_tokens` that was sent: the reserve the prompt was fitted around."""
+        return self.budget.reserve
+
     def to_json(self) -> dict[str, Any]:
         return {
             "provider": self.provider,
             "model": self.model,
             "endpoint": self.endpoint,
+            "truncated": self.truncated,
             "usage": {
                 "prompt_tokens": self.usage.prompt_tokens,
                 "completion_tokens": self.usage.completion_tokens,

@@ -219,7 +219,8 @@ class LLMManager:
             overflowed = False
             loading_since: float | None = None
             while True:
-                request = LLMRequest(fitted.messages, options.max_tokens, options.temperature)
+                # the reply limit is the reserve the prompt was fitted around
+                request = LLMRequest(fitted.messages, fitted.report.reserve, options.temperature)
                 end: StreamEnd | None = None
                 reached = True
                 try:
@@ -347,7 +348,8 @@ class LLMManager:
     async def _fit(
         self, provider: LLMProvider, prompt: Prompt, options: ReplyOptions, deadline: float
     ) -> FittedPrompt:
-        """Fit the prompt to this provider's window; the reply keeps at most half of it."""
+        """Fit the prompt to this provider's window, keeping room for the reply limit
+        (the request's, else the configured one; at most half the window)."""
         remaining = deadline - asyncio.get_running_loop().time()
         try:
             async with asyncio.timeout(remaining):

@@ -44,6 +44,7 @@ from server.llm.policy import Timeouts
 log = logging.getLogger(__name__)
 
 DEFAULT_CONTEXT = 8192
+OPENAI_HOST = "api.openai.com"
 # Known windows by model-name prefix, longest prefix first; others fall back to
 # what `/models` reports, then DEFAULT_CONTEXT.
 KNOWN_CONTEXT = {
@@ -129,13 +130,19 @@ class OpenAICompatProvider:
         )
 
     # -- chat -------------------------------------------------------------------
+    @property
+    def max_tokens_field(self) -> str:
+        """OpenAI's own API takes `max_completion_tokens` (its reasoning models refuse
+        `max_tokens`); compatible servers (vLLM, LM Studio, Ollama) know `max_tokens`."""
+        return "max_completion_tokens" if OPENAI_HOST in self.endpoint else "max_tokens"
+
     def _arguments(self, request: LLMRequest) -> dict[str, Any]:
         arguments: dict[str, Any] = {
             "model": self.request_model,
             "messages": [to_openai_message(m) for m in request.messages],
         }
         if request.max_tokens is not None:
-            arguments["max_tokens"] = request.max_tokens
+            arguments[self.max_tokens_field] = request.max_tokens
         if request.temperature is not None:
             arguments["temperature"] = request.temperature
         return arguments

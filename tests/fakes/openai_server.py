@@ -4,7 +4,9 @@ Chat streams open with a role-only delta whose `content` is null, then content d
 `finish_reason` chunk, a usage chunk (when `stream_options.include_usage`) and `data: [DONE]`.
 llama.cpp endpoints: `/health`, `/tokenize`, `/apply-template`, `/props`. With `n_ctx` set,
 prompts longer than it get llama-server's HTTP 400 `exceed_context_size_error`;
-`props_n_ctx` may claim a different window.
+`props_n_ctx` may claim a different window. A request's `max_tokens` (or
+`max_completion_tokens`, `n_predict`) cuts the reply (one piece, one token) with
+`finish_reason: "length"`.
 
 As llama-server does while it loads a model (`loading`, or `load_for(seconds)`), every
 route but `/v1/models` answers HTTP 503 `{"error": {"code": 503, "message": "Loading model",
@@ -38,6 +40,7 @@ from tests.fakes.common import (
     common_options,
     fake_tokens,
     serve_forever,
+    within_limit,
 )
 
 
@@ -229,8 +232,14 @@ class FakeOpenAIServer(FakeServer):
         reply = behaviour if isinstance(behaviour, Reply) else Reply()
         text = reply.text if reply.text is not None else self.reply_text
         pieces = chunks(text, reply.chunk_chars or self.chunk_chars)
+        limit = body.get("max_completion_tokens", body.get("max_tokens", body.get("n_predict")))
+        reply, pieces = within_limit(reply, pieces, limit)
+        if isinstance(behaviour, Reply):
+            behaviour = reply
         if not body.get("stream"):
-            return web.json_response(self.completion(text, n_prompt, len(pieces)))
+            completion = self.completion("".join(pieces), n_prompt, len(pieces))
+            completion["choices"][0]["finish_reason"] = reply.finish_reason
+            return web.json_response(completion)
         try:
             return await self.stream(request, body, behaviour, pieces, n_prompt)
         except ClientGone:
