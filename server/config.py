@@ -81,7 +81,11 @@ class Settings(BaseSettings):
         2, "AURO_LLM_MAX_RETRIES", "Retries per provider before failing over"
     )
     llm_reply_reserve: int = setting(
-        1024, "AURO_LLM_REPLY_RESERVE", "Tokens of the context window kept for the reply"
+        1024,
+        "AURO_LLM_REPLY_RESERVE",
+        "Reply limit in tokens: sent as max_tokens (Gemini maxOutputTokens) and kept free in "
+        "the window",
+        gt=0,
     )
     llm_load_wait: float = setting(
         120.0,
