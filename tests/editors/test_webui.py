@@ -218,6 +218,9 @@ def drive(served: Served, profile: Path, seen: dict[str, Any]) -> None:
         )
         texts = [t.text for t in driver.find_elements(By.CSS_SELECTOR, ".message .text")]
         seen["hostile_texts"] = texts[-2:]
+        last = driver.find_elements(By.CSS_SELECTOR, ".message.assistant")[-1]
+        seen["cut_notes"] = [n.text for n in last.find_elements(By.CSS_SELECTOR, ".note")]
+        seen["cut_flag"] = last.get_attribute("data-truncated")
         seen["injected"] = driver.execute_script(
             "return document.querySelectorAll('#transcript img, #transcript b, "
             "#transcript script').length + (window.__pwned ? 100 : 0);"
@@ -325,7 +328,7 @@ async def test_chat_stream_sessions_search_in_chromium(
 ):
     fake_openai.push(
         Reply(text=ANSWER, chunk_chars=4, delay=0.05),
-        Reply(text=HOSTILE),
+        Reply(text=HOSTILE, finish_reason="length"),  # as if the window cut it
         Reply(text=STORY, chunk_chars=8, delay=0.1),
     )
     await wait_indexed(served, "circle_area", "geometry.py")
@@ -347,6 +350,9 @@ async def test_chat_stream_sessions_search_in_chromium(
     assert seen["session_after_followup"] == seen["session_id"]
 
     assert seen["hostile_texts"] == [HOSTILE, HOSTILE]
+    assert seen["cut_flag"] == "true" and len(seen["cut_notes"]) == 1, seen["cut_notes"]
+    assert "by the model's context window" in seen["cut_notes"][0]
+    assert 'Send "continue" in this session' in seen["cut_notes"][0]
     assert seen["injected"] == 0
 
     assert seen["stopped_status"] == "cancelled"
