@@ -11,15 +11,34 @@ from pathlib import Path
 import aiohttp
 
 from server.config import ConfigWarning, Settings
+from server.llm.errors import CONFIGURE_HINT
+from server.llm.factory import build_providers, provider_order
+from server.llm.llamacpp import connection_problem
+from server.llm.model_info import EndpointProbe
+from server.llm.policy import Timeouts
 from server.paths import workspace_data_dir
 
 
 @dataclass(frozen=True)
 class Check:
+    """One result line; `lines` are printed under it, and a failed check that is
+    `tolerated` (another part covers for it) is a warning that does not fail the run."""
+
     name: str
     ok: bool
     detail: str
     fix: str = ""
+    lines: tuple[str, ...] = ()
+    tolerated: bool = False
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return "ok" if self.ok else "warn" if self.tolerated else "FAIL"
+
+    @property
+    def fails(self) -> bool:
+        return not self.ok and not self.tolerated
 
 
 async def check_data_dir(settings: Settings, workspace: Path) -> Check:
@@ -96,77 +115,97 @@ async def check_chroma(settings: Settings, _: Path) -> Check:
         return Check(
             "chroma",
             False,
-            f"{url}: {exc!r}",
+            f"{url}: unreachable ({connection_problem(exc)})",
             "start `chroma run` there, or unset CHROMADB_HOST to use embedded Chroma",
         )
     return Check("chroma", status == 200, f"{url} answered {status}")
 
 
-async def check_llamacpp(settings: Settings, _: Path) -> Check:
-    urls = [u.strip() for u in settings.llamacpp_server_url.split(",") if u.strip()]
-    if not urls:
-        return Check("llama.cpp", True, "not configured (LLAMACPP_SERVER_URL empty)")
-    problems = []
-    for url in urls:
-        try:
-            status = await get_status(url.rstrip("/") + "/health")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            problems.append(f"{url}: unreachable ({type(exc).__name__})")
-            continue
-        if status != 200:
-            problems.append(f"{url}: /health answered {status} (loading?)")
-    if problems:
-        return Check(
-            "llama.cpp",
+PROVIDER_TITLES = {"llamacpp": "llama.cpp", "openai": "openai", "gemini": "gemini"}
+PROVIDER_FIXES = {
+    "llamacpp": "start llama-server, or set LLAMACPP_SERVER_URL (empty disables it)",
+    "openai": "check OPENAI_BASE_URL, OPENAI_API_KEY and the network",
+    "gemini": "check GEMINI_API_KEY, GEMINI_BASE_URL and the network",
+}
+
+
+def describe_probe(probe: EndpointProbe) -> str:
+    """One endpoint: state, then what the server runs (model, window, vision) when known."""
+    facts = [probe.state]
+    info = probe.info
+    if info.model:
+        facts.append(f"model {info.model}")
+    if info.window:
+        facts.append(f"window {info.window} tokens")
+    if info.vision is not None:
+        facts.append("vision yes" if info.vision else "vision no")
+    text = f"{probe.endpoint}: {', '.join(facts)}"
+    return text if probe.state == "ready" else f"{text} - {probe.detail}"
+
+
+async def probe_all(settings: Settings) -> dict[str, list[EndpointProbe]]:
+    """Every configured endpoint of every provider, probed at once."""
+    timeouts = Timeouts(connect=3.0, first_token=5.0, idle=5.0, total=10.0)
+    providers = {
+        name: build_providers(settings, name, timeouts) for name in provider_order(settings)
+    }
+    try:
+        flat = [p for group in providers.values() for p in group]
+        probes = await asyncio.gather(*(p.probe() for p in flat))
+    finally:
+        for provider in (p for group in providers.values() for p in group):
+            await provider.aclose()
+    found = iter(probes)
+    return {name: [next(found) for _ in group] for name, group in providers.items()}
+
+
+async def check_llm(settings: Settings, _: Path) -> list[Check]:
+    """A line per provider with a sub-line per endpoint, then one verdict: usable when any
+    endpoint can answer; endpoints that cannot are warnings, not failures, in that case."""
+    probes = await probe_all(settings)
+    if not probes:
+        return [Check("llm", False, "no language model configured", CONFIGURE_HINT)]
+    usable = [name for name, group in probes.items() if any(p.state == "ready" for p in group)]
+    loading = [name for name, group in probes.items() if any(p.state == "loading" for p in group)]
+    checks = []
+    for name, group in probes.items():
+        ready = sum(p.state == "ready" for p in group)
+        checks.append(
+            Check(
+                PROVIDER_TITLES[name],
+                ready > 0,
+                f"{ready} of {len(group)} endpoint(s) ready",
+                "" if ready else PROVIDER_FIXES[name],
+                lines=tuple(describe_probe(p) for p in group),
+                tolerated=bool(usable),
+            )
+        )
+    warnings = tuple(
+        f"{PROVIDER_TITLES[p.provider]} {p.endpoint}: {p.detail}"
+        for group in probes.values()
+        for p in group
+        if p.state != "ready"
+    )
+    if usable:
+        verdict = Check("llm", True, f"usable: {', '.join(usable)} can answer", warnings=warnings)
+    elif loading:
+        verdict = Check(
+            "llm",
             False,
-            "; ".join(problems),
-            "start llama-server, or set LLAMACPP_SERVER_URL (empty disables it)",
+            "not usable yet: the model is still loading",
+            "wait for llama-server to finish loading (chat waits up to AURO_LLM_LOAD_WAIT)",
         )
-    return Check("llama.cpp", True, ", ".join(urls))
+    else:
+        verdict = Check("llm", False, "no provider can answer", CONFIGURE_HINT)
+    return [*checks, verdict]
 
 
-async def check_openai(settings: Settings, _: Path) -> Check:
-    if not settings.openai_api_key:
-        return Check("openai", True, "not configured (OPENAI_API_KEY empty)")
-    url = settings.openai_base_url.split(",")[0].rstrip("/") + "/models"
-    try:
-        status = await get_status(
-            url, headers={"Authorization": f"Bearer {settings.openai_api_key}"}
-        )
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        return Check("openai", False, f"{url}: {exc!r}", "check OPENAI_BASE_URL and the network")
-    return Check(
-        "openai",
-        status == 200,
-        f"{url} answered {status}",
-        "" if status == 200 else "check OPENAI_API_KEY",
-    )
-
-
-async def check_gemini(settings: Settings, _: Path) -> Check:
-    if not settings.gemini_api_key:
-        return Check("gemini", True, "not configured (GEMINI_API_KEY empty)")
-    url = f"{settings.gemini_base_url.rstrip('/')}/v1beta/models"
-    try:
-        status = await get_status(url, headers={"x-goog-api-key": settings.gemini_api_key})
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        return Check("gemini", False, f"{url}: {exc!r}", "check GEMINI_BASE_URL and the network")
-    return Check(
-        "gemini",
-        status == 200,
-        f"{url} answered {status}",
-        "" if status == 200 else "check GEMINI_API_KEY",
-    )
-
-
-CHECKS: list[Callable[[Settings, Path], Awaitable[Check]]] = [
+CHECKS: list[Callable[[Settings, Path], Awaitable[Check | list[Check]]]] = [
     check_data_dir,
     check_embedding_model,
     check_grammars,
     check_chroma,
-    check_llamacpp,
-    check_openai,
-    check_gemini,
+    check_llm,
 ]
 
 
@@ -175,9 +214,14 @@ async def doctor(settings: Settings, warnings: list[ConfigWarning], workspace: P
     out = sys.stdout
     for warning in warnings:
         out.write(f"[warn] {warning.message()}\n")
-    results = await asyncio.gather(*(check(settings, workspace) for check in CHECKS))
+    gathered = await asyncio.gather(*(check(settings, workspace) for check in CHECKS))
+    results = [r for item in gathered for r in (item if isinstance(item, list) else [item])]
     for result in results:
-        out.write(f"[{'ok' if result.ok else 'FAIL'}] {result.name}: {result.detail}\n")
+        out.write(f"[{result.label}] {result.name}: {result.detail}\n")
+        for line in result.lines:
+            out.write(f"       {line}\n")
         if not result.ok and result.fix:
             out.write(f"       fix: {result.fix}\n")
-    return 0 if all(r.ok for r in results) else 1
+        for warning in result.warnings:
+            out.write(f"[warn] {warning}\n")
+    return 1 if any(r.fails for r in results) else 0

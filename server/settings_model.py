@@ -93,7 +93,23 @@ class Settings(BaseSettings):
         2, "AURO_LLM_MAX_RETRIES", "Retries per provider before failing over"
     )
     llm_reply_reserve: int = setting(
-        1024, "AURO_LLM_REPLY_RESERVE", "Tokens of the context window kept for the reply"
+        1024,
+        "AURO_LLM_REPLY_RESERVE",
+        "Reply limit in tokens: sent as max_tokens (Gemini maxOutputTokens) and kept free in "
+        "the window",
+        gt=0,
+    )
+    llm_load_wait: float = setting(
+        120.0,
+        "AURO_LLM_LOAD_WAIT",
+        "Seconds to wait for a server that is still loading its model before failing over",
+        ge=0,
+    )
+    llm_model_refresh: float = setting(
+        300.0,
+        "AURO_LLM_MODEL_REFRESH",
+        "Seconds between re-reads of a server's model id and window (0 = only after failures)",
+        ge=0,
     )
 
     # Sessions

@@ -7,12 +7,11 @@ fewer results, never a failed turn.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from server.chat.models import CodeCitation, FocusCode, WebCitation
-from server.llm import ContextChunk, ToolResult
+from server.llm import BudgetReport, ContextChunk, ToolResult
 from server.services import Services, Workspace
 from server.tools.errors import ToolError
 
@@ -38,12 +37,21 @@ class PromptContext:
         self.chunks.append(chunk)
         self.chunk_citations[chunk.location] = citation
 
-    def citations(self, dropped: Sequence[str] = ()) -> list[CodeCitation | WebCitation]:
-        """Citations of what reached the model: chunks the budget dropped are left out."""
-        gone = set(dropped)
-        kept = [c for loc, c in self.chunk_citations.items() if loc not in gone]
+    def citations(self, budget: BudgetReport | None = None) -> list[CodeCitation | WebCitation]:
+        """Citations of what reached the model: chunks the budget dropped are left out, an
+        excerpt cites the lines sent; without a budget, everything that was gathered."""
+        kept: list[CodeCitation] = []
+        for location, citation in self.chunk_citations.items():
+            if budget is not None and location in budget.dropped_chunks:
+                continue
+            cut = budget.cut(location) if budget is not None else None
+            if cut is not None:
+                citation = replace(citation, start_line=cut.start_line, end_line=cut.end_line)
+            kept.append(citation)
+        gone = set(budget.dropped_tool_results) if budget is not None else set()
+        web = [c for c in self.web_citations if c.url not in gone]
         focus = [self.focus] if self.focus is not None else []
-        return [*focus, *kept, *self.web_citations]
+        return [*focus, *kept, *web]
 
 
 def relative(path: Path, workspace: Workspace | None) -> str:

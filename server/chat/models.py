@@ -82,6 +82,8 @@ class ChatReply:
     model: str | None = None
     status: TurnStatus = "completed"
     error: str | None = None
+    truncated: bool = False  # the reply limit or the window cut the answer short
+    notices: list[str] = field(default_factory=list)  # cut or left-out context, truncation
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,4 +95,6 @@ class ChatReply:
             "model": self.model,
             "status": self.status,
             "error": self.error,
+            "truncated": self.truncated,
+            "notices": list(self.notices),
         }

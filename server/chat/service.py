@@ -14,9 +14,11 @@ from contextlib import aclosing
 
 from server.chat.context import PromptContext, gather
 from server.chat.models import ChatReply, ChatRequest, CodeCitation
+from server.chat.reply_notes import context_notices, truncation_notice
 from server.llm import (
     LLMError,
     LLMUnavailable,
+    ModelLoading,
     Prompt,
     ReplyDone,
     ReplyStarted,
@@ -29,6 +31,7 @@ from server.sessions import SessionStore, Turn, as_history
 log = logging.getLogger(__name__)
 
 TextSink = Callable[[str], Awaitable[None]]
+LoadingSink = Callable[[ModelLoading], Awaitable[None]]
 HISTORY_TURNS = 40
 TITLE_CHARS = 60
 
@@ -82,8 +85,14 @@ class ChatService:
         info = await self.sessions.create(title[:TITLE_CHARS], session_id, roots)
         return info.id
 
-    async def chat(self, request: ChatRequest, on_text: TextSink | None = None) -> ChatReply:
-        """Answer one message; `on_text` receives each piece of the answer as it arrives."""
+    async def chat(
+        self,
+        request: ChatRequest,
+        on_text: TextSink | None = None,
+        on_loading: LoadingSink | None = None,
+    ) -> ChatReply:
+        """Answer one message; `on_text` receives each piece of the answer as it arrives,
+        `on_loading` the progress while the server is still loading its model."""
         session_id = await self.open_session(request.session_id, request.message)
         history = as_history(await self.sessions.history(session_id, HISTORY_TURNS))
         context = await gather(
@@ -103,7 +112,7 @@ class ChatService:
         )
         reply = ChatReply(session_id, "")
         try:
-            await self._stream(prompt, reply, context, on_text)
+            await self._stream(prompt, reply, context, on_text, on_loading)
         except asyncio.CancelledError:
             reply.status, reply.error = "cancelled", "cancelled by the client"
             await asyncio.shield(self._store(reply))
@@ -117,6 +126,7 @@ class ChatService:
         reply: ChatReply,
         context: PromptContext,
         on_text: TextSink | None,
+        on_loading: LoadingSink | None = None,
     ) -> None:
         """Fill `reply` from the model's stream; failures become its status and error."""
         parts: list[str] = []
@@ -127,25 +137,32 @@ class ChatService:
             if on_text is not None:
                 await on_text(text)
 
-        reply.citations = context.citations()
         stream = self.services.llm.stream(prompt, session_id=reply.session_id)
         try:
             async with aclosing(stream):
                 async for event in stream:
                     if isinstance(event, ReplyStarted):
                         reply.provider, reply.model = event.provider, event.model
-                        reply.citations = context.citations(event.budget.dropped_chunks)
+                        reply.citations = context.citations(event.budget)
+                        reply.notices = context_notices(event.budget)
                     elif isinstance(event, TextDelta):
                         await emit(event.text)
+                    elif isinstance(event, ModelLoading) and on_loading is not None:
+                        await on_loading(event)
                     elif isinstance(event, ReplyDone):
                         reply.usage = {
                             "prompt_tokens": event.usage.prompt_tokens,
                             "completion_tokens": event.usage.completion_tokens,
                             "total_tokens": event.usage.total_tokens,
+                            "estimated": event.usage.estimated,
                         }
+                        if event.truncated:
+                            reply.truncated = True
+                            reply.notices.append(truncation_notice(event))
         except LLMUnavailable as exc:
             log.warning("chat without a model: %s", exc)
             reply.status, reply.error = "error", str(exc)
+            reply.citations = context.citations()  # what the fallback lists, not sent
             await emit(fallback_text(context, exc))
         except StreamInterrupted as exc:
             log.warning("chat stream interrupted: %s", exc)
@@ -160,6 +177,8 @@ class ChatService:
         usage: dict[str, object] = dict(reply.usage)
         if reply.error:
             usage["error"] = reply.error
+        if reply.truncated:
+            usage["truncated"] = True
         await self.sessions.append(
             reply.session_id,
             Turn(

@@ -25,6 +25,7 @@ from server.chat.contracts import (
 )
 from server.chat.edits import FileChange, LineEdit, NewFile, append_text, replace_lines
 from server.chat.models import CodeCitation
+from server.chat.reply_limit import suggestion_reply_limit
 from server.chat.syntax import check_edit, enclosing_definition
 from server.chat.tests_layout import path_for_tests
 from server.llm import ContextChunk, LLMError, Prompt
@@ -158,10 +159,22 @@ class SuggestionService:
             chunks=[chunk for chunk, _ in related],
         )
         try:
-            result = await self.services.llm.complete(prompt, temperature=TEMPERATURE)
+            result = await self.services.llm.complete(
+                prompt,
+                temperature=TEMPERATURE,
+                max_tokens=suggestion_reply_limit(request.kind, target),
+            )
         except LLMError as exc:
             raise SuggestionFailed(str(exc)) from exc
         title = TITLES[request.kind]
+        if result.done.truncated:  # a cut answer would be a half edit: never offered
+            raise SuggestionRefused(
+                title,
+                f"the model's answer was cut off after {result.done.usage.completion_tokens} "
+                f"tokens (limit {result.done.reply_limit}), so no edit is offered; select less "
+                "code and try again",
+                result.text,
+            )
         answer = parse_answer(result.text, request.language)
         if not answer.code.strip():
             raise SuggestionRefused(title, "the model's answer contained no code", result.text)

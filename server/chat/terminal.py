@@ -16,6 +16,7 @@ from server.chat.models import ChatRequest, CodeCitation
 from server.chat.service import ChatService
 from server.config import Settings
 from server.indexing.indexer import WorkspaceIndex
+from server.llm import ModelLoading
 from server.services import Services
 
 KEYWORD_WAIT_S = 15.0
@@ -37,7 +38,8 @@ async def chat_in_terminal(
     include_rag: bool,
     as_json: bool,
 ) -> int:
-    """Exit status 0 when the model answered, 1 otherwise (the answer says why)."""
+    """Exit status 0 when the model answered (also when the answer was cut short: a note on
+    stderr says so and how to continue), 1 otherwise (the answer says why)."""
     services = Services(settings.model_copy(update={"watch_files": False}))
     try:
         workspace = await services.add_workspace(root)
@@ -49,11 +51,26 @@ async def chat_in_terminal(
                 sys.stdout.write(text)
                 sys.stdout.flush()
 
+        async def loading(event: ModelLoading) -> None:
+            sys.stderr.write(event.message() + "\n")
+
         reply = await ChatService(services).chat(
-            ChatRequest(message, session_id, include_rag=include_rag), on_text=echo
+            ChatRequest(message, session_id, include_rag=include_rag),
+            on_text=echo,
+            on_loading=loading,
         )
         if as_json:
-            fields = ("session_id", "text", "citations", "usage", "provider", "status", "error")
+            fields = (
+                "session_id",
+                "text",
+                "citations",
+                "usage",
+                "provider",
+                "status",
+                "error",
+                "truncated",
+                "notices",
+            )
             result = reply.to_json()
             sys.stdout.write(json.dumps({k: result[k] for k in fields}) + "\n")
         else:
@@ -65,6 +82,12 @@ async def chat_in_terminal(
                     sys.stdout.write(f"  {c.path}:{c.start_line}-{c.end_line} {c.symbol}\n")
             if reply.error and reply.error not in reply.text:
                 sys.stderr.write(f"error: {reply.error}\n")
+            for notice in reply.notices:
+                sys.stderr.write(f"note: {notice}\n")
+            if reply.truncated:
+                sys.stderr.write(
+                    f"to continue: auro-pai chat --session {reply.session_id} continue\n"
+                )
             sys.stderr.write(f"session: {reply.session_id}\n")
         return 0 if reply.status == "completed" else 1
     finally:

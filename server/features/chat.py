@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 from server.chat import ChatReply, ChatRequest, ChatService, FocusCode
 from server.features.editor_code import RangeModel, focus_from, lsp_citation
 from server.features.params import parse_params
+from server.llm import ModelLoading
 from server.lsp_server import AuroLanguageServer
 
 CHAT = "auro/chat"
@@ -49,6 +50,8 @@ def chat_result(reply: ChatReply) -> dict[str, Any]:
         "model": reply.model,
         "status": reply.status,
         "error": reply.error,
+        "truncated": reply.truncated,
+        "notices": reply.notices,
     }
 
 
@@ -98,6 +101,13 @@ class ChunkStream:
                 self.token, types.WorkDoneProgressReport(message=text)
             )
 
+    async def loading(self, event: ModelLoading) -> None:
+        """The model is still loading: say so in the progress, so the pause is explained."""
+        if self.token is not None:
+            self.ls.work_done_progress.report(
+                self.token, types.WorkDoneProgressReport(message=event.message())
+            )
+
     def end(self, message: str) -> None:
         if self.token is not None:
             self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
@@ -120,7 +130,9 @@ async def stream_chat(
     outcome = "failed"
     try:
         reply = await chat.chat(
-            dataclasses.replace(request, session_id=session_id), on_text=chunks.send
+            dataclasses.replace(request, session_id=session_id),
+            on_text=chunks.send,
+            on_loading=chunks.loading,
         )
         outcome = reply.status
     except asyncio.CancelledError:

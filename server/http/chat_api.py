@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from server.chat import ChatReply, ChatRequest, ChatService
 from server.http.routing import SERVICES, ApiError, RouteTable, services_of
+from server.llm import ModelLoading
 from server.services import Services
 from server.sessions import SessionNotFound
 
@@ -47,6 +48,12 @@ class ChatResponse(BaseModel):
     model: str | None
     status: str
     error: str | None
+    truncated: bool = Field(
+        False, description='The reply limit or the window cut the answer; send "continue"'
+    )
+    notices: list[str] = Field(
+        default_factory=list, description="Context cut or left out, truncation: for the user"
+    )
 
 
 class SessionOut(BaseModel):
@@ -100,7 +107,10 @@ class Deleted(BaseModel):
 
 class UsageTotalsOut(BaseModel):
     requests: int
+    completed: int
+    cancelled: int
     errors: int
+    estimated: int
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
@@ -139,18 +149,25 @@ async def cancel_on_disconnect(request: web.Request, task: asyncio.Task[Any]) ->
 async def stream_chat(
     request: web.Request, chat: ChatService, chat_request: ChatRequest
 ) -> web.StreamResponse:
-    """`data: {"text": ...}` per piece, then the full result, then `data: [DONE]`."""
+    """`data: {"text": ...}` per piece (`{"loading": ...}` while the model loads), then the
+    full result, then `data: [DONE]`."""
     response = web.StreamResponse(headers=SSE_HEADERS)
     await response.prepare(request)
 
-    async def send_text(text: str) -> None:
+    async def send_event(payload: dict[str, Any]) -> None:
         try:
-            await response.write(sse({"text": text}))
+            await response.write(sse(payload))
         except ConnectionError:
             task.cancel()  # the client is gone: stop generating now
             await asyncio.sleep(0)
 
-    task = asyncio.create_task(chat.chat(chat_request, on_text=send_text))
+    async def send_text(text: str) -> None:
+        await send_event({"text": text})
+
+    async def send_loading(event: ModelLoading) -> None:
+        await send_event({"loading": event.to_json()})
+
+    task = asyncio.create_task(chat.chat(chat_request, on_text=send_text, on_loading=send_loading))
     watcher = asyncio.create_task(cancel_on_disconnect(request, task))
     try:
         reply = await asyncio.shield(task)

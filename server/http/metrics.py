@@ -62,7 +62,9 @@ class ServicesCollector(Collector):
             "auro_llm_tokens", "LLM tokens by provider and kind", labels=["provider", "kind"]
         )
         requests = CounterMetricFamily(
-            "auro_llm_requests", "Successful LLM requests by provider", labels=["provider"]
+            "auro_llm_requests",
+            "LLM requests a server worked on (completed, cancelled or broken off)",
+            labels=["provider"],
         )
         errors = CounterMetricFamily(
             "auro_llm_errors", "LLM errors by provider", labels=["provider"]
@@ -78,6 +80,32 @@ class ServicesCollector(Collector):
             requests.add_metric([name], usage.get("requests", 0))
             errors.add_metric([name], usage.get("errors", 0))
         yield from (tokens, requests, errors)
+        yield from self._llm_models()
+
+    def _llm_models(self) -> Iterator[Metric]:
+        """Per model the server reports running (llama.cpp's own id, not the configured name)."""
+        labels = ["provider", "model"]
+        tokens = CounterMetricFamily(
+            "auro_llm_model_tokens",
+            "LLM tokens by provider, model and kind",
+            labels=[*labels, "kind"],
+        )
+        requests = CounterMetricFamily(
+            "auro_llm_model_requests",
+            "LLM requests a server worked on, by model",
+            labels=labels,
+        )
+        try:
+            models = self._services.llm.usage.snapshot().get("models", {})
+        except Exception:
+            log.exception("LLM usage snapshot failed")
+            models = {}
+        for key, usage in models.items():
+            provider, _, model = key.partition("/")
+            tokens.add_metric([provider, model, "prompt"], usage.get("prompt_tokens", 0))
+            tokens.add_metric([provider, model, "completion"], usage.get("completion_tokens", 0))
+            requests.add_metric([provider, model], usage.get("requests", 0))
+        yield from (tokens, requests)
 
 
 class Metrics:

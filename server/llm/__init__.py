@@ -17,13 +17,14 @@ from server.llm.errors import (
     LLMError,
     LLMRequestError,
     LLMUnavailable,
+    StillLoading,
     StreamInterrupted,
     UpstreamError,
 )
-from server.llm.events import ChatEvent, ChatResult, ReplyDone, ReplyStarted
+from server.llm.events import ChatEvent, ChatResult, ModelLoading, ReplyDone, ReplyStarted
 from server.llm.manager import LLMManager
 from server.llm.messages import ImagePart, Message, TextDelta, TextPart, TokenUsage
-from server.llm.policy import BreakerPolicy, RetryPolicy, Timeouts
+from server.llm.policy import BreakerPolicy, LoadPolicy, RetryPolicy, Timeouts
 from server.llm.usage import UsageTracker
 
 __all__ = [
@@ -40,11 +41,14 @@ __all__ = [
     "LLMManager",
     "LLMRequestError",
     "LLMUnavailable",
+    "LoadPolicy",
     "Message",
+    "ModelLoading",
     "Prompt",
     "ReplyDone",
     "ReplyStarted",
     "RetryPolicy",
+    "StillLoading",
     "StreamInterrupted",
     "TextDelta",
     "TextPart",

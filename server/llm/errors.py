@@ -40,6 +40,17 @@ class UpstreamError(LLMError):
         self.retry_after = retry_after
 
 
+class StillLoading(UpstreamError):
+    """The server is up but still loading its model (llama.cpp: HTTP 503 `Loading model`).
+
+    Not a failure: the manager waits for it to become ready instead of tripping the breaker.
+    """
+
+
+class ReplyTimeout(UpstreamError):
+    """The request was sent but no text came in time; the server did work on it."""
+
+
 class ContextOverflow(LLMError):
     """The prompt did not fit the model window; `n_ctx` is the window the server reported."""
 

@@ -60,7 +60,12 @@ def build_providers(settings: Settings, name: str, timeouts: Timeouts) -> list[L
     """One provider instance per URL."""
     if name == "llamacpp":
         return [
-            LlamaCppProvider(endpoint=url, model=settings.llamacpp_model_name, timeouts=timeouts)
+            LlamaCppProvider(
+                endpoint=url,
+                model=settings.llamacpp_model_name,
+                timeouts=timeouts,
+                info_max_age=settings.llm_model_refresh,
+            )
             for url in split_urls(settings.llamacpp_server_url)
         ]
     if name == "openai":
@@ -70,6 +75,7 @@ def build_providers(settings: Settings, name: str, timeouts: Timeouts) -> list[L
                 model=settings.openai_model,
                 api_key=settings.openai_api_key,
                 timeouts=timeouts,
+                info_max_age=settings.llm_model_refresh,
             )
             for url in split_urls(settings.openai_base_url)
         ]

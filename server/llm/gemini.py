@@ -25,9 +25,11 @@ from server.llm.messages import (
     Message,
     StreamEnd,
     StreamEvent,
+    StreamOpened,
     TextDelta,
     TokenUsage,
 )
+from server.llm.model_info import EndpointProbe, ModelInfo
 from server.llm.openai_compat import parse_retry_after
 from server.llm.policy import Timeouts
 
@@ -152,6 +154,7 @@ class GeminiProvider:
         usage: TokenUsage | None = None
         finish: str | None = None
         try:
+            yield StreamOpened()
             async for data in sse_data(response):
                 payload = json.loads(data)
                 if not isinstance(payload, dict):
@@ -241,6 +244,10 @@ class GeminiProvider:
     def learn_context_size(self, n_ctx: int) -> None:
         self._learned_context = n_ctx
 
+    def forget_model_info(self) -> None:
+        self._learned_context = None
+        self._listed_context = None
+
     async def _model_info(self) -> dict[str, Any]:
         try:
             async with self._http().get(self._url("")) as response:
@@ -271,6 +278,16 @@ class GeminiProvider:
             return ComponentHealth("down", str(exc))
         self._listed_context = int(info.get("inputTokenLimit") or DEFAULT_CONTEXT)
         return ComponentHealth("ok", f"{self.model} at {self.endpoint}")
+
+    async def ready(self) -> bool:
+        return (await self.health()).status == "ok"
+
+    async def probe(self) -> EndpointProbe:
+        health = await self.health()
+        if health.status != "ok":
+            return EndpointProbe(self.name, self.endpoint, "down", health.reason)
+        info = ModelInfo(self.model, self._listed_context, None)
+        return EndpointProbe(self.name, self.endpoint, "ready", health.reason, info)
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -17,22 +17,30 @@ from server.health import ComponentHealth
 from server.llm.budget import FittedPrompt, Prompt, fit_prompt
 from server.llm.endpoints import Endpoint, ProviderPool
 from server.llm.errors import (
-    CONFIGURE_HINT,
     Attempt,
     ContextOverflow,
     LLMError,
     LLMRequestError,
     LLMUnavailable,
+    ReplyTimeout,
+    StillLoading,
     StreamInterrupted,
     UpstreamError,
 )
-from server.llm.estimate import estimate_text_tokens
 from server.llm.events import ChatEvent, ChatResult, ReplyDone, ReplyStarted
-from server.llm.factory import KNOWN_PROVIDERS, WHAT_TO_SET, build_pools
-from server.llm.messages import LLMRequest, StreamEnd, StreamEvent, TextDelta, TokenUsage
-from server.llm.policy import BreakerPolicy, RetryPolicy, Timeouts
+from server.llm.factory import build_pools
+from server.llm.loading import wait_until_ready
+from server.llm.messages import (
+    LLMRequest,
+    StreamEnd,
+    StreamOpened,
+    TextDelta,
+)
+from server.llm.policy import BreakerPolicy, LoadPolicy, RetryPolicy, Timeouts
+from server.llm.pool_health import configure_hint, health_report, overall_health
 from server.llm.provider import LLMProvider
-from server.llm.usage import UsageTracker
+from server.llm.timing import next_event
+from server.llm.usage import UsageTracker, completed_usage, unfinished_usage
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +63,12 @@ class LLMManager:
         retry: RetryPolicy | None = None,
         reply_reserve: int = 1024,
         usage: UsageTracker | None = None,
+        load: LoadPolicy | None = None,
     ) -> None:
         self.pools = pools
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
+        self.load = load or LoadPolicy()
         self.reply_reserve = reply_reserve
         self.usage = usage or UsageTracker()
 
@@ -70,6 +80,7 @@ class LLMManager:
         usage: UsageTracker | None = None,
         retry: RetryPolicy | None = None,
         breaker: BreakerPolicy | None = None,
+        load: LoadPolicy | None = None,
     ) -> LLMManager:
         timeouts = Timeouts.from_settings(settings)
         return cls(
@@ -78,6 +89,7 @@ class LLMManager:
             retry=retry or RetryPolicy(max_retries=settings.llm_max_retries),
             reply_reserve=settings.llm_reply_reserve,
             usage=usage,
+            load=load or LoadPolicy.from_settings(settings),
         )
 
     @property
@@ -93,7 +105,8 @@ class LLMManager:
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> AsyncIterator[ChatEvent]:
-        """Yield `ReplyStarted` (once, before any text), `TextDelta`s, then `ReplyDone`.
+        """Yield `ReplyStarted` (once, before any text), `TextDelta`s, then `ReplyDone`;
+        `ModelLoading` while the chosen server is still loading its model.
 
         Raises `LLMUnavailable` (nothing answered: says what was tried and what to
         configure), `StreamInterrupted` (broke after text was sent) or `LLMRequestError`.
@@ -106,7 +119,8 @@ class LLMManager:
         attempts: list[Attempt] = []
         for pool in self.pools:
             tried: set[Endpoint] = set()
-            for attempt in range(self.retry.max_retries + 1):
+            attempt = 0
+            while attempt <= self.retry.max_retries:
                 endpoint = pool.pick(avoid=tried)
                 if endpoint is None:
                     reasons = "; ".join(e.unavailable_reason() for e in pool.endpoints)
@@ -114,8 +128,10 @@ class LLMManager:
                     attempts.append(Attempt(pool.name, urls, f"skipped: {reasons}"))
                     break
                 tried.add(endpoint)
+                # wait for a loading server only when no other endpoint of this kind is free
+                wait = not any(e.available() and e not in tried for e in pool.endpoints)
                 try:
-                    attempt_events = self._attempt(endpoint, prompt, options, deadline)
+                    attempt_events = self._attempt(endpoint, prompt, options, deadline, wait)
                     async with aclosing(attempt_events):
                         async for event in attempt_events:
                             yield event
@@ -123,14 +139,17 @@ class LLMManager:
                 except UpstreamError as exc:
                     attempts.append(Attempt(pool.name, endpoint.url, str(exc)))
                     log.warning("LLM attempt failed: %s", exc)
+                    if isinstance(exc, StillLoading) and not wait:
+                        continue  # on to the free sibling; a loading server costs no retry
                     delay = self._retry_delay(pool, endpoint, tried, exc, attempt)
                     if delay is None or loop.time() + delay >= deadline:
                         break
                     await asyncio.sleep(delay)
+                    attempt += 1
             if loop.time() >= deadline:
                 attempts.append(Attempt("all", "-", f"total timeout {self.timeouts.total}s"))
                 break
-        raise LLMUnavailable(attempts, self._hint())
+        raise LLMUnavailable(attempts, configure_hint(self.pools))
 
     def _retry_delay(
         self,
@@ -174,7 +193,12 @@ class LLMManager:
 
     # -- one endpoint -------------------------------------------------------------------
     async def _attempt(
-        self, endpoint: Endpoint, prompt: Prompt, options: ReplyOptions, deadline: float
+        self,
+        endpoint: Endpoint,
+        prompt: Prompt,
+        options: ReplyOptions,
+        deadline: float,
+        wait_for_load: bool = True,
     ) -> AsyncIterator[ChatEvent]:
         provider = endpoint.provider
         loop = asyncio.get_running_loop()
@@ -182,34 +206,62 @@ class LLMManager:
         first_token_at = started
         endpoint.in_flight += 1
         endpoint.started += 1
+        if endpoint.breaker.failures:  # recovering: the server may run another model now
+            provider.forget_model_info()
         endpoint.breaker.started()
         sent: list[str] = []
         verdict: bool | None = None
+        fitted: FittedPrompt | None = None
+        reached = False  # the server took the request, so it spent tokens on it
+        cancelled = False
         try:
             fitted = await self._fit(provider, prompt, options, deadline)
             overflowed = False
+            loading_since: float | None = None
             while True:
-                request = LLMRequest(fitted.messages, options.max_tokens, options.temperature)
+                # the reply limit is the reserve the prompt was fitted around
+                request = LLMRequest(fitted.messages, fitted.report.reserve, options.temperature)
                 end: StreamEnd | None = None
+                reached = True
                 try:
                     async with aclosing(provider.stream(request)) as events:
-                        while (
-                            event := await self._next(provider, events, sent, deadline)
-                        ) is not None:
-                            if isinstance(event, StreamEnd):
-                                end = event
-                            elif event.text:
-                                if not sent:
-                                    first_token_at = loop.time()
-                                    yield ReplyStarted(
-                                        provider.name,
-                                        provider.model,
-                                        provider.endpoint,
-                                        fitted.report,
-                                    )
-                                sent.append(event.text)
-                                yield event
+                        opened = False
+                        try:
+                            while (
+                                event := await next_event(
+                                    provider, events, self.timeouts, sent, deadline
+                                )
+                            ) is not None:
+                                if isinstance(event, StreamOpened):
+                                    opened = True
+                                elif isinstance(event, StreamEnd):
+                                    end = event
+                                elif event.text:
+                                    if not sent:
+                                        first_token_at = loop.time()
+                                        yield ReplyStarted(
+                                            provider.name,
+                                            provider.model,
+                                            provider.endpoint,
+                                            fitted.report,
+                                        )
+                                    sent.append(event.text)
+                                    yield event
+                        except (UpstreamError, ContextOverflow) as exc:
+                            # refused before it began (HTTP error, no connection): no tokens
+                            reached = opened or isinstance(exc, ReplyTimeout)
+                            raise
                     break
+                except StillLoading:
+                    if not wait_for_load:
+                        raise
+                    loading_since = loading_since or loop.time()
+                    waiting = wait_until_ready(provider, loading_since, deadline, self.load)
+                    async with aclosing(waiting):
+                        async for loading in waiting:
+                            yield loading
+                    provider.forget_model_info()  # a fresh load may bring a new window
+                    fitted = await self._fit(provider, prompt, options, deadline)
                 except ContextOverflow as exc:
                     if overflowed or sent or not exc.n_ctx:
                         raise UpstreamError(
@@ -232,7 +284,7 @@ class LLMManager:
                 provider=provider.name,
                 model=provider.model,
                 endpoint=provider.endpoint,
-                usage=self._usage(end.usage, fitted, sent),
+                usage=completed_usage(end.usage, fitted.report.prompt_tokens, "".join(sent)),
                 finish_reason=end.finish_reason,
                 latency_s=loop.time() - started,
                 first_token_s=first_token_at - started,
@@ -251,13 +303,20 @@ class LLMManager:
             )
             yield done
         except UpstreamError as exc:
-            verdict = False
-            self._record_error(provider, options, exc)
+            # a model still loading is not the server failing; skipped for a free sibling
+            # (retryable), it is not even an error of this request
+            loading = isinstance(exc, StillLoading)
+            verdict = None if loading else False
+            if not (loading and exc.retryable):
+                self._record_error(provider, options, exc)
             if sent:
                 raise StreamInterrupted(provider.name, sum(map(len, sent)), str(exc)) from exc
             raise
         except LLMRequestError as exc:
             self._record_error(provider, options, exc)
+            raise
+        except (asyncio.CancelledError, GeneratorExit):
+            cancelled = verdict is None
             raise
         finally:
             endpoint.in_flight -= 1
@@ -267,6 +326,16 @@ class LLMManager:
                 endpoint.breaker.failed()
             else:
                 endpoint.breaker.released()
+            if verdict is not True and reached and fitted is not None:
+                # the server worked on it: charge its tokens (our counts, the server's come
+                # only with the last chunk)
+                self.usage.record_unfinished(
+                    provider=provider.name,
+                    model=provider.model,
+                    session_id=options.session_id,
+                    usage=unfinished_usage(fitted.report.prompt_tokens, "".join(sent)),
+                    cancelled=cancelled,
+                )
 
     def _record_error(self, provider: LLMProvider, options: ReplyOptions, exc: LLMError) -> None:
         self.usage.record_error(
@@ -279,7 +348,8 @@ class LLMManager:
     async def _fit(
         self, provider: LLMProvider, prompt: Prompt, options: ReplyOptions, deadline: float
     ) -> FittedPrompt:
-        """Fit the prompt to this provider's window; the reply keeps at most half of it."""
+        """Fit the prompt to this provider's window, keeping room for the reply limit
+        (the request's, else the configured one; at most half the window)."""
         remaining = deadline - asyncio.get_running_loop().time()
         try:
             async with asyncio.timeout(remaining):
@@ -299,92 +369,14 @@ class LLMManager:
                 endpoint=provider.endpoint,
             ) from exc
 
-    async def _next(
-        self,
-        provider: LLMProvider,
-        events: AsyncIterator[StreamEvent],
-        sent: list[str],
-        deadline: float,
-    ) -> StreamEvent | None:
-        """The next event, under the first-token, idle or total timeout."""
-        phase, label = (
-            (self.timeouts.idle, "idle timeout")
-            if sent
-            else (self.timeouts.first_token, "first-token timeout")
-        )
-        remaining = deadline - asyncio.get_running_loop().time()
-        if remaining < phase:
-            phase, label = max(0.0, remaining), "total timeout"
-        try:
-            async with asyncio.timeout(phase):
-                return await anext(events)
-        except StopAsyncIteration:
-            return None
-        except TimeoutError as exc:
-            raise UpstreamError(
-                f"{provider.name} at {provider.endpoint}: no text for {phase:.1f}s ({label})",
-                provider=provider.name,
-                endpoint=provider.endpoint,
-            ) from exc
-
-    @staticmethod
-    def _usage(reported: TokenUsage, fitted: FittedPrompt, sent: list[str]) -> TokenUsage:
-        """Fill in counts the server did not report from our own counts."""
-        return TokenUsage(
-            reported.prompt_tokens or fitted.report.prompt_tokens,
-            reported.completion_tokens or estimate_text_tokens("".join(sent)),
-        )
-
-    def _hint(self) -> str:
-        missing = [WHAT_TO_SET[name] for name in KNOWN_PROVIDERS if name not in self.provider_names]
-        if not self.pools:
-            return CONFIGURE_HINT
-        if not missing:
-            return "Check that the configured servers are running and the keys are valid."
-        return "Check the servers above, or " + ", or ".join(missing) + "."
-
     # -- health -----------------------------------------------------------------------
     async def health_report(self) -> dict[str, ComponentHealth]:
         """Per provider kind; providers that are not configured say what to set."""
-        report = {
-            name: ComponentHealth("unconfigured", WHAT_TO_SET[name])
-            for name in KNOWN_PROVIDERS
-            if name not in self.provider_names
-        }
-        for pool in self.pools:
-            report[pool.name] = await self._pool_health(pool)
-        return report
-
-    async def _pool_health(self, pool: ProviderPool) -> ComponentHealth:
-        async def one(endpoint: Endpoint) -> ComponentHealth:
-            if not endpoint.available():
-                return ComponentHealth(
-                    "degraded", f"{endpoint.url}: {endpoint.unavailable_reason()}"
-                )
-            return await endpoint.provider.health()
-
-        results = await asyncio.gather(*(one(e) for e in pool.endpoints))
-        reason = "; ".join(r.reason for r in results)
-        for status in ("ok", "degraded"):
-            if any(r.status == status for r in results):
-                return ComponentHealth(status, reason)
-        return ComponentHealth("down", reason)
+        return await health_report(self.pools)
 
     async def health(self) -> ComponentHealth:
         """ok: the first provider works; degraded: a fallback works; down: none works."""
-        if not self.pools:
-            return ComponentHealth("unconfigured", CONFIGURE_HINT)
-        report = await self.health_report()
-        statuses = [report[name] for name in self.provider_names]
-        if statuses[0].status == "ok":
-            return ComponentHealth("ok", f"{self.provider_names[0]}: {statuses[0].reason}")
-        usable = [n for n, s in zip(self.provider_names, statuses, strict=True) if s.status == "ok"]
-        first = f"{self.provider_names[0]}: {statuses[0].reason}"
-        if usable:
-            return ComponentHealth("degraded", f"{first}; answering with {usable[0]}")
-        if any(s.status == "degraded" for s in statuses):
-            return ComponentHealth("degraded", first)
-        return ComponentHealth("down", f"{first}. {self._hint()}")
+        return await overall_health(self.pools, configure_hint(self.pools))
 
     async def aclose(self) -> None:
         for pool in self.pools:

@@ -65,8 +65,11 @@ class LLMRequest:
 
 @dataclass(frozen=True)
 class TokenUsage:
+    """Token counts; `estimated` when some of them are our counts, not the server's."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    estimated: bool = False
 
     @property
     def total_tokens(self) -> int:
@@ -88,7 +91,12 @@ class StreamEnd:
     finish_reason: str | None = None
 
 
-StreamEvent = TextDelta | StreamEnd
+@dataclass(frozen=True)
+class StreamOpened:
+    """The server accepted the request (HTTP 200): from here on it spends tokens on it."""
+
+
+StreamEvent = StreamOpened | TextDelta | StreamEnd
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,13 @@ import pydantic
 from openai import AsyncOpenAI
 
 from server.health import ComponentHealth
-from server.llm.errors import ContextOverflow, LLMError, LLMRequestError, UpstreamError
+from server.llm.errors import (
+    ContextOverflow,
+    LLMError,
+    LLMRequestError,
+    StillLoading,
+    UpstreamError,
+)
 from server.llm.estimate import estimate_message_tokens
 from server.llm.messages import (
     Completion,
@@ -28,14 +34,17 @@ from server.llm.messages import (
     Message,
     StreamEnd,
     StreamEvent,
+    StreamOpened,
     TextDelta,
     TokenUsage,
 )
+from server.llm.model_info import DEFAULT_MAX_AGE, EndpointProbe, InfoCache, ModelInfo
 from server.llm.policy import Timeouts
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CONTEXT = 8192
+OPENAI_HOST = "api.openai.com"
 # Known windows by model-name prefix, longest prefix first; others fall back to
 # what `/models` reports, then DEFAULT_CONTEXT.
 KNOWN_CONTEXT = {
@@ -102,13 +111,15 @@ class OpenAICompatProvider:
         api_key: str,
         timeouts: Timeouts,
         name: str = "openai",
+        info_max_age: float = DEFAULT_MAX_AGE,
     ) -> None:
         self.name = name
         self.endpoint = endpoint.rstrip("/")
-        self.model = model
+        self.request_model = model  # the name sent in requests
+        self.model = model  # the name reported; subclasses learn what the server runs
         self.timeouts = timeouts
         self._learned_context: int | None = None
-        self._listed_context: int | None = None
+        self._info = InfoCache(info_max_age)
         self._client = AsyncOpenAI(
             api_key=api_key or "no-key",
             base_url=self.endpoint,
@@ -119,13 +130,19 @@ class OpenAICompatProvider:
         )
 
     # -- chat -------------------------------------------------------------------
+    @property
+    def max_tokens_field(self) -> str:
+        """OpenAI's own API takes `max_completion_tokens` (its reasoning models refuse
+        `max_tokens`); compatible servers (vLLM, LM Studio, Ollama) know `max_tokens`."""
+        return "max_completion_tokens" if OPENAI_HOST in self.endpoint else "max_tokens"
+
     def _arguments(self, request: LLMRequest) -> dict[str, Any]:
         arguments: dict[str, Any] = {
-            "model": self.model,
+            "model": self.request_model,
             "messages": [to_openai_message(m) for m in request.messages],
         }
         if request.max_tokens is not None:
-            arguments["max_tokens"] = request.max_tokens
+            arguments[self.max_tokens_field] = request.max_tokens
         if request.temperature is not None:
             arguments["temperature"] = request.temperature
         return arguments
@@ -140,6 +157,7 @@ class OpenAICompatProvider:
         usage = TokenUsage()
         finish: str | None = None
         try:
+            yield StreamOpened()
             async for chunk in response:
                 if chunk.usage is not None:
                     usage = TokenUsage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
@@ -214,7 +232,7 @@ class OpenAICompatProvider:
             )
         if status == 404:
             return self.upstream(
-                f"model {self.model!r} or the endpoint was not found (HTTP 404)",
+                f"model {self.request_model!r} or the endpoint was not found (HTTP 404)",
                 status=status,
                 retryable=False,
             )
@@ -223,6 +241,13 @@ class OpenAICompatProvider:
                 f"rate limited (HTTP 429): {message}",
                 status=status,
                 retry_after=parse_retry_after(exc.response.headers),
+            )
+        if status == 503 and "loading model" in message.lower():
+            return StillLoading(
+                f"{self.name} at {self.endpoint}: the model is still loading (HTTP 503)",
+                provider=self.name,
+                endpoint=self.endpoint,
+                status=status,
             )
         if status >= 500 or status in (408, 409):
             return self.upstream(f"server error (HTTP {status}): {message}", status=status)
@@ -255,14 +280,20 @@ class OpenAICompatProvider:
     def learn_context_size(self, n_ctx: int) -> None:
         self._learned_context = n_ctx
 
+    def forget_model_info(self) -> None:
+        """Re-read the window (and model) on next use: the server may have been restarted."""
+        self._learned_context = None
+        self._info.forget()
+
     async def context_size(self) -> int:
         if self._learned_context:
             return self._learned_context
-        if (known := known_context(self.model)) is not None:
+        if (known := known_context(self.request_model)) is not None:
             return known
-        if self._listed_context is None:
-            self._listed_context = await self._context_from_models() or DEFAULT_CONTEXT
-        return self._listed_context
+        if (info := self._info.fresh()) is None:
+            window = await self._context_from_models()
+            info = self._info.store(ModelInfo(self.model, window or DEFAULT_CONTEXT))
+        return info.window or DEFAULT_CONTEXT
 
     async def _context_from_models(self) -> int | None:
         try:
@@ -271,7 +302,7 @@ class OpenAICompatProvider:
             log.debug("%s: /models unavailable: %s", self.endpoint, exc)
             return None
         for entry in page.data:
-            if entry.id != self.model and len(page.data) > 1:
+            if entry.id != self.request_model and len(page.data) > 1:
                 continue
             extra = {**(entry.model_extra or {}), **((entry.model_extra or {}).get("meta") or {})}
             for field in (*MODEL_WINDOW_FIELDS, "n_ctx", "n_ctx_train"):
@@ -288,6 +319,17 @@ class OpenAICompatProvider:
                 return ComponentHealth("ok", f"{self.endpoint} reachable (no /models listing)")
             return ComponentHealth("down", str(error))
         return ComponentHealth("ok", f"{self.model} at {self.endpoint}")
+
+    async def ready(self) -> bool:
+        """Whether a request would be served now (the manager polls this while loading)."""
+        return (await self.health()).status == "ok"
+
+    async def probe(self) -> EndpointProbe:
+        health = await self.health()
+        if health.status != "ok":
+            return EndpointProbe(self.name, self.endpoint, "down", health.reason)
+        info = ModelInfo(self.model, await self.context_size(), None)
+        return EndpointProbe(self.name, self.endpoint, "ready", health.reason, info)
 
     async def aclose(self) -> None:
         await self._client.close()

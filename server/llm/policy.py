@@ -53,3 +53,16 @@ class BreakerPolicy:
 
     failure_threshold: int = 3
     cooldown: float = 30.0
+
+
+@dataclass(frozen=True)
+class LoadPolicy:
+    """How long to wait for a server that is loading its model (`bound`, seconds) and how
+    often to ask its `/health` meanwhile (`poll`)."""
+
+    bound: float = 120.0
+    poll: float = 1.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoadPolicy:
+        return cls(bound=settings.llm_load_wait)

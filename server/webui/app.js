@@ -341,6 +341,10 @@
         if (final.status && final.status !== "completed") {
           addNote(answer.box, "[" + final.status + (final.error ? ": " + final.error : "") + "]");
         }
+        (final.notices || []).forEach(function (notice) { addNote(answer.box, notice); });
+        if (final.truncated) {
+          answer.box.dataset.truncated = "true";  // the notice says: send "continue"
+        }
         addCitations(answer.box, final.citations);
         answer.box.dataset.status = final.status || "completed";
       } else {
@@ -447,6 +451,9 @@
           m.box.dataset.status = turn.status || "completed";
           if (turn.status && turn.status !== "completed") {
             addNote(m.box, "[" + turn.status + "]");
+          }
+          if (turn.usage && turn.usage.truncated) {
+            addNote(m.box, "[cut off by the reply limit or the window: send \"continue\" for the rest]");
           }
           addCitations(m.box, turn.citations);
         }

@@ -74,3 +74,22 @@ async def test_cli_chat_fails_over_from_llamacpp_500_to_openai(
     assert llama.request_count >= 1 and cloud.request_count >= 1
     chat_calls = [r for r in llama.requests if "messages" in r]
     assert chat_calls, "llama.cpp was tried first"
+
+
+async def test_cli_chat_says_on_stderr_that_the_model_is_loading(
+    fake_openai: FakeOpenAIServer, repo: Path, tmp_path: Path
+):
+    fake_openai.reply_text = REPLY
+    fake_openai.loading = True  # llama-server answers 503 "Loading model" while it loads
+    env = chat_env(tmp_path / "data", fake_openai)
+    answer = asyncio.ensure_future(
+        run_cli(env, "What does divide do?", "--workspace", str(repo), "--no-rag")
+    )
+    async with asyncio.timeout(60):
+        while not fake_openai.loading_refusals:
+            await asyncio.sleep(0.05)
+    fake_openai.load_for(0.3)
+    code, out, err = await answer
+    assert code == 0, err
+    assert out.startswith(REPLY)
+    assert f"openai at {fake_openai.url}/v1 is loading its model (0s of up to 120s)" in err

@@ -127,9 +127,36 @@ async def test_cancel_closes_the_upstream_stream_and_stores_the_turn_as_cancelle
         assert (last["role"], last["status"]) == ("assistant", "cancelled")
         sent = "".join(c.text for c in recorder.received["auro/chatChunk"])
         assert last["content"] and sent.startswith(last["content"])
-        # the server is still fine
+        # the server is still fine, and the tokens the cancelled turn cost are counted
         usage = await request(client, "auro/usage", None)
-        assert usage["totals"]["requests"] == 0
+        totals = usage["totals"]
+        assert (totals["requests"], totals["cancelled"], totals["estimated"]) == (1, 1, 1)
+        assert totals["prompt_tokens"] > 0 and totals["completion_tokens"] > 0
+
+
+async def test_a_loading_model_shows_in_the_chat_progress(
+    fake_openai: FakeOpenAIServer, repo, tmp_path
+):
+    fake_openai.reply_text = REPLY
+    fake_openai.loading = True  # llama-server answers 503 "Loading model" while it loads
+    env = chat_env(tmp_path / "data", fake_openai)
+    async with lsp_session(env, [repo], listen=LISTEN) as (client, _):
+        client.progress_reports["chat-load"] = []
+        pending = asyncio.ensure_future(
+            request(
+                client,
+                "auro/chat",
+                {"message": "Ready?", "includeRag": False, "workDoneToken": "chat-load"},
+            )
+        )
+        while not fake_openai.loading_refusals:
+            await asyncio.sleep(0.02)
+        fake_openai.load_for(0.3)
+        result = await pending
+        reports = client.progress_reports["chat-load"]
+    assert result["status"] == "completed" and result["text"] == REPLY
+    loading = [r.message for r in reports[1:-1] if "is loading its model" in (r.message or "")]
+    assert loading and "of up to 120s" in loading[0]
 
 
 async def test_without_an_llm_the_answer_lists_retrieved_code_and_what_to_configure(repo, tmp_path):

@@ -129,3 +129,32 @@ async def test_sse_client_disconnect_cancels_generation(api: TestClient, fake_op
         await asyncio.sleep(0.1)
     assert (turns[1]["role"], turns[1]["status"]) == ("assistant", "cancelled")
     assert turns[1]["content"].startswith(first["text"])
+
+
+async def test_sse_reports_a_loading_model_then_answers(api: TestClient, fake_openai):
+    fake_openai.loading = True  # llama-server answers 503 "Loading model" while it loads
+    response = await api.post("/api/v1/chat", json={"message": "Ready yet?", "stream": True})
+    stream = events(response)
+    first = json.loads(await anext(stream))
+    fake_openai.load_for(0.2)
+    rest = [p async for p in stream]
+    assert first["loading"]["endpoint"] == f"{fake_openai.url}/v1"
+    assert first["loading"]["bound_s"] == 120.0 and first["loading"]["elapsed_s"] >= 0
+    final = json.loads(rest[-2])
+    assert final["status"] == "completed" and final["text"] == REPLY
+
+
+async def test_a_cancelled_sse_turn_is_counted_in_usage(api: TestClient, fake_openai):
+    fake_openai.reply_text = "word " * 200
+    fake_openai.delay = 0.05
+    response = await api.post("/api/v1/chat", json={"message": "Go on", "stream": True})
+    assert json.loads(await anext(events(response)))["text"]
+    response.close()
+    assert await fake_openai.wait_for_disconnects(1, timeout=5)
+    for _ in range(50):
+        totals = (await (await api.get("/api/v1/llm/usage")).json())["totals"]
+        if totals["requests"]:
+            break
+        await asyncio.sleep(0.1)
+    assert (totals["requests"], totals["cancelled"], totals["estimated"]) == (1, 1, 1)
+    assert totals["prompt_tokens"] > 0 and totals["completion_tokens"] > 0

@@ -346,6 +346,9 @@ def drive(served: Served, profile: Path, shots: Path, seen: dict[str, Any]) -> N
         )
         texts = [t.text for t in driver.find_elements(By.CSS_SELECTOR, ".message .text")]
         seen["hostile_texts"] = texts[-2:]
+        last = driver.find_elements(By.CSS_SELECTOR, ".message.assistant")[-1]
+        seen["cut_notes"] = [n.text for n in last.find_elements(By.CSS_SELECTOR, ".note")]
+        seen["cut_flag"] = last.get_attribute("data-truncated")
 
         # 4. Markdown: emphasis, a highlighted code block; links and HTML sanitized
         box.send_keys("Show me divide")
@@ -514,7 +517,7 @@ async def test_chat_stream_sessions_search_in_chromium(
 ):
     fake_openai.push(
         Reply(text=ANSWER, chunk_chars=4, delay=0.05),
-        Reply(text=HOSTILE),
+        Reply(text=HOSTILE, finish_reason="length"),  # as if the window cut it
         Reply(text=MARKDOWN, chunk_chars=16, delay=0.01),
         Reply(text=STORY, chunk_chars=8, delay=0.1),
     )
@@ -572,6 +575,9 @@ async def test_chat_stream_sessions_search_in_chromium(
 
     # hostile text stays text; Markdown is rendered and sanitized
     assert seen["hostile_texts"] == [HOSTILE, HOSTILE]
+    assert seen["cut_flag"] == "true" and len(seen["cut_notes"]) == 1, seen["cut_notes"]
+    assert "by the model's context window" in seen["cut_notes"][0]
+    assert 'Send "continue" in this session' in seen["cut_notes"][0]
     assert seen["injected"] == 0
     assert seen["strong"] == ["divide"] and seen["raw_markdown_left"] == []
     assert seen["code_classes"] == ["hljs language-python"]

@@ -31,6 +31,7 @@ class Reply:
     text: str | None = None
     chunk_chars: int | None = None
     delay: float | None = None
+    finish_reason: str = "stop"  # "length" when a limit or the window cut the reply
 
 
 @dataclass
@@ -95,6 +96,14 @@ def fake_tokens(text: str) -> list[int]:
 
 def chunks(text: str, size: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), max(1, size))] or [""]
+
+
+def within_limit(reply: Reply, pieces: list[str], limit: Any) -> tuple[Reply, list[str]]:
+    """Honour the request's reply limit as a real server does: one piece is one token, and
+    a reply cut by the limit ends with `finish_reason: "length"`."""
+    if isinstance(limit, int) and 0 < limit < len(pieces):
+        return Reply(reply.text, reply.chunk_chars, reply.delay, "length"), pieces[:limit]
+    return reply, pieces
 
 
 class ClientGone(Exception):

@@ -2,7 +2,8 @@
 
 `POST /v1beta/models/{model}:streamGenerateContent?alt=sse` answers `data: {...}` events
 (CRLF-separated, as Google does), each with `candidates[0].content.parts[].text` and
-`usageMetadata`; the last one carries `finishReason: "STOP"` and `candidatesTokenCount`.
+`usageMetadata`; the last one carries `finishReason: "STOP"` and `candidatesTokenCount`
+(`"MAX_TOKENS"` when `generationConfig.maxOutputTokens` cut the reply, one piece a token).
 Also `:generateContent`, `:countTokens` and `GET /v1beta/models/{model}` (inputTokenLimit).
 Errors use Google's shape `{"error": {"code", "message", "status"}}`.
 
@@ -29,7 +30,11 @@ from tests.fakes.common import (
     common_options,
     fake_tokens,
     serve_forever,
+    within_limit,
 )
+
+# the fakes' scripted reasons (OpenAI's words) in Gemini's words
+FINISH_REASONS = {"stop": "STOP", "length": "MAX_TOKENS"}
 
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -120,17 +125,23 @@ class FakeGeminiServer(FakeServer):
         reply = behaviour if isinstance(behaviour, Reply) else Reply()
         text = reply.text if reply.text is not None else self.reply_text
         pieces = chunks(text, reply.chunk_chars or self.chunk_chars)
+        limit = (body.get("generationConfig") or {}).get("maxOutputTokens")
+        reply, pieces = within_limit(reply, pieces, limit)
+        finish = FINISH_REASONS.get(reply.finish_reason, reply.finish_reason.upper())
+        if isinstance(behaviour, Reply):
+            behaviour = reply
         if verb == "generateContent":
             self.completed += 1
-            return web.json_response(self.event(model, text, n_prompt, len(pieces), final=True))
+            event = self.event(model, "".join(pieces), n_prompt, len(pieces), final=finish)
+            return web.json_response(event)
         try:
-            return await self.stream(request, model, behaviour, pieces, n_prompt)
+            return await self.stream(request, model, behaviour, pieces, n_prompt, finish)
         except ClientGone:
             self.disconnects += 1
             return web.Response(status=499)
 
     def event(
-        self, model: str, text: str, n_prompt: int, n_out: int, *, final: bool
+        self, model: str, text: str, n_prompt: int, n_out: int, *, final: str | None
     ) -> dict[str, Any]:
         candidate: dict[str, Any] = {
             "content": {"parts": [{"text": text}], "role": "model"},
@@ -138,7 +149,7 @@ class FakeGeminiServer(FakeServer):
         }
         usage: dict[str, Any] = {"promptTokenCount": n_prompt, "totalTokenCount": n_prompt}
         if final:
-            candidate["finishReason"] = "STOP"
+            candidate["finishReason"] = final
             usage = {
                 "promptTokenCount": n_prompt,
                 "candidatesTokenCount": n_out,
@@ -158,6 +169,7 @@ class FakeGeminiServer(FakeServer):
         behaviour: Any,
         pieces: list[str],
         n_prompt: int,
+        finish: str = "STOP",
     ) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
@@ -175,7 +187,7 @@ class FakeGeminiServer(FakeServer):
                 return response
             if delay:
                 await self.pause(request, delay)
-            final = index == len(pieces) - 1
+            final = finish if index == len(pieces) - 1 else None
             event = self.event(model, piece, n_prompt, len(pieces), final=final)
             await self.write(request, response, f"data: {json.dumps(event)}\r\n\r\n".encode())
         await response.write_eof()

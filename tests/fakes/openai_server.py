@@ -2,9 +2,18 @@
 
 Chat streams open with a role-only delta whose `content` is null, then content deltas, a
 `finish_reason` chunk, a usage chunk (when `stream_options.include_usage`) and `data: [DONE]`.
-llama.cpp endpoints: `/health` (503 while `loading`), `/tokenize`, `/apply-template`,
-`/props`. With `n_ctx` set, prompts longer than it get llama-server's HTTP 400
-`exceed_context_size_error`; `props_n_ctx` may claim a different window.
+llama.cpp endpoints: `/health`, `/tokenize`, `/apply-template`, `/props`. With `n_ctx` set,
+prompts longer than it get llama-server's HTTP 400 `exceed_context_size_error`;
+`props_n_ctx` may claim a different window. A request's `max_tokens` (or
+`max_completion_tokens`, `n_predict`) cuts the reply (one piece, one token) with
+`finish_reason: "length"`.
+
+As llama-server does while it loads a model (`loading`, or `load_for(seconds)`), every
+route but `/v1/models` answers HTTP 503 `{"error": {"code": 503, "message": "Loading model",
+"type": "unavailable_error"}}`, and `/v1/models` lists the model with `meta: null`. With
+`model_path` set, `/v1/models` ids follow llama-server (the `-m` path, or `model_alias`),
+and `/props` reports `model_path`, `model_alias` and `modalities.vision`; all are plain
+attributes, so a test changes what the next call reports (a restarted server).
 
 Run standalone: `python -m tests.fakes.openai_server --port 0` prints `READY <url>`.
 """
@@ -13,6 +22,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -30,6 +40,7 @@ from tests.fakes.common import (
     common_options,
     fake_tokens,
     serve_forever,
+    within_limit,
 )
 
 
@@ -59,6 +70,9 @@ class FakeOpenAIServer(FakeServer):
         n_ctx: int | None = None,
         props_n_ctx: int | None = None,
         loading: bool = False,
+        model_path: str | None = None,
+        model_alias: str | None = None,
+        vision: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -66,8 +80,49 @@ class FakeOpenAIServer(FakeServer):
         self.api_key = api_key
         self.n_ctx = n_ctx
         self.props_n_ctx = props_n_ctx
-        self.loading = loading
+        self.model_path = model_path
+        self.model_alias = model_alias
+        self.vision = vision
         self.tokenize_calls = 0
+        self.health_calls = 0
+        self.props_calls = 0
+        self.loading_refusals = 0  # chat requests answered 503 while loading
+        self._loading_until: float | None = float("inf") if loading else None
+
+    # -- loading ----------------------------------------------------------------
+    @property
+    def loading(self) -> bool:
+        return self._loading_until is not None and time.monotonic() < self._loading_until
+
+    @loading.setter
+    def loading(self, value: bool) -> None:
+        self._loading_until = float("inf") if value else None
+
+    def load_for(self, seconds: float) -> None:
+        """Behave like a server that finishes loading its model `seconds` from now."""
+        self._loading_until = time.monotonic() + seconds
+
+    @web.middleware
+    async def loading_gate(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.path == "/health":
+            self.health_calls += 1
+        if (
+            self.loading
+            and request.path not in ("/v1/models", "/models")
+            and not (request.path.startswith("/_fake/"))
+        ):
+            if request.path == "/v1/chat/completions":
+                self.loading_refusals += 1
+            error = {"code": 503, "message": "Loading model", "type": "unavailable_error"}
+            return web.json_response({"error": error}, status=503)
+        return await handler(request)
+
+    def app(self) -> web.Application:
+        app = super().app()
+        app.middlewares.append(self.loading_gate)
+        return app
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -81,10 +136,7 @@ class FakeOpenAIServer(FakeServer):
 
     # -- llama.cpp extras -----------------------------------------------------
     async def health(self, _: web.Request) -> web.Response:
-        if self.loading:
-            error = {"code": 503, "message": "Loading model", "type": "unavailable_error"}
-            return web.json_response({"error": error}, status=503)
-        return web.json_response({"status": "ok"})
+        return web.json_response({"status": "ok"})  # 503 while loading: see `loading_gate`
 
     async def tokenize(self, request: web.Request) -> web.Response:
         self.tokenize_calls += 1
@@ -95,21 +147,46 @@ class FakeOpenAIServer(FakeServer):
         body = await request.json()
         return web.json_response({"prompt": apply_template(body["messages"])})
 
+    @property
+    def window(self) -> int:
+        return self.props_n_ctx or self.n_ctx or 4096
+
     async def props(self, _: web.Request) -> web.Response:
-        n_ctx = self.props_n_ctx or self.n_ctx or 4096
-        return web.json_response(
-            {
-                "default_generation_settings": {"n_ctx": n_ctx, "temperature": 0.8},
-                "total_slots": 1,
-                "model_path": f"/models/{self.model}.gguf",
-            }
-        )
+        self.props_calls += 1
+        body: dict[str, Any] = {
+            "default_generation_settings": {
+                "id": 0,
+                "id_task": -1,
+                "n_ctx": self.window,
+                "is_processing": False,
+                "params": {"n_predict": -1, "temperature": 0.8},
+            },
+            "total_slots": 1,
+            "model_path": self.model_path or f"/models/{self.model}.gguf",
+            "chat_template": "{{ messages }}",
+            "modalities": {"vision": self.vision},
+            "build_info": "b0-fake",
+            "is_sleeping": False,
+        }
+        if self.model_alias:
+            body["model_alias"] = self.model_alias
+        return web.json_response(body)
 
     async def models(self, request: web.Request) -> web.Response:
         if (denied := self.check_key(request)) is not None:
             return denied
-        meta = {"n_ctx_train": self.props_n_ctx or self.n_ctx or 4096}
-        model = {"id": self.model, "object": "model", "owned_by": "fake", "meta": meta}
+        if self.model_path is None:  # an OpenAI-style server
+            meta = {"n_ctx_train": self.window}
+            model = {"id": self.model, "object": "model", "owned_by": "fake", "meta": meta}
+            return web.json_response({"object": "list", "data": [model]})
+        llama_meta = {"vocab_type": 2, "n_vocab": 32000, "n_ctx_train": 32768, "n_embd": 896}
+        model = {
+            "id": self.model_alias or self.model_path,
+            "object": "model",
+            "created": int(time.time()),
+            "owned_by": "llamacpp",
+            "meta": None if self.loading else llama_meta,
+        }
         return web.json_response({"object": "list", "data": [model]})
 
     # -- chat -----------------------------------------------------------------
@@ -155,8 +232,14 @@ class FakeOpenAIServer(FakeServer):
         reply = behaviour if isinstance(behaviour, Reply) else Reply()
         text = reply.text if reply.text is not None else self.reply_text
         pieces = chunks(text, reply.chunk_chars or self.chunk_chars)
+        limit = body.get("max_completion_tokens", body.get("max_tokens", body.get("n_predict")))
+        reply, pieces = within_limit(reply, pieces, limit)
+        if isinstance(behaviour, Reply):
+            behaviour = reply
         if not body.get("stream"):
-            return web.json_response(self.completion(text, n_prompt, len(pieces)))
+            completion = self.completion("".join(pieces), n_prompt, len(pieces))
+            completion["choices"][0]["finish_reason"] = reply.finish_reason
+            return web.json_response(completion)
         try:
             return await self.stream(request, body, behaviour, pieces, n_prompt)
         except ClientGone:
@@ -196,10 +279,12 @@ class FakeOpenAIServer(FakeServer):
             if delay:
                 await self.pause(request, delay)
             await send(self.chunk({"content": piece}))
-        await send(self.chunk({}, "stop"))
-        if (body.get("stream_options") or {}).get("include_usage"):
+        finish = behaviour.finish_reason if isinstance(behaviour, Reply) else "stop"
+        await send(self.chunk({}, finish))
+        if (body.get("stream_options") or {}).get("include_usage"):  # only in the last chunk
             usage = self.usage(n_prompt, len(pieces))
-            await send({**self.chunk({}), "choices": [], "usage": usage})
+            timings = {"prompt_n": n_prompt, "predicted_n": len(pieces)}
+            await send({**self.chunk({}), "choices": [], "usage": usage, "timings": timings})
         await send("[DONE]")
         await response.write_eof()
         self.completed += 1
@@ -250,7 +335,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-key", default=None, help="require this bearer key")
     parser.add_argument("--n-ctx", type=int, default=None, help="enforced context window")
     parser.add_argument("--props-n-ctx", type=int, default=None, help="window /props claims")
-    parser.add_argument("--loading", action="store_true", help="/health answers 503")
+    parser.add_argument("--loading", action="store_true", help="answer 503 Loading model")
+    parser.add_argument("--load-seconds", type=float, default=0.0, help="load for this long")
+    parser.add_argument("--model-path", default=None, help="llama-server style model ids")
     args = parser.parse_args(argv)
     server = FakeOpenAIServer(
         model=args.model,
@@ -258,8 +345,11 @@ def main(argv: list[str] | None = None) -> None:
         n_ctx=args.n_ctx,
         props_n_ctx=args.props_n_ctx,
         loading=args.loading,
+        model_path=args.model_path,
         **common_options(args),
     )
+    if args.load_seconds:
+        server.load_for(args.load_seconds)
     serve_forever(server, args)
 
 

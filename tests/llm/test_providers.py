@@ -9,7 +9,15 @@ import pytest
 from server.llm.errors import ContextOverflow, LLMRequestError, UpstreamError
 from server.llm.gemini import GeminiProvider
 from server.llm.llamacpp import LlamaCppProvider
-from server.llm.messages import ImagePart, LLMRequest, Message, StreamEnd, TextDelta, TextPart
+from server.llm.messages import (
+    ImagePart,
+    LLMRequest,
+    Message,
+    StreamEnd,
+    StreamOpened,
+    TextDelta,
+    TextPart,
+)
 from server.llm.openai_compat import OpenAICompatProvider, parse_retry_after
 from server.llm.policy import Timeouts
 from tests.fakes.common import Drop, Fail, Garbage, Reply, fake_tokens, rate_limited
@@ -100,6 +108,16 @@ async def test_llamacpp_failures_become_retryable_upstream_errors(
         assert caught.value.retry_after == 7.0
 
 
+async def test_llamacpp_reply_cut_by_a_limit_ends_with_length(fake_openai):
+    fake_openai.push(Reply(text="cut short", finish_reason="length"))
+    provider = llama(fake_openai.url)
+    events = await collect(provider)
+    await provider.aclose()
+    assert isinstance(events[0], StreamOpened)
+    assert isinstance(events[-1], StreamEnd) and events[-1].finish_reason == "length"
+    assert events[-1].usage.completion_tokens > 0, "usage comes in the last chunk"
+
+
 async def test_stream_without_finish_reason_is_an_error(fake_openai):
     """A stream cut cleanly after some text (no finish_reason, no [DONE]) is not an answer."""
     fake_openai.push(Garbage(after_chunks=2))
@@ -109,7 +127,7 @@ async def test_stream_without_finish_reason_is_an_error(fake_openai):
         async for event in provider.stream(HELLO):
             received.append(event)
     await provider.aclose()
-    assert [type(e) for e in received] == [TextDelta, TextDelta]
+    assert [type(e) for e in received] == [StreamOpened, TextDelta, TextDelta]
 
 
 async def test_llamacpp_context_overflow_carries_n_ctx():
