@@ -75,15 +75,27 @@ class ChatService:
         return self.services.sessions
 
     async def open_session(self, session_id: str | None, title: str) -> str:
-        """The given session, created under that id if it does not exist (yet or any more)."""
-        if session_id is not None and await self.sessions.get(session_id) is not None:
-            return session_id
+        """The given session, created under that id if it does not exist (yet or any more);
+        the editors' path, which keeps one conversation going across expiry."""
         info = await self.sessions.create(title[:TITLE_CHARS], session_id)
         return info.id
 
     async def chat(self, request: ChatRequest, on_text: TextSink | None = None) -> ChatReply:
-        """Answer one message; `on_text` receives each piece of the answer as it arrives."""
-        session_id = await self.open_session(request.session_id, request.message)
+        """Answer one message; `on_text` receives each piece of the answer as it arrives.
+
+        The session is pinned for the whole turn (never evicted or expired meanwhile). An
+        unknown `session_id` raises `SessionNotFound` unless `request.create_session`;
+        `SessionLimitReached` when every session has a turn in flight."""
+        async with self.sessions.turn(
+            request.session_id,
+            request.message[:TITLE_CHARS],
+            create=request.create_session,
+        ) as session:
+            return await self._turn(request, session.id, on_text)
+
+    async def _turn(
+        self, request: ChatRequest, session_id: str, on_text: TextSink | None
+    ) -> ChatReply:
         history = as_history(await self.sessions.history(session_id, HISTORY_TURNS))
         context = await gather(
             self.services,
