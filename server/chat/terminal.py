@@ -17,6 +17,7 @@ from server.chat.service import ChatService
 from server.config import Settings
 from server.indexing.indexer import WorkspaceIndex
 from server.services import Services
+from server.sessions import SessionLimitReached, SessionNotFound
 
 KEYWORD_WAIT_S = 15.0
 
@@ -49,9 +50,19 @@ async def chat_in_terminal(
                 sys.stdout.write(text)
                 sys.stdout.flush()
 
-        reply = await ChatService(services).chat(
-            ChatRequest(message, session_id, include_rag=include_rag), on_text=echo
-        )
+        try:
+            reply = await ChatService(services).chat(
+                ChatRequest(message, session_id, include_rag=include_rag), on_text=echo
+            )
+        except SessionNotFound:
+            sys.stderr.write(
+                f"error: no chat session {session_id!r} (deleted, expired or never created); "
+                "omit --session to start a new one\n"
+            )
+            return 1
+        except SessionLimitReached as exc:
+            sys.stderr.write(f"error: {exc}\n")
+            return 1
         if as_json:
             fields = ("session_id", "text", "citations", "usage", "provider", "status", "error")
             result = reply.to_json()

@@ -74,3 +74,15 @@ async def test_cli_chat_fails_over_from_llamacpp_500_to_openai(
     assert llama.request_count >= 1 and cloud.request_count >= 1
     chat_calls = [r for r in llama.requests if "messages" in r]
     assert chat_calls, "llama.cpp was tried first"
+
+
+async def test_cli_chat_with_an_unknown_session_says_so(
+    fake_openai: FakeOpenAIServer, repo: Path, tmp_path: Path
+):
+    env = chat_env(tmp_path / "data", fake_openai)
+    code, out, err = await run_cli(
+        env, "Hi", "--workspace", str(repo), "--session", "no-such-id", "--no-rag"
+    )
+    assert code == 1 and out == ""
+    assert "error: no chat session 'no-such-id'" in err and "Traceback" not in err
+    assert fake_openai.request_count == 0
