@@ -29,6 +29,7 @@ from bench.load_sidecar import free_port, make_workspace, percentile, start_serv
 
 PROBE_INTERVAL_S = 0.05
 RATE_LIMIT = "100000"
+STALL_S = 30.0
 
 
 def rss_mb(pid: int) -> float:
@@ -103,7 +104,8 @@ async def run_chats(
     assert url.startswith("http://127.0.0.1"), "loopback only"
     headers = {"Authorization": f"Bearer {token}"}
     connector = aiohttp.TCPConnector(limit=0)
-    timeout = aiohttp.ClientTimeout(total=600)
+    # a stream that stops, or a corrupted response whose read() never returns: TimeoutError
+    timeout = aiohttp.ClientTimeout(total=STALL_S * 4, sock_read=STALL_S)
     async with aiohttp.ClientSession(headers=headers, connector=connector, timeout=timeout) as s:
         await one_chat(s, url, -1, stream, rag)  # warm-up, not counted
         rss_before = rss_mb(pid)

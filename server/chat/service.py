@@ -80,17 +80,25 @@ class ChatService:
         info = await self.sessions.create(title[:TITLE_CHARS], session_id)
         return info.id
 
-    async def chat(self, request: ChatRequest, on_text: TextSink | None = None) -> ChatReply:
+    async def chat(
+        self,
+        request: ChatRequest,
+        on_text: TextSink | None = None,
+        on_start: Callable[[], Awaitable[object]] | None = None,
+    ) -> ChatReply:
         """Answer one message; `on_text` receives each piece of the answer as it arrives.
 
         The session is pinned for the whole turn (never evicted or expired meanwhile). An
         unknown `session_id` raises `SessionNotFound` unless `request.create_session`;
-        `SessionLimitReached` when every session has a turn in flight."""
+        `SessionLimitReached` when every session has a turn in flight. `on_start` runs once
+        the session is settled: after it, only the answer itself can fail."""
         async with self.sessions.turn(
             request.session_id,
             request.message[:TITLE_CHARS],
             create=request.create_session,
         ) as session:
+            if on_start is not None:
+                await on_start()
             return await self._turn(request, session.id, on_text)
 
     async def _turn(

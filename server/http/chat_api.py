@@ -164,28 +164,24 @@ async def stream_chat(
 ) -> web.StreamResponse:
     """`data: {"text": ...}` per piece, then the full result, then `data: [DONE]`.
 
-    Headers go out with the first piece, so a missing session or a full store is still a
-    plain JSON error with its status; a failure after that ends the stream with one
+    Headers go out once the session is settled, so a missing session or a full store is
+    still a plain JSON error with its status; a failure after that ends the stream with one
     `event: error` carrying the error object."""
     response = web.StreamResponse(headers=SSE_HEADERS)
 
-    async def send(data: bytes) -> None:
-        if not response.prepared:
-            await response.prepare(request)
-        await response.write(data)
-
     async def send_text(text: str) -> None:
         try:
-            await send(sse({"text": text}))
+            await response.write(sse({"text": text}))
         except ConnectionError:
             raise asyncio.CancelledError from None  # the client is gone: stop generating
 
+    turn = chat.chat(chat_request, on_text=send_text, on_start=lambda: response.prepare(request))
     try:
-        reply = await until_disconnect(request, chat.chat(chat_request, on_text=send_text))
+        reply = await until_disconnect(request, turn)
         if reply is None:
             return response if response.prepared else client_gone()
-        await send(sse(reply_model(reply).model_dump(mode="json")))
-        await send(sse("[DONE]"))
+        await response.write(sse(reply_model(reply).model_dump(mode="json")))
+        await response.write(sse("[DONE]"))
     except ConnectionError:
         log.info("chat client disconnected before the final event")
         return response

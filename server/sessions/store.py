@@ -142,7 +142,9 @@ class SessionStore:
         ).fetchone()
         return None if row is None else _info(row)
 
-    def _open(self, session_id: str | None, title: str, create: bool, pin: bool) -> tuple:
+    def _open(
+        self, session_id: str | None, title: str, create: bool, pin: bool
+    ) -> tuple[SessionInfo, int | None]:
         """The session (created when allowed and missing), touched and optionally pinned,
         all in one transaction: concurrent first uses of one id share one session."""
         with self._write() as db:
@@ -298,6 +300,7 @@ class SessionStore:
         ends. A missing `session_id` raises `SessionNotFound` unless `create`; None starts
         a new session."""
         info, pin_id = await asyncio.to_thread(self._open, session_id, title, create, True)
+        assert pin_id is not None
         self._pins.add(pin_id)
         if self._renewer is None or self._renewer.done():
             self._renewer = asyncio.get_running_loop().create_task(self._keep_leases())
