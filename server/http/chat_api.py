@@ -1,8 +1,9 @@
 """REST front of chat: a turn as JSON or Server-Sent Events, sessions, LLM usage.
 
 Sessions live in the shared SessionStore, so a conversation started in the editor continues
-here and the other way round. A streaming client that disconnects cancels generation: the
-upstream stream is closed and the turn is stored as cancelled.
+here and the other way round; an id that is not live is a 404 here as in history and DELETE.
+A client that disconnects (JSON or SSE) cancels generation: the upstream stream is closed,
+the turn is stored as cancelled and its stream slot is freed at once.
 """
 
 from __future__ import annotations
