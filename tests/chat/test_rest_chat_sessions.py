@@ -16,7 +16,7 @@ from tests.chat.test_rest_chat import served_chat
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
 
-SLOW = Reply(text="word " * 40, chunk_chars=5, delay=0.05)  # 40 pieces over about 2 s
+SLOW = Reply(text="word " * 60, chunk_chars=5, delay=0.05)  # 60 pieces over about 3 s
 VERY_SLOW = Reply(text="word " * 400, chunk_chars=5, delay=0.05)  # about 20 s
 READ_LIMIT_S = 15  # a broken stream never ends: fail instead of hanging
 
@@ -93,7 +93,7 @@ async def test_a_turn_outliving_the_session_timeout_is_not_expired(fake_openai, 
         fake_openai.push(SLOW)
         response = await start_stream(api)
         await first_text(response)
-        await asyncio.sleep(1.2)  # idle longer than SESSION_TIMEOUT, but the turn is running
+        await asyncio.sleep(1.5)  # idle longer than SESSION_TIMEOUT, but the turn is running
         assert await services.sessions.sweep() == 0
         [session] = (await (await api.get("/api/v1/chat/sessions")).json())["sessions"]
         final = assert_completed_stream(*await rest_of_stream(response))
