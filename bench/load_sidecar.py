@@ -42,7 +42,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_serve(workspace: Path, data_dir: Path, token: str, port: int) -> subprocess.Popen:
+def start_serve(
+    workspace: Path,
+    data_dir: Path,
+    token: str,
+    port: int,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.Popen:
+    """`auro-pai serve` on 127.0.0.1:port; `extra_env` adds or overrides settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AURO_", "OPENAI_"))}
     env.update(
         AURO_DATA_DIR=str(data_dir),
@@ -54,6 +61,7 @@ def start_serve(workspace: Path, data_dir: Path, token: str, port: int) -> subpr
         LOG_LEVEL="WARNING",
         ANONYMIZED_TELEMETRY="False",
     )
+    env.update(extra_env or {})
     return subprocess.Popen(
         [
             sys.executable,

@@ -32,6 +32,8 @@ class ChatRequest:
     focus: FocusCode | None = None
     include_rag: bool = True
     include_tools: bool = False
+    # Start the session under `session_id` when it does not exist (None always starts one).
+    create_session: bool = False
 
 
 @dataclass(frozen=True)

@@ -78,11 +78,9 @@ class ChatService:
         return self.services.sessions
 
     async def open_session(self, session_id: str | None, title: str) -> str:
-        """The given session, created under that id if it does not exist (yet or any more)."""
-        if session_id is not None and await self.sessions.get(session_id) is not None:
-            return session_id
-        roots = [str(w.root) for w in self.services.workspaces]
-        info = await self.sessions.create(title[:TITLE_CHARS], session_id, roots)
+        """The given session, created under that id if it does not exist (yet or any more);
+        the editors' path, which keeps one conversation going across expiry."""
+        info = await self.sessions.create(title[:TITLE_CHARS], session_id, self._roots())
         return info.id
 
     async def chat(
@@ -90,10 +88,36 @@ class ChatService:
         request: ChatRequest,
         on_text: TextSink | None = None,
         on_loading: LoadingSink | None = None,
+        on_start: Callable[[], Awaitable[object]] | None = None,
     ) -> ChatReply:
         """Answer one message; `on_text` receives each piece of the answer as it arrives,
-        `on_loading` the progress while the server is still loading its model."""
-        session_id = await self.open_session(request.session_id, request.message)
+        `on_loading` the progress while the server is still loading its model.
+
+        The session is pinned for the whole turn (never evicted or expired meanwhile). An
+        unknown `session_id` raises `SessionNotFound` unless `request.create_session`;
+        `SessionLimitReached` when every session has a turn in flight. `on_start` runs once
+        the session is settled: after it, only the answer itself can fail."""
+        async with self.sessions.turn(
+            request.session_id,
+            request.message[:TITLE_CHARS],
+            create=request.create_session,
+            workspaces=self._roots(),
+        ) as session:
+            if on_start is not None:
+                await on_start()
+            return await self._turn(request, session.id, on_text, on_loading)
+
+    def _roots(self) -> list[str]:
+        """The workspace roots a new session belongs to (the web UI lists sessions by root)."""
+        return [str(w.root) for w in self.services.workspaces]
+
+    async def _turn(
+        self,
+        request: ChatRequest,
+        session_id: str,
+        on_text: TextSink | None,
+        on_loading: LoadingSink | None,
+    ) -> ChatReply:
         history = as_history(await self.sessions.history(session_id, HISTORY_TURNS))
         context = await gather(
             self.services,

@@ -18,6 +18,7 @@ from server.config import Settings
 from server.indexing.indexer import WorkspaceIndex
 from server.llm import ModelLoading
 from server.services import Services
+from server.sessions import SessionLimitReached, SessionNotFound
 
 KEYWORD_WAIT_S = 15.0
 
@@ -54,11 +55,21 @@ async def chat_in_terminal(
         async def loading(event: ModelLoading) -> None:
             sys.stderr.write(event.message() + "\n")
 
-        reply = await ChatService(services).chat(
-            ChatRequest(message, session_id, include_rag=include_rag),
-            on_text=echo,
-            on_loading=loading,
-        )
+        try:
+            reply = await ChatService(services).chat(
+                ChatRequest(message, session_id, include_rag=include_rag),
+                on_text=echo,
+                on_loading=loading,
+            )
+        except SessionNotFound:
+            sys.stderr.write(
+                f"error: no chat session {session_id!r} (deleted, expired or never created); "
+                "omit --session to start a new one\n"
+            )
+            return 1
+        except SessionLimitReached as exc:
+            sys.stderr.write(f"error: {exc}\n")
+            return 1
         if as_json:
             fields = (
                 "session_id",

@@ -6,15 +6,24 @@ rate limit, bearer token, body size, stream slots; then the route handler.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
 import uuid
+from typing import Any
 
 from aiohttp import web
 
 from server.http import chat_api, files_api, health_api, meta_api, rag_api, tools_api, webui_api
-from server.http.errors import REQUEST_ID, json_error
+from server.http.errors import (
+    REQUEST_ID,
+    STARTED_RESPONSE,
+    error_payload,
+    is_event_stream,
+    json_error,
+    sse_error,
+)
 from server.http.metrics import Metrics
 from server.http.routing import CORS_ORIGIN_KEY, REQUEST_ID_KEY
 from server.http.security import (
@@ -41,18 +50,52 @@ CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
 
 @web.middleware
 async def json_errors(request: web.Request, handler) -> web.StreamResponse:
-    """Every failure leaves as JSON with a status: no HTML pages, no stack traces."""
+    """Every failure leaves as JSON with a status: no HTML pages, no stack traces. Once a
+    response has started, no second one is ever written (see `_settle`)."""
     try:
-        return await handler(request)
+        response = await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         code = CODES.get(exc.status) or exc.reason.lower().replace(" ", "_")
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
-        return json_error(exc.status, code, exc.reason, headers=headers)
+        return await _settle(request, json_error(exc.status, code, exc.reason, headers=headers))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return json_error(500, "internal_error", "internal server error; see the server log")
+        error = json_error(500, "internal_error", "internal server error; see the server log")
+        return await _settle(request, error)
+    started = request.get(STARTED_RESPONSE)
+    if started is not None and response is not started:
+        log.error("%s %s answered again after its response started", request.method, request.path)
+        return await _settle(request, response)
+    return response
+
+
+async def _settle(request: web.Request, error: web.StreamResponse) -> web.StreamResponse:
+    """`error`, unless a response already started: then that one is returned to be ended
+    (a second status line inside a chunked body would corrupt the connection), an event
+    stream getting `error` as its final `event: error`."""
+    started = request.get(STARTED_RESPONSE)
+    if started is None:
+        return error
+    if is_event_stream(started):
+        try:
+            await started.write(sse_error(_payload(error)))
+        except (ConnectionError, RuntimeError):  # client gone, or the stream already ended
+            pass
+    return started
+
+
+def _payload(response: web.StreamResponse) -> dict[str, Any]:
+    """The JSON error carried by `response`, or a generic one."""
+    if isinstance(response, web.Response) and isinstance(response.body, bytes):
+        try:
+            body = json.loads(response.body)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            return body
+    return error_payload("internal_error", "internal server error; see the server log")
 
 
 def _route_label(request: web.Request) -> str:
@@ -87,7 +130,8 @@ def observe(metrics: Metrics):
 
 
 async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:
-    """Headers every response carries, streamed ones included."""
+    """Headers every response carries, streamed ones included; remembers the response."""
+    request[STARTED_RESPONSE] = response
     if REQUEST_ID_KEY in request:
         response.headers.setdefault(REQUEST_ID_HEADER, request[REQUEST_ID_KEY])
     origin = request.get(CORS_ORIGIN_KEY)

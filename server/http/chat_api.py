@@ -1,8 +1,9 @@
 """REST front of chat: a turn as JSON or Server-Sent Events, sessions, LLM usage.
 
 Sessions live in the shared SessionStore, so a conversation started in the editor continues
-here and the other way round. A streaming client that disconnects cancels generation: the
-upstream stream is closed and the turn is stored as cancelled.
+here and the other way round; an id that is not live is a 404 here as in history and DELETE.
+A client that disconnects (JSON or SSE) cancels generation: the upstream stream is closed,
+the turn is stored as cancelled and its stream slot is freed at once.
 """
 
 from __future__ import annotations
@@ -11,24 +12,27 @@ import asyncio
 import json
 import logging
 import os
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from server.chat import ChatReply, ChatRequest, ChatService
+from server.http.errors import error_payload, json_error, sse_error
 from server.http.routing import SERVICES, ApiError, RouteTable, services_of
 from server.llm import ModelLoading
 from server.services import Services
-from server.sessions import SessionNotFound
+from server.sessions import SessionLimitReached, SessionNotFound
 
 log = logging.getLogger(__name__)
 
 CHAT = web.AppKey("auro_chat", ChatService)
-routes = RouteTable("chat", "Chat turns (JSON or Server-Sent Events), sessions and LLM usage")
 
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
 DISCONNECT_POLL_S = 0.1
+SESSIONS_RETRY_AFTER = 5
+T = TypeVar("T")
 
 
 class ChatBody(BaseModel):
@@ -37,6 +41,9 @@ class ChatBody(BaseModel):
     include_rag: bool = True
     include_tools: bool = False
     stream: bool = False
+    create_session: bool = Field(
+        False, description="start the session under `session_id` if it does not exist"
+    )
 
 
 class ChatResponse(BaseModel):
@@ -146,20 +153,51 @@ async def cancel_on_disconnect(request: web.Request, task: asyncio.Task[Any]) ->
         await asyncio.sleep(DISCONNECT_POLL_S)
 
 
+async def until_disconnect(request: web.Request, turn: Awaitable[T]) -> T | None:
+    """`turn`'s result, or None when the client disconnected first: then `turn` has been
+    cancelled (closing the upstream stream and freeing the stream slot) and has finished."""
+    task = asyncio.ensure_future(turn)
+    watcher = asyncio.create_task(cancel_on_disconnect(request, task))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if not task.done():
+            task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
+        return None
+    finally:
+        watcher.cancel()
+
+
+def stream_error(exc: Exception) -> dict[str, Any]:
+    """The final `event: error` payload for a failure after the stream started."""
+    if isinstance(exc, ApiError):
+        return error_payload(exc.code, exc.message, exc.details)
+    if isinstance(exc, SessionNotFound):
+        return error_payload("session_not_found", "the chat session was deleted during the turn")
+    log.error("chat stream failed after it started", exc_info=exc)
+    return error_payload("internal_error", "internal server error; see the server log")
+
+
 async def stream_chat(
     request: web.Request, chat: ChatService, chat_request: ChatRequest
 ) -> web.StreamResponse:
     """`data: {"text": ...}` per piece (`{"loading": ...}` while the model loads), then the
-    full result, then `data: [DONE]`."""
+    full result, then `data: [DONE]`.
+
+    Headers go out once the session is settled, so a missing session or a full store is
+    still a plain JSON error with its status; a failure after that ends the stream with one
+    `event: error` carrying the error object."""
     response = web.StreamResponse(headers=SSE_HEADERS)
-    await response.prepare(request)
 
     async def send_event(payload: dict[str, Any]) -> None:
         try:
             await response.write(sse(payload))
         except ConnectionError:
-            task.cancel()  # the client is gone: stop generating now
-            await asyncio.sleep(0)
+            raise asyncio.CancelledError from None  # the client is gone: stop generating
 
     async def send_text(text: str) -> None:
         await send_event({"text": text})
@@ -167,30 +205,60 @@ async def stream_chat(
     async def send_loading(event: ModelLoading) -> None:
         await send_event({"loading": event.to_json()})
 
-    task = asyncio.create_task(chat.chat(chat_request, on_text=send_text, on_loading=send_loading))
-    watcher = asyncio.create_task(cancel_on_disconnect(request, task))
+    turn = chat.chat(
+        chat_request,
+        on_text=send_text,
+        on_loading=send_loading,
+        on_start=lambda: response.prepare(request),
+    )
     try:
-        reply = await asyncio.shield(task)
-    except asyncio.CancelledError:
-        if not task.done():
-            task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        if asyncio.current_task().cancelling():
-            raise
-        return response
-    finally:
-        watcher.cancel()
-    try:
+        reply = await until_disconnect(request, turn)
+        if reply is None:
+            return response if response.prepared else client_gone()
         await response.write(sse(reply_model(reply).model_dump(mode="json")))
         await response.write(sse("[DONE]"))
-        await response.write_eof()
     except ConnectionError:
         log.info("chat client disconnected before the final event")
+        return response
+    except Exception as exc:
+        if not response.prepared:
+            raise  # nothing sent yet: the usual JSON error with a status
+        try:
+            await response.write(sse_error(stream_error(exc)))
+        except ConnectionError:
+            return response
+    await response.write_eof()
     return response
+
+
+def client_gone() -> web.Response:
+    """What a handler returns once its client has gone (only the access log sees it)."""
+    return json_error(499, "client_closed_request", "the client closed the connection")
 
 
 def _not_found(session_id: str) -> ApiError:
     return ApiError(404, "session_not_found", f"no chat session {session_id!r}")
+
+
+def _session_error(exc: Exception) -> ApiError:
+    if isinstance(exc, SessionLimitReached):
+        return ApiError(
+            503, "sessions_busy", str(exc), headers={"Retry-After": str(SESSIONS_RETRY_AFTER)}
+        )
+    assert isinstance(exc, SessionNotFound)
+    return ApiError(
+        404,
+        "session_not_found",
+        f"no chat session {exc.args[0]!r} (deleted, expired or never created); omit "
+        "session_id, or set create_session, to start one",
+    )
+
+
+routes = RouteTable(
+    "chat",
+    "Chat turns (JSON or Server-Sent Events), sessions and LLM usage",
+    errors={SessionNotFound: _session_error, SessionLimitReached: _session_error},
+)
 
 
 @routes.post(
@@ -198,21 +266,31 @@ def _not_found(session_id: str) -> ApiError:
     body=ChatBody,
     response=ChatResponse,
     stream=True,
+    errors={
+        404: "no such session (and `create_session` is not set)",
+        503: "every one of MAX_SESSIONS sessions has a turn in flight (Retry-After)",
+    },
     summary="One chat turn: JSON, or Server-Sent Events when `stream` is true",
 )
 async def post_chat(request: web.Request, body: ChatBody) -> web.StreamResponse | ChatResponse:
     """With `stream: true`: `data: {"text": ...}` per piece, then the full result as a
-    `ChatResponse`, then `data: [DONE]`. A client that disconnects cancels generation."""
+    `ChatResponse`, then `data: [DONE]`; a failure after the first piece ends the stream with
+    `event: error` and `data: {"error": {...}}` instead. A client that disconnects cancels
+    generation on either path. `session_id` must name a live session unless
+    `create_session` is true (then it is started under that id if missing, idempotently);
+    without `session_id` a new session is started."""
     chat = request.app[CHAT]
     chat_request = ChatRequest(
         body.message,
         body.session_id,
         include_rag=body.include_rag,
         include_tools=body.include_tools,
+        create_session=body.create_session,
     )
     if body.stream:
         return await stream_chat(request, chat, chat_request)
-    return reply_model(await chat.chat(chat_request))
+    reply = await until_disconnect(request, chat.chat(chat_request))
+    return client_gone() if reply is None else reply_model(reply)
 
 
 @routes.get(

@@ -2,10 +2,11 @@
 
 from server.sessions.history import as_history
 from server.sessions.models import SessionInfo, Turn, TurnRole, TurnStatus
-from server.sessions.store import SessionNotFound, SessionStore
+from server.sessions.store import SessionLimitReached, SessionNotFound, SessionStore
 
 __all__ = [
     "SessionInfo",
+    "SessionLimitReached",
     "SessionNotFound",
     "SessionStore",
     "Turn",

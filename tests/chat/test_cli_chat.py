@@ -93,3 +93,15 @@ async def test_cli_chat_says_on_stderr_that_the_model_is_loading(
     assert code == 0, err
     assert out.startswith(REPLY)
     assert f"openai at {fake_openai.url}/v1 is loading its model (0s of up to 120s)" in err
+
+
+async def test_cli_chat_with_an_unknown_session_says_so(
+    fake_openai: FakeOpenAIServer, repo: Path, tmp_path: Path
+):
+    env = chat_env(tmp_path / "data", fake_openai)
+    code, out, err = await run_cli(
+        env, "Hi", "--workspace", str(repo), "--session", "no-such-id", "--no-rag"
+    )
+    assert code == 1 and out == ""
+    assert "error: no chat session 'no-such-id'" in err and "Traceback" not in err
+    assert fake_openai.request_count == 0

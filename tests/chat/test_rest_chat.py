@@ -1,45 +1,63 @@
-"""The chat REST routes on the real app (in-process), with the fake as the LLM."""
+"""The chat REST routes on the real sidecar (in-process), with the fake as the LLM."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import ClientSession
 
 from server.config import Settings
-from server.http.app import create_app
+from server.http.sidecar import Sidecar
 from server.services import Services
 from tests.fakes.openai_server import FakeOpenAIServer
 
 REPLY = "Sessions are stored in SQLite."
 
 
-@pytest.fixture
-async def api(fake_openai: FakeOpenAIServer, tmp_path: Path) -> AsyncIterator[TestClient]:
-    fake_openai.reply_text = REPLY
-    settings = Settings.model_validate(
+def chat_settings(fake: FakeOpenAIServer, data_dir: Path, **overrides: object) -> Settings:
+    """The fake as the only LLM, no retries, no token; `overrides` are Settings fields."""
+    return Settings.model_validate(
         {
-            "data_dir": str(tmp_path / "data"),
+            "data_dir": str(data_dir),
             "llamacpp_server_url": "",
             "gemini_api_key": "",
             "openai_api_key": "test",
-            "openai_base_url": f"{fake_openai.url}/v1",
+            "openai_base_url": f"{fake.url}/v1",
             "llm_max_retries": 0,
             "http_auth": False,
+            **overrides,
         }
     )
-    services = Services(settings)
-    client = TestClient(TestServer(create_app(services)))
-    await client.start_server()
+
+
+@asynccontextmanager
+async def served_chat(
+    fake: FakeOpenAIServer, data_dir: Path, **overrides: object
+) -> AsyncIterator[tuple[ClientSession, Services]]:
+    """The real sidecar on 127.0.0.1 (the production runner: handlers are not cancelled when
+    a client leaves) over `chat_settings`, with a client bound to it and the services."""
+    services = Services(chat_settings(fake, data_dir, **overrides))
+    sidecar = Sidecar(services)
+    address = await sidecar.start("127.0.0.1", 0)
+    client = ClientSession(base_url=address.url)
     try:
-        yield client
+        yield client, services
     finally:
         await client.close()
+        await sidecar.stop()
         await services.close()
+
+
+@pytest.fixture
+async def api(fake_openai: FakeOpenAIServer, tmp_path: Path) -> AsyncIterator[ClientSession]:
+    fake_openai.reply_text = REPLY
+    async with served_chat(fake_openai, tmp_path / "data") as (client, _):
+        yield client
 
 
 async def events(response) -> AsyncIterator[str]:
@@ -50,7 +68,7 @@ async def events(response) -> AsyncIterator[str]:
             yield line[len("data: ") :]
 
 
-async def test_json_chat_and_the_session_routes(api: TestClient, fake_openai):
+async def test_json_chat_and_the_session_routes(api: ClientSession, fake_openai):
     response = await api.post("/api/v1/chat", json={"message": "Where do sessions live?"})
     assert response.status == 200
     body = await response.json()
@@ -81,7 +99,7 @@ async def test_json_chat_and_the_session_routes(api: TestClient, fake_openai):
         assert (await missing.json())["error"]["code"] == "session_not_found"
 
 
-async def test_invalid_bodies_are_422_naming_the_field(api: TestClient, fake_openai):
+async def test_invalid_bodies_are_422_naming_the_field(api: ClientSession, fake_openai):
     for body, field in (
         ({"message": ""}, "message"),
         ({}, "message"),
@@ -97,7 +115,7 @@ async def test_invalid_bodies_are_422_naming_the_field(api: TestClient, fake_ope
     assert fake_openai.request_count == 0
 
 
-async def test_sse_streams_text_then_the_result_then_done(api: TestClient):
+async def test_sse_streams_text_then_the_result_then_done(api: ClientSession):
     response = await api.post("/api/v1/chat", json={"message": "Stream it", "stream": True})
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("text/event-stream")
@@ -109,7 +127,7 @@ async def test_sse_streams_text_then_the_result_then_done(api: TestClient):
     assert final["status"] == "completed" and final["session_id"]
 
 
-async def test_sse_client_disconnect_cancels_generation(api: TestClient, fake_openai):
+async def test_sse_client_disconnect_cancels_generation(api: ClientSession, fake_openai):
     fake_openai.reply_text = "word " * 200
     fake_openai.delay = 0.05
     response = await api.post("/api/v1/chat", json={"message": "Go on", "stream": True})
@@ -131,7 +149,7 @@ async def test_sse_client_disconnect_cancels_generation(api: TestClient, fake_op
     assert turns[1]["content"].startswith(first["text"])
 
 
-async def test_sse_reports_a_loading_model_then_answers(api: TestClient, fake_openai):
+async def test_sse_reports_a_loading_model_then_answers(api: ClientSession, fake_openai):
     fake_openai.loading = True  # llama-server answers 503 "Loading model" while it loads
     response = await api.post("/api/v1/chat", json={"message": "Ready yet?", "stream": True})
     stream = events(response)
@@ -144,7 +162,7 @@ async def test_sse_reports_a_loading_model_then_answers(api: TestClient, fake_op
     assert final["status"] == "completed" and final["text"] == REPLY
 
 
-async def test_a_cancelled_sse_turn_is_counted_in_usage(api: TestClient, fake_openai):
+async def test_a_cancelled_sse_turn_is_counted_in_usage(api: ClientSession, fake_openai):
     fake_openai.reply_text = "word " * 200
     fake_openai.delay = 0.05
     response = await api.post("/api/v1/chat", json={"message": "Go on", "stream": True})

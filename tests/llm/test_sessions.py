@@ -6,11 +6,13 @@ import asyncio
 import multiprocessing
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from server.sessions import SessionNotFound, SessionStore, Turn, as_history
+from server.sessions import SessionLimitReached, SessionNotFound, SessionStore, Turn, as_history
+from server.sessions.store import LEASE_S
 
 
 class Clock:
@@ -141,6 +143,100 @@ async def test_periodic_sweeper_runs_in_the_background(db_path):
     remaining = await store.list()
     store.close()
     assert remaining == []
+
+
+async def test_an_expired_session_is_gone_on_read_before_any_sweep(db_path):
+    clock = Clock()
+    store = SessionStore(db_path, session_timeout=8, clock=clock)
+    info = await store.create("idle")
+    await store.append(info.id, Turn("user", "hello"))
+    clock.now += 9
+    assert await store.get(info.id) is None
+    assert await store.list() == []
+    with pytest.raises(SessionNotFound):
+        await store.history(info.id)
+    with pytest.raises(SessionNotFound):
+        await store.append(info.id, Turn("user", "late"))
+    with pytest.raises(SessionNotFound):
+        async with store.turn(info.id):
+            pass
+    assert await store.delete(info.id) is False
+    store.close()
+
+
+async def test_a_pinned_session_is_neither_evicted_nor_expired(db_path):
+    clock = Clock()
+    store = SessionStore(db_path, max_sessions=2, session_timeout=10, clock=clock)
+    async with store.turn(None, "busy") as busy:
+        for title in ("a", "b", "c"):
+            clock.now += 1
+            await store.create(title)
+        clock.now += 60  # the turn outlives the timeout
+        assert await store.sweep() == 1  # "c" expires ("a", "b" were evicted), "busy" stays
+        assert [s.id for s in await store.list()] == [busy.id]
+        await store.append(busy.id, Turn("assistant", "done at last"))
+    clock.now += 11
+    assert await store.get(busy.id) is None, "expires like any other once the turn ended"
+    store.close()
+
+
+async def test_no_room_when_every_session_has_a_turn_in_flight(db_path):
+    store = SessionStore(db_path, max_sessions=2)
+    async with store.turn(None) as first, store.turn(None) as second:
+        with pytest.raises(SessionLimitReached):
+            await store.create("third")
+        with pytest.raises(SessionLimitReached):
+            async with store.turn("fourth", create=True):
+                pass
+        assert {s.id for s in await store.list()} == {first.id, second.id}
+    assert (await store.create("third")).title == "third"
+    store.close()
+
+
+async def test_concurrent_first_use_of_one_id_is_one_session(db_path):
+    store = SessionStore(db_path)
+
+    async def use() -> str:
+        async with store.turn("shared", "t", create=True) as info:
+            await store.append(info.id, Turn("user", "hi"))
+            return info.id
+
+    assert await asyncio.gather(*(use() for _ in range(8))) == ["shared"] * 8
+    assert len(await store.history("shared")) == 8
+    with pytest.raises(SessionNotFound):
+        async with store.turn("not-yet"):
+            pass
+    store.close()
+
+
+def _pin_then_die(path: str, session_id: str) -> None:
+    """Pin a session for a turn, then die mid-turn like kill -9 would."""
+    import os
+
+    async def run() -> None:
+        store = SessionStore(Path(path), max_sessions=1)
+        async with store.turn(session_id):
+            os._exit(0)
+
+    asyncio.run(run())
+
+
+def test_another_process_honours_a_pin_until_its_lease_runs_out(db_path):
+    clock = Clock()
+    clock.now = time.time()
+    store = SessionStore(db_path, max_sessions=1, clock=clock)
+    session_id = asyncio.run(store.create("theirs")).id
+    worker = multiprocessing.get_context("spawn").Process(
+        target=_pin_then_die, args=(str(db_path), session_id)
+    )
+    worker.start()
+    worker.join(60)
+    with pytest.raises(SessionLimitReached):
+        asyncio.run(store.create("mine"))  # their pin still holds the only place
+    clock.now = time.time() + LEASE_S + 1  # the dead process never renewed it
+    mine = asyncio.run(store.create("mine"))
+    assert [s.id for s in asyncio.run(store.list())] == [mine.id]
+    store.close()
 
 
 def test_concurrent_writers_from_threads(db_path):
