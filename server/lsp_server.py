@@ -1,29 +1,56 @@
-"""The pygls server object: holds the shared services and the sidecar, nothing else.
+"""The pygls server object: holds the shared services and the sidecar, opens and closes them.
 
 Features live in `server.features`, each registering itself through `setup(server)`.
+
+Leaving is quick by design: after `exit` or the end of stdin the process is gone within
+EXIT_BUDGET seconds. Running requests are cancelled first (a chat turn is then stored as
+cancelled), then the services close for whatever is left of the budget, and the process ends
+with `os._exit`. That skips the interpreter's teardown: no waiting for the stdin reader
+thread, for an embedding slice or an ONNX export in progress, and no C++ static destructors
+racing a native thread (the SIGABRT seen in CI). Nothing is lost: the index catalog and
+the session store are SQLite, whose committed state survives the process at any moment,
+and the index resumes from its catalog at the next start (tests/reliability/test_exit.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from server.config import ConfigWarning, Settings
 from server.http.sidecar import Sidecar
-from server.rpc_guard import GuardedProtocol, is_parse_failure
+from server.rpc_frames import FrameReader
+from server.rpc_guard import GuardedProtocol, is_parse_failure, serve_frames
 from server.services import Services
 from server.version import __version__
 
 log = logging.getLogger(__name__)
 
 STATUS = "auro/status"
+# Seconds from `exit` (or stdin's end) to os._exit; the issue's bound for the whole exit is 1 s.
+EXIT_BUDGET = 0.5
+# Of that, how long cancelled requests may take to store what they did.
+REQUEST_GRACE = 0.3
 
 Hook = Callable[[], Awaitable[None]]
+
+
+async def run_hooks(hooks: list[Hook]) -> None:
+    """Each hook runs even if an earlier one failed: one feature must not disable the rest."""
+    for hook in hooks:
+        try:
+            await hook()
+        except Exception:
+            log.exception("lifecycle hook %s failed", getattr(hook, "__qualname__", hook))
 
 
 class AuroLanguageServer(LanguageServer):
@@ -39,6 +66,70 @@ class AuroLanguageServer(LanguageServer):
         self.initialized_hooks: list[Hook] = []
         self._reported: set[str] = set()
         self.shutdown_hooks: list[Hook] = []
+        self._closing: asyncio.Future[None] | None = None
+        self._leaving: asyncio.Task[None] | None = None
+
+    # -- the process ---------------------------------------------------------------------
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls' stdio server with lenient framing (`server.rpc_frames`); the end of stdin
+        leaves like `exit`. Does not return: the process ends in `leave`."""
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
+        asyncio.run(self._serve(FrameReader(reader)))
+
+    async def _serve(self, frames: FrameReader) -> None:
+        assert isinstance(self.protocol, GuardedProtocol)
+        await serve_frames(frames, self.protocol, self.report_server_error)
+        if self._leaving is None:
+            log.info("stdin closed: leaving")
+            shut = self.protocol.shutdown_started or self.protocol._shutdown
+            self.leave(0 if shut else 1, "end of input")
+        assert self._leaving is not None
+        await self._leaving
+
+    def leave(self, code: int, reason: str) -> None:
+        """End the process within EXIT_BUDGET seconds (see the module docstring)."""
+        if self._leaving is None:
+            log.info("leaving (%s) with code %d", reason, code)
+            self._leaving = asyncio.get_running_loop().create_task(self._leave(code))
+
+    async def _leave(self, code: int) -> None:
+        started = asyncio.get_running_loop().time()
+        try:
+            async with asyncio.timeout(EXIT_BUDGET):
+                await self.close()
+        except TimeoutError:
+            log.warning(
+                "exit: closing took over %.1fs; leaving anyway (the index resumes at the "
+                "next start)",
+                EXIT_BUDGET,
+            )
+        except Exception:
+            log.exception("exit: closing failed; leaving anyway")
+        log.info("exit after %.2fs", asyncio.get_running_loop().time() - started)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(code)
+
+    async def close(self) -> None:
+        """Once, for `shutdown` and for leaving: cancel the running requests and let them
+        store what they did, then hooks, the sidecar and the services close."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
+        assert isinstance(self.protocol, GuardedProtocol)
+        pending = self.protocol.cancel_requests()
+        if pending:
+            await asyncio.wait(pending, timeout=REQUEST_GRACE)
+        await run_hooks(self.shutdown_hooks)
+        if self.sidecar is not None:
+            await self.sidecar.stop()
+        if self.services is not None:
+            # os._exit follows: the embedding thread need not finish its slice (it would
+            # only have to for an interpreter that tears down normally).
+            await self.services.close(wait_for_model=False)
 
     @property
     def settings(self) -> Settings:

@@ -123,11 +123,11 @@ class Services:
             listener(workspace)
         return workspace
 
-    async def remove_workspace(self, root: Path) -> None:
+    async def remove_workspace(self, root: Path, *, wait_for_model: bool = True) -> None:
         async with self._lock:
             workspace = self._workspaces.pop(root.resolve(), None)
         if workspace is not None:
-            await workspace.index.close()
+            await workspace.index.close(wait_for_model=wait_for_model)
             log.info("workspace removed: %s", root)
 
     def workspace_for(self, path: Path) -> Workspace | None:
@@ -179,9 +179,11 @@ class Services:
         components["tools"] = self.tools.health()
         return components
 
-    async def close(self) -> None:
+    async def close(self, *, wait_for_model: bool = True) -> None:
+        """Close everything. `wait_for_model=False` when `os._exit` ends the process next
+        (the LSP server): a model call in progress is then abandoned, not waited for."""
         for root in list(self._workspaces):
-            await self.remove_workspace(root)
+            await self.remove_workspace(root, wait_for_model=wait_for_model)
         self._sweeper.cancel()
         await self.llm.aclose()
         await self.tools.close()

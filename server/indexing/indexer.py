@@ -153,8 +153,9 @@ class WorkspaceIndex:
         ]
         self._keyword_wake.set()
 
-    async def close(self) -> None:
-        """Stop workers and the watcher; an interrupted write is replayed at the next start."""
+    async def close(self, *, wait_for_model: bool = True) -> None:
+        """Stop workers and the watcher; an interrupted write is replayed at the next start.
+        `wait_for_model=False` leaves a model call in progress running (see `Services.close`)."""
         self._closed = True
         if self._watcher is not None:
             await asyncio.to_thread(self._watcher.stop)
@@ -163,7 +164,7 @@ class WorkspaceIndex:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await asyncio.to_thread(self.embedding.close)
+        await asyncio.to_thread(self.embedding.close, wait=wait_for_model)
         if self.store is not None:
             self.store.close()
         if self.catalog is not None:
