@@ -36,10 +36,12 @@ from server.version import __version__
 log = logging.getLogger(__name__)
 
 STATUS = "auro/status"
-# Seconds from `exit` (or stdin's end) to os._exit; the issue's bound for the whole exit is 1 s.
-EXIT_BUDGET = 0.5
-# Of that, how long cancelled requests may take to store what they did.
-REQUEST_GRACE = 0.3
+# Seconds from `exit` (or stdin's end) to os._exit. The bound for the whole exit is 1 s, and
+# the kernel's teardown of a process with the model loaded took up to 0.4 s on a busy host.
+EXIT_BUDGET = 0.4
+# How long cancelled requests may take to store what they did (a chat turn: one SQLite
+# write) before the services close; leaving cuts it to what is left of EXIT_BUDGET.
+REQUEST_GRACE = 1.0
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -115,12 +117,13 @@ class AuroLanguageServer(LanguageServer):
         """Once, for `shutdown` and for leaving: cancel the running requests and let them
         store what they did, then hooks, the sidecar and the services close."""
         if self._closing is None:
-            self._closing = asyncio.ensure_future(self._close())
+            caller = asyncio.current_task()  # the `shutdown` handler is not cancelled
+            self._closing = asyncio.ensure_future(self._close(caller))
         await asyncio.shield(self._closing)
 
-    async def _close(self) -> None:
+    async def _close(self, caller: asyncio.Future[Any] | None) -> None:
         assert isinstance(self.protocol, GuardedProtocol)
-        pending = self.protocol.cancel_requests()
+        pending = self.protocol.cancel_requests(keep=caller)
         if pending:
             await asyncio.wait(pending, timeout=REQUEST_GRACE)
         await run_hooks(self.shutdown_hooks)

@@ -161,13 +161,14 @@ class GuardedProtocol(LanguageServerProtocol):
         self._shutdown = True
         return None
 
-    def cancel_requests(self) -> list[asyncio.Future[Any]]:
-        """Cancel every running request but `shutdown`; return those still finishing (a
-        cancelled handler may still be storing what it did). Iterates over a copy: a
-        cancelled future's done-callback pops it from `_request_futures`."""
+    def cancel_requests(self, keep: Any = None) -> list[asyncio.Future[Any]]:
+        """Cancel every running handler but `shutdown` and `keep`; return those still
+        finishing (a cancelled handler may still be storing what it did). Handlers that
+        pygls runs for a generator (`shutdown`'s user handler) are keyed by a uuid, hence
+        `keep`. Iterates over a copy: a cancelled future's done-callback pops it."""
         pending: list[asyncio.Future[Any]] = []
         for msg_id, future in list(self._request_futures.items()):
-            if msg_id == self.shutdown_id or future.done():
+            if msg_id == self.shutdown_id or future is keep or future.done():
                 continue
             future.cancel()
             if isinstance(future, asyncio.Future):
