@@ -81,11 +81,15 @@ class AuroLanguageServer(LanguageServer):
 
     async def _serve(self, frames: FrameReader) -> None:
         assert isinstance(self.protocol, GuardedProtocol)
-        await serve_frames(frames, self.protocol, self.report_server_error)
+        reason = "end of input"
+        try:
+            await serve_frames(frames, self.protocol, self.report_server_error)
+        except Exception:
+            log.exception("reading stdin failed")
+            reason = "stdin failed"
         if self._leaving is None:
-            log.info("stdin closed: leaving")
             shut = self.protocol.shutdown_started or self.protocol._shutdown
-            self.leave(0 if shut else 1, "end of input")
+            self.leave(0 if shut else 1, reason)
         assert self._leaving is not None
         await self._leaving
 
