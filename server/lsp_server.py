@@ -2,7 +2,7 @@
 
 Features live in `server.features`, each registering itself through `setup(server)`.
 
-Leaving is quick by design: after `exit` or the end of stdin the process is gone within
+Leaving is quick by design: after `exit` or the end of input the process is gone within
 EXIT_BUDGET seconds. Running requests are cancelled first (a chat turn is then stored as
 cancelled), then the services close for whatever is left of the budget, and the process ends
 with `os._exit`. That skips the interpreter's teardown: no waiting for the stdin reader
@@ -28,7 +28,7 @@ from pygls.lsp.server import LanguageServer
 
 from server.config import ConfigWarning, Settings
 from server.http.sidecar import Sidecar
-from server.rpc_frames import FrameReader
+from server.rpc_frames import FrameReader, StreamLines
 from server.rpc_guard import GuardedProtocol, is_parse_failure, serve_frames
 from server.services import Services
 from server.version import __version__
@@ -78,6 +78,21 @@ class AuroLanguageServer(LanguageServer):
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
         asyncio.run(self._serve(FrameReader(reader)))
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """One client over TCP, read like stdio; its disconnect leaves like stdin's end."""
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)  # type: ignore[arg-type]
+            await self._serve(FrameReader(StreamLines(reader)))
+
+        async def listen() -> None:
+            server = await asyncio.start_server(connection, host, port)
+            log.info("serving LSP on %s:%d", host, port)
+            async with server:
+                await server.serve_forever()
+
+        asyncio.run(listen())
 
     async def _serve(self, frames: FrameReader) -> None:
         assert isinstance(self.protocol, GuardedProtocol)

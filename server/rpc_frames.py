@@ -11,6 +11,7 @@ even one glued to the end of the dropped body (bodies end without a newline).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 LENGTH_HEADER = re.compile(rb"content-length[ \t]*:[ \t]*([^\s]*)", re.IGNORECASE)
 MAX_LENGTH_DIGITS = 18  # int() of thousands of digits is slow; no real frame is that big
 CARRY = 64  # bytes of a cut-off line kept, so a header split across two reads still matches
+MAX_LINE = 64 * 1024
 
 
 class AsyncLineReader(Protocol):
@@ -76,3 +78,25 @@ class FrameReader:
             return b""
         body = await self._reader.readexactly(length)
         return body or None
+
+
+class StreamLines:
+    """An `asyncio.StreamReader` (the TCP server) read like pygls' stdin reader: lines of at
+    most MAX_LINE bytes, and short reads instead of exceptions at the end of the stream."""
+
+    def __init__(self, stream: asyncio.StreamReader) -> None:
+        self._stream = stream
+
+    async def readline(self) -> bytes:
+        try:
+            return await self._stream.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:
+            return exc.partial
+        except asyncio.LimitOverrunError as exc:
+            return await self._stream.read(max(1, min(exc.consumed, MAX_LINE)))
+
+    async def readexactly(self, n: int) -> bytes:
+        try:
+            return await self._stream.readexactly(n)
+        except asyncio.IncompleteReadError as exc:
+            return exc.partial

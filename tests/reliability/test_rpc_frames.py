@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from server.rpc_frames import BadFrame, FrameReader
-from tests.reliability.rawlsp import RawServer, frame
+from tests.lsp_harness import server_env
+from tests.reliability.rawlsp import ROOT_DIR, SERVER, RawServer, frame
 
 
 class Chunks:
@@ -138,3 +143,62 @@ def test_server_answers_after_every_malformed_header(tmp_path: Path) -> None:
         assert srv.alive()
     finally:
         assert srv.close() == 0
+
+
+def read_frames(conn: socket.socket, until_id: int, timeout: float = 30) -> list[dict[str, Any]]:
+    """Messages from a TCP connection until the answer to `until_id`."""
+    conn.settimeout(timeout)
+    data, messages = b"", []
+    while not any(m.get("id") == until_id and "method" not in m for m in messages):
+        chunk = conn.recv(65536)
+        assert chunk, f"connection closed; got {messages}"
+        data += chunk
+        while (end := data.find(b"\r\n\r\n")) >= 0:
+            headers = dict(line.split(b":", 1) for line in data[:end].split(b"\r\n"))
+            length = int(headers[b"Content-Length"])
+            if len(data) < end + 4 + length:
+                break
+            messages.append(json.loads(data[end + 4 : end + 4 + length]))
+            data = data[end + 4 + length :]
+    return messages
+
+
+def test_tcp_reads_the_same_way_and_a_disconnect_leaves_at_once(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [*SERVER, "--tcp", "--port", str(port)],
+        cwd=ROOT_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=server_env(tmp_path / "data", AURO_HTTP_ENABLED="false"),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "TCP server did not start"
+                time.sleep(0.2)
+        with conn:
+            init = {"processId": None, "capabilities": {}}
+            conn.sendall(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init}))
+            read_frames(conn, 1)
+            body = request(2)
+            conn.sendall(b"content-length:  %d \n\n" % len(body) + body)
+            assert "result" in read_frames(conn, 2)[-1]
+            conn.sendall(b"Content-Length: x\r\n\r\n" + request(3) + frame(request(4).decode()))
+            answers = read_frames(conn, 4)
+            assert [m["error"]["code"] for m in answers if m.get("id") is None] == [-32700]
+            assert all(m.get("id") != 3 for m in answers) and "result" in answers[-1]
+            started = time.monotonic()
+        proc.wait(30)
+        assert time.monotonic() - started < 1.0
+        assert proc.returncode == 1  # no shutdown before the disconnect
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
