@@ -4,7 +4,7 @@ Features live in `server.features`, each registering itself through `setup(serve
 
 Leaving is quick by design: after `exit` or the end of input the process is gone within
 EXIT_BUDGET seconds. Running requests are cancelled first (a chat turn is then stored as
-cancelled), then the services close for whatever is left of the budget, and the process ends
+cancelled), then all work stops for whatever is left of the budget, and the process ends
 with `os._exit`. That skips the interpreter's teardown: no waiting for the stdin reader
 thread, for an embedding slice or an ONNX export in progress, and no C++ static destructors
 racing a native thread (the SIGABRT seen in CI). Nothing is lost: the index catalog and
@@ -18,6 +18,7 @@ import asyncio
 import logging
 import os
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -42,6 +43,7 @@ EXIT_BUDGET = 0.4
 # How long cancelled requests may take to store what they did (a chat turn: one SQLite
 # write) before the services close; leaving cuts it to what is left of EXIT_BUDGET.
 REQUEST_GRACE = 1.0
+BACKSTOP_MARGIN = 0.1  # after EXIT_BUDGET, a timer thread calls os._exit itself
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -109,10 +111,14 @@ class AuroLanguageServer(LanguageServer):
         await self._leaving
 
     def leave(self, code: int, reason: str) -> None:
-        """End the process within EXIT_BUDGET seconds (see the module docstring)."""
+        """End the process within EXIT_BUDGET seconds (see the module docstring). A timer
+        thread ends it too, should the event loop be stuck in a synchronous call."""
         if self._leaving is None:
             log.info("leaving (%s) with code %d", reason, code)
             self._leaving = asyncio.get_running_loop().create_task(self._leave(code))
+            backstop = threading.Timer(EXIT_BUDGET + BACKSTOP_MARGIN, os._exit, (code,))
+            backstop.daemon = True
+            backstop.start()
 
     async def _leave(self, code: int) -> None:
         started = asyncio.get_running_loop().time()
@@ -149,9 +155,7 @@ class AuroLanguageServer(LanguageServer):
         if self.sidecar is not None:
             await self.sidecar.stop()
         if self.services is not None:
-            # os._exit follows: the embedding thread need not finish its slice (it would
-            # only have to for an interpreter that tears down normally).
-            await self.services.close(wait_for_model=False)
+            await self.services.close(process_ending=True)  # os._exit follows
 
     @property
     def settings(self) -> Settings:

@@ -153,9 +153,9 @@ class WorkspaceIndex:
         ]
         self._keyword_wake.set()
 
-    async def close(self, *, wait_for_model: bool = True) -> None:
+    async def close(self, *, process_ending: bool = False) -> None:
         """Stop workers and the watcher; an interrupted write is replayed at the next start.
-        `wait_for_model=False` leaves a model call in progress running (see `Services.close`)."""
+        `process_ending`: stop work only, as `Services.close` explains."""
         self._closed = True
         if self._watcher is not None:
             await asyncio.to_thread(self._watcher.stop)
@@ -164,7 +164,10 @@ class WorkspaceIndex:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await asyncio.to_thread(self.embedding.close, wait=wait_for_model)
+        if process_ending:
+            self.embedding.close(wait=False)
+            return
+        await asyncio.to_thread(self.embedding.close)
         if self.store is not None:
             self.store.close()
         if self.catalog is not None:
