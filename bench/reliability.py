@@ -2,8 +2,10 @@
 
 Runs `pytest tests/reliability` with AURO_LONG=1 (the full versions: ~2,500 fuzzed
 messages, 20 kill -9 rounds, 5,000-event watcher storm, 2,000-request sidecar load, the
-LLM fault matrix, hostile index inputs), collects each test's FIGURES line and prints them
-with the machine they ran on. `--smoke` runs the CI smoke versions instead.
+LLM fault matrix, hostile index inputs, 26 exits at random moments), collects each test's
+FIGURES line and prints them with the machine they ran on. `--smoke` runs the CI smoke
+versions instead. `-k exit` runs only the exit tests and ends with the exit latency
+percentiles (docs/reliability.md, section 7).
 """
 
 from __future__ import annotations
@@ -69,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         lines = figures.read_text().splitlines() if figures.exists() else []
     for line in lines:
         print(line)
+    for figures in map(json.loads, lines):
+        if figures.get("name") == "exit_latency":
+            print(
+                f"exit latency over {figures['runs']} runs: p50 {figures['p50_s']} s, "
+                f"p95 {figures['p95_s']} s, max {figures['max_s']} s"
+            )
     return code
 
 

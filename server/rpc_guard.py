@@ -12,9 +12,12 @@ pygls 2.1 leaves several inputs unanswered or crashes on them; a client then wai
 * `shutdown` while another request runs: pygls cancels the others while iterating the
   futures dict, and a synchronously cancelled future removes itself from that dict ->
   "dictionary changed size during iteration" and `shutdown` never answers.
-* `exit` arriving while `shutdown` still closes the services (a client that does not wait
-  for the shutdown answer): pygls exits with code 1 mid-close and native threads abort the
-  process (SIGABRT). Now `exit` waits (up to EXIT_WAIT seconds) for shutdown to finish.
+* `exit`: pygls raises SystemExit, which its stdio loop swallows, so the code was always 0
+  (the spec says 1 without a prior `shutdown`), and the process then waited for the stdin
+  reader thread and for `shutdown` to finish closing. Now `exit` asks the server to leave
+  (`AuroLanguageServer.leave`: bounded cleanup, then `os._exit` with 0 or 1).
+* malformed frame headers (lower case, padded, LF-only, missing or non-numeric length)
+  left the reader out of step for good: `serve_frames` reads them with `server.rpc_frames`.
 * a `Content-Length` of terabytes: `stdin.read(n)` allocates n bytes (MemoryError kills the
   read loop). Bodies above MAX_MESSAGE_BYTES are drained in chunks and answered -32700.
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from lsprotocol import types
@@ -38,11 +42,12 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import RPCError, RPCNotification, RPCRequest, RPCResponse
 from pygls.protocol.language_server import lsp_method
 
+from server.rpc_frames import BadFrame, FrameReader
+
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 MAX_HEADER_LINE = 64 * 1024
-EXIT_WAIT = 15.0
 UNPARSEABLE = b"\x00"  # what an over-long body is replaced with: a parse error
 
 
@@ -65,7 +70,7 @@ class GuardedProtocol(LanguageServerProtocol):
         super().__init__(*args, **kwargs)
         self.initialize_received = False
         self.shutdown_started = False
-        self._shutdown_done: asyncio.Event | None = None
+        self.shutdown_id: Any = None
 
     # -- decoding --------------------------------------------------------------------------
     def structure_message(self, data: dict[str, Any]) -> Any:
@@ -135,7 +140,7 @@ class GuardedProtocol(LanguageServerProtocol):
             self.send_error(message.id, JsonRpcInvalidRequest("server is shutting down"))
             return True
         if method == types.SHUTDOWN and self.initialize_received:
-            self.shutdown_started = True
+            self.shutdown_started, self.shutdown_id = True, message.id
         if method == types.INITIALIZE:
             if self.initialize_received:
                 self.send_error(message.id, JsonRpcInvalidRequest("already initialized"))
@@ -149,35 +154,54 @@ class GuardedProtocol(LanguageServerProtocol):
 
     @lsp_method(types.SHUTDOWN)
     def lsp_shutdown(self, *args: Any) -> Any:
-        """pygls' shutdown, iterating over a copy: cancelling a concurrent.futures.Future runs
-        its done-callback at once, which pops it from `_request_futures`."""
+        """The user handler closes everything (it cancels the other requests first, so a chat
+        turn is stored as cancelled before its session store closes)."""
         if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
             yield user_handler, args, None
-        current_id = self.msg_id
-        for msg_id, future in list(self._request_futures.items()):
-            if msg_id != current_id and not future.done():
-                future.cancel()
         self._shutdown = True
-        self._done_event().set()
         return None
 
-    def _done_event(self) -> asyncio.Event:
-        if self._shutdown_done is None:
-            self._shutdown_done = asyncio.Event()
-        return self._shutdown_done
-
-    async def _wait_for_shutdown(self) -> None:
-        try:
-            await asyncio.wait_for(self._done_event().wait(), EXIT_WAIT)
-        except TimeoutError:
-            log.warning("exit: shutdown still running after %.0fs, exiting anyway", EXIT_WAIT)
+    def cancel_requests(self, keep: Any = None) -> list[asyncio.Future[Any]]:
+        """Cancel every running handler but `shutdown` and `keep`; return those still
+        finishing (a cancelled handler may still be storing what it did). Handlers that
+        pygls runs for a generator (`shutdown`'s user handler) are keyed by a uuid, hence
+        `keep`. Iterates over a copy: a cancelled future's done-callback pops it."""
+        pending: list[asyncio.Future[Any]] = []
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id == self.shutdown_id or future is keep or future.done():
+                continue
+            future.cancel()
+            if isinstance(future, asyncio.Future):
+                pending.append(future)
+        return pending
 
     @lsp_method(types.EXIT)
-    def lsp_exit(self, *args: Any) -> Any:
-        """Exit, but first let a running `shutdown` finish closing the services."""
-        if self.shutdown_started and not self._shutdown:
-            yield self._wait_for_shutdown, (), None
-        yield from super().lsp_exit(*args)
+    def lsp_exit(self, *args: Any) -> None:
+        """Leave at once: 0 after `shutdown` (even one still closing), 1 without (LSP spec)."""
+        code = 0 if (self._shutdown or self.shutdown_started) else 1
+        self._server.leave(code, "exit notification")  # type: ignore[attr-defined]
+
+
+async def serve_frames(
+    frames: FrameReader,
+    protocol: GuardedProtocol,
+    on_error: Callable[[Exception, type[JsonRpcException]], Any],
+) -> None:
+    """pygls' read loop (`pygls.io_.run_async`) over lenient frames, until the input ends.
+
+    A header block without a usable length is answered -32700 (id null) and skipped."""
+    while (body := await frames.next()) is not None:
+        if isinstance(body, BadFrame):
+            log.warning("dropping a JSON-RPC frame: %s", body.reason)
+            protocol.send_error(None, JsonRpcParseError(f"Parse error: {body.reason}"))
+            continue
+        try:
+            message = json.loads(body, object_hook=protocol.structure_message)
+            protocol.handle_message(message)
+        except Exception as exc:
+            if not is_parse_failure(exc):
+                log.exception("unable to handle a message")
+            on_error(exc, JsonRpcException)
 
 
 class BoundedStdin:

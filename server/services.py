@@ -124,11 +124,11 @@ class Services:
             listener(workspace)
         return workspace
 
-    async def remove_workspace(self, root: Path) -> None:
+    async def remove_workspace(self, root: Path, *, process_ending: bool = False) -> None:
         async with self._lock:
             workspace = self._workspaces.pop(root.resolve(), None)
         if workspace is not None:
-            await workspace.index.close()
+            await workspace.index.close(process_ending=process_ending)
             log.info("workspace removed: %s", root)
 
     def workspace_for(self, path: Path) -> Workspace | None:
@@ -184,13 +184,20 @@ class Services:
         components["tools"] = self.tools.health()
         return components
 
-    async def close(self) -> None:
+    async def close(self, *, process_ending: bool = False) -> None:
+        """Stop all work and close everything.
+
+        `process_ending`: `os._exit` follows at once (the LSP server). Work stops, but a
+        model call in progress is not waited for and the SQLite files stay open: closing
+        them checkpoints their WAL, disk I/O that the exit would then wait for. Committed
+        data is in the WAL already, and the next open replays it."""
         for root in list(self._workspaces):
-            await self.remove_workspace(root)
+            await self.remove_workspace(root, process_ending=process_ending)
         self._sweeper.cancel()
         await self.llm.aclose()
         await self.tools.close()
-        self.sessions.close()
+        if not process_ending:
+            self.sessions.close()
 
 
 def _without_secrets(found: list[Found]) -> list[Found]:

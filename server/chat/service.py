@@ -118,28 +118,33 @@ class ChatService:
         on_text: TextSink | None,
         on_loading: LoadingSink | None,
     ) -> ChatReply:
-        history = as_history(await self.sessions.history(session_id, HISTORY_TURNS))
-        context = await gather(
-            self.services,
-            request.message,
-            request.focus,
-            include_rag=request.include_rag,
-            include_tools=request.include_tools,
-        )
-        await self.sessions.append(session_id, Turn("user", request.message))
-        prompt = Prompt(
-            question=question_text(request),
-            system=SYSTEM_PROMPT,
-            chunks=context.chunks,
-            tool_results=context.tool_results,
-            history=history,
-        )
         reply = ChatReply(session_id, "")
+        question_stored = False
         try:
+            history = as_history(await self.sessions.history(session_id, HISTORY_TURNS))
+            context = await gather(
+                self.services,
+                request.message,
+                request.focus,
+                include_rag=request.include_rag,
+                include_tools=request.include_tools,
+            )
+            await self.sessions.append(session_id, Turn("user", request.message))
+            question_stored = True
+            prompt = Prompt(
+                question=question_text(request),
+                system=SYSTEM_PROMPT,
+                chunks=context.chunks,
+                tool_results=context.tool_results,
+                history=history,
+            )
             await self._stream(prompt, reply, context, on_text, on_loading)
         except asyncio.CancelledError:
+            # Also while the context was gathered (the server exits, the client cancels):
+            # the question is kept with its cancelled answer.
             reply.status, reply.error = "cancelled", "cancelled by the client"
-            await asyncio.shield(self._store(reply))
+            question = None if question_stored else request.message
+            await asyncio.shield(self._store(reply, question))
             raise
         await self._store(reply)
         return reply
@@ -197,7 +202,10 @@ class ChatService:
             if not parts:
                 await emit(str(exc))
 
-    async def _store(self, reply: ChatReply) -> None:
+    async def _store(self, reply: ChatReply, question: str | None = None) -> None:
+        """The answer, after `question` when that is not stored yet."""
+        if question is not None:
+            await self.sessions.append(reply.session_id, Turn("user", question))
         usage: dict[str, object] = dict(reply.usage)
         if reply.error:
             usage["error"] = reply.error

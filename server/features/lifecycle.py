@@ -12,7 +12,7 @@ from pygls.uris import to_fs_path
 from server.config import load_settings
 from server.http.sidecar import Sidecar
 from server.logs import set_level
-from server.lsp_server import AuroLanguageServer
+from server.lsp_server import AuroLanguageServer, run_hooks
 from server.services import Services
 
 log = logging.getLogger(__name__)
@@ -34,15 +34,6 @@ def workspace_roots(params: types.InitializeParams) -> list[Path]:
     if params.root_path:
         return [Path(params.root_path)]
     return []
-
-
-async def run_hooks(hooks: list) -> None:
-    """Each hook runs even if an earlier one failed: one feature must not disable the rest."""
-    for hook in hooks:
-        try:
-            await hook()
-        except Exception:
-            log.exception("lifecycle hook %s failed", getattr(hook, "__qualname__", hook))
 
 
 def setup(server: AuroLanguageServer) -> None:
@@ -77,8 +68,6 @@ def setup(server: AuroLanguageServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: AuroLanguageServer, _: None) -> None:
-        await run_hooks(ls.shutdown_hooks)
-        if ls.sidecar is not None:
-            await ls.sidecar.stop()
-        if ls.services is not None:
-            await ls.services.close()
+        """Running requests are cancelled, then everything closes (`exit` may come before
+        this answers: it waits for the same close, within its own budget)."""
+        await ls.close()

@@ -419,10 +419,11 @@ class EmbeddingThread:
                 vectors[i] = vector
         return vectors
 
-    def close(self, timeout: float = 30.0) -> None:
+    def close(self, timeout: float = 30.0, *, wait: bool = True) -> None:
         """Stop the thread after the slice in progress and wait for it; queued work is
-        cancelled. Waiting matters: a process that exits while the thread is inside the
-        model's native code aborts ("terminate called without an active exception")."""
+        cancelled. Waiting matters: a process that exits normally while the thread is inside
+        the model's native code aborts ("terminate called without an active exception").
+        `wait=False` is for a process that ends with `os._exit`, which runs no destructors."""
         while True:
             try:
                 _, _, job = self._queue.get_nowait()
@@ -432,7 +433,7 @@ class EmbeddingThread:
                 job[1].cancel()
         if self._thread is not None:
             self._queue.put((-1, next(self._seq), None))
-            if self._thread is not threading.current_thread():
+            if wait and self._thread is not threading.current_thread():
                 self._thread.join(timeout)
 
 

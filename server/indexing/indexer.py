@@ -153,8 +153,9 @@ class WorkspaceIndex:
         ]
         self._keyword_wake.set()
 
-    async def close(self) -> None:
-        """Stop workers and the watcher; an interrupted write is replayed at the next start."""
+    async def close(self, *, process_ending: bool = False) -> None:
+        """Stop workers and the watcher; an interrupted write is replayed at the next start.
+        `process_ending`: stop work only, as `Services.close` explains."""
         self._closed = True
         if self._watcher is not None:
             await asyncio.to_thread(self._watcher.stop)
@@ -163,6 +164,9 @@ class WorkspaceIndex:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if process_ending:
+            self.embedding.close(wait=False)
+            return
         await asyncio.to_thread(self.embedding.close)
         if self.store is not None:
             self.store.close()

@@ -120,6 +120,13 @@ def _locked(folder: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+def _remove_leftovers(folder: Path) -> None:
+    """Half-written files of an exporter that was stopped (the LSP server leaves with
+    `os._exit`, even mid-export). Only called under the lock, so no writer is running."""
+    for leftover in folder.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
 def _tmp(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
 
@@ -201,6 +208,7 @@ def ensure_export(model_path: Path, cache_root: Path, *, quantized: bool = False
     with _locked(folder):
         if target.is_file() or _reuse(folder.name, target):  # done by another process
             return _remember(folder.name, target)
+        _remove_leftovers(folder)
         try:
             if not fp32.is_file():
                 started = time.perf_counter()

@@ -29,9 +29,13 @@ SESSION = "crash-loop-session"
 
 
 class FakeLLMProcess:
-    """`python -m tests.fakes.openai_server`, with a small per-delta delay."""
+    """`python -m tests.fakes.openai_server`, with a per-delta delay."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        delay: float = 0.02,
+        reply: str = "A complete answer from the fake model, in pieces.",
+    ) -> None:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -40,9 +44,9 @@ class FakeLLMProcess:
                 "--port",
                 "0",
                 "--delay",
-                "0.02",
+                str(delay),
                 "--reply",
-                "A complete answer from the fake model, in pieces.",
+                reply,
             ],
             cwd=ROOT_DIR,
             stdout=subprocess.PIPE,
