@@ -20,6 +20,27 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    skipped: bool = False  # not configured, and not needed: neither ok nor a failure
+
+    @property
+    def label(self) -> str:
+        return "skip" if self.skipped else "ok" if self.ok else "FAIL"
+
+
+def skipped(name: str, detail: str) -> Check:
+    return Check(name, True, detail, skipped=True)
+
+
+def unreachable(url: str, exc: BaseException) -> str:
+    """What went wrong connecting, in words (not the exception's repr)."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return f"{url}: cannot resolve the host name"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        reason = exc.os_error.strerror if exc.os_error and exc.os_error.strerror else "refused"
+        return f"{url}: cannot connect ({reason.lower()})"
+    if isinstance(exc, TimeoutError):
+        return f"{url}: no answer in time"
+    return f"{url}: {type(exc).__name__}: {exc}"
 
 
 async def check_data_dir(settings: Settings, workspace: Path) -> Check:
@@ -96,7 +117,7 @@ async def check_chroma(settings: Settings, _: Path) -> Check:
         return Check(
             "chroma",
             False,
-            f"{url}: {exc!r}",
+            unreachable(url, exc),
             "start `chroma run` there, or unset CHROMADB_HOST to use embedded Chroma",
         )
     return Check("chroma", status == 200, f"{url} answered {status}")
@@ -105,13 +126,13 @@ async def check_chroma(settings: Settings, _: Path) -> Check:
 async def check_llamacpp(settings: Settings, _: Path) -> Check:
     urls = [u.strip() for u in settings.llamacpp_server_url.split(",") if u.strip()]
     if not urls:
-        return Check("llama.cpp", True, "not configured (LLAMACPP_SERVER_URL empty)")
+        return skipped("llama.cpp", "not configured (LLAMACPP_SERVER_URL empty)")
     problems = []
     for url in urls:
         try:
             status = await get_status(url.rstrip("/") + "/health")
         except (aiohttp.ClientError, TimeoutError) as exc:
-            problems.append(f"{url}: unreachable ({type(exc).__name__})")
+            problems.append(unreachable(url, exc))
             continue
         if status != 200:
             problems.append(f"{url}: /health answered {status} (loading?)")
@@ -127,14 +148,16 @@ async def check_llamacpp(settings: Settings, _: Path) -> Check:
 
 async def check_openai(settings: Settings, _: Path) -> Check:
     if not settings.openai_api_key:
-        return Check("openai", True, "not configured (OPENAI_API_KEY empty)")
+        return skipped("openai", "not configured (OPENAI_API_KEY empty)")
     url = settings.openai_base_url.split(",")[0].rstrip("/") + "/models"
     try:
         status = await get_status(
             url, headers={"Authorization": f"Bearer {settings.openai_api_key}"}
         )
     except (aiohttp.ClientError, TimeoutError) as exc:
-        return Check("openai", False, f"{url}: {exc!r}", "check OPENAI_BASE_URL and the network")
+        return Check(
+            "openai", False, unreachable(url, exc), "check OPENAI_BASE_URL and the network"
+        )
     return Check(
         "openai",
         status == 200,
@@ -145,12 +168,14 @@ async def check_openai(settings: Settings, _: Path) -> Check:
 
 async def check_gemini(settings: Settings, _: Path) -> Check:
     if not settings.gemini_api_key:
-        return Check("gemini", True, "not configured (GEMINI_API_KEY empty)")
+        return skipped("gemini", "not configured (GEMINI_API_KEY empty)")
     url = f"{settings.gemini_base_url.rstrip('/')}/v1beta/models"
     try:
         status = await get_status(url, headers={"x-goog-api-key": settings.gemini_api_key})
     except (aiohttp.ClientError, TimeoutError) as exc:
-        return Check("gemini", False, f"{url}: {exc!r}", "check GEMINI_BASE_URL and the network")
+        return Check(
+            "gemini", False, unreachable(url, exc), "check GEMINI_BASE_URL and the network"
+        )
     return Check(
         "gemini",
         status == 200,
@@ -159,11 +184,33 @@ async def check_gemini(settings: Settings, _: Path) -> Check:
     )
 
 
+async def check_llm(settings: Settings, _: Path) -> Check:
+    """Chat needs at least one provider; each one's reachability is its own line."""
+    configured = [
+        name
+        for name, value in (
+            ("llamacpp", settings.llamacpp_server_url.strip()),
+            ("openai", settings.openai_api_key),
+            ("gemini", settings.gemini_api_key),
+        )
+        if value
+    ]
+    if configured:
+        return Check("llm", True, "providers: " + ", ".join(configured))
+    return Check(
+        "llm",
+        False,
+        "no LLM provider is configured: chat cannot answer (search works)",
+        "set LLAMACPP_SERVER_URL (a local llama-server), OPENAI_API_KEY or GEMINI_API_KEY",
+    )
+
+
 CHECKS: list[Callable[[Settings, Path], Awaitable[Check]]] = [
     check_data_dir,
     check_embedding_model,
     check_grammars,
     check_chroma,
+    check_llm,
     check_llamacpp,
     check_openai,
     check_gemini,
@@ -177,7 +224,7 @@ async def doctor(settings: Settings, warnings: list[ConfigWarning], workspace: P
         out.write(f"[warn] {warning.message()}\n")
     results = await asyncio.gather(*(check(settings, workspace) for check in CHECKS))
     for result in results:
-        out.write(f"[{'ok' if result.ok else 'FAIL'}] {result.name}: {result.detail}\n")
+        out.write(f"[{result.label}] {result.name}: {result.detail}\n")
         if not result.ok and result.fix:
             out.write(f"       fix: {result.fix}\n")
     return 0 if all(r.ok for r in results) else 1

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from server.cli_output import print_search
 from server.config import Settings
 from server.indexing.progress import ProgressEvent
 from server.services import Services
@@ -58,24 +59,8 @@ async def search(settings: Settings, root: Path, query: str, k: int, as_json: bo
     try:
         workspace = await services.add_workspace(root)
         outcome = await services.search(query, k, workspaces=[workspace])
-        if as_json:
-            print(
-                json.dumps(
-                    {
-                        "results": [f.result.to_json() for f in outcome.found],
-                        "complete": outcome.complete,
-                    }
-                )
-            )
-            return 0
-        for found in outcome.found:
-            r = found.result
-            print(
-                f"{r.path}:{r.start_line}-{r.end_line}  {r.symbol or '-'}  "
-                f"{r.score:.4f}  [{','.join(r.retrievers)}]"
-            )
-        for warning in outcome.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+        results = [f.result.to_json() for f in outcome.found]
+        print_search(results, outcome.complete, outcome.warnings, as_json)
         return 0
     finally:
         await services.close()

@@ -8,12 +8,11 @@ but embedding the whole tree is never waited for.
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from pathlib import Path
 
-from server.chat.models import ChatRequest, CodeCitation
+from server.chat.models import ChatRequest
 from server.chat.service import ChatService
+from server.cli_output import echo_text, print_chat_end
 from server.config import Settings
 from server.indexing.indexer import WorkspaceIndex
 from server.services import Services
@@ -46,26 +45,12 @@ async def chat_in_terminal(
 
         async def echo(text: str) -> None:
             if not as_json:
-                sys.stdout.write(text)
-                sys.stdout.flush()
+                echo_text(text)
 
         reply = await ChatService(services).chat(
             ChatRequest(message, session_id, include_rag=include_rag), on_text=echo
         )
-        if as_json:
-            fields = ("session_id", "text", "citations", "usage", "provider", "status", "error")
-            result = reply.to_json()
-            sys.stdout.write(json.dumps({k: result[k] for k in fields}) + "\n")
-        else:
-            sys.stdout.write("\n")
-            sources = [c for c in reply.citations if isinstance(c, CodeCitation)]
-            if sources:
-                sys.stdout.write("\nSources:\n")
-                for c in sources:
-                    sys.stdout.write(f"  {c.path}:{c.start_line}-{c.end_line} {c.symbol}\n")
-            if reply.error and reply.error not in reply.text:
-                sys.stderr.write(f"error: {reply.error}\n")
-            sys.stderr.write(f"session: {reply.session_id}\n")
+        print_chat_end(reply.to_json(), workspace.root, as_json)
         return 0 if reply.status == "completed" else 1
     finally:
         await services.close()
