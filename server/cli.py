@@ -14,7 +14,6 @@ from pathlib import Path
 from server.cli_errors import USAGE_ERROR, CliError, existing_dir, int_in_range
 from server.cli_output import echo_text, print_chat_end, print_search
 from server.cli_remote import find_server, remote_chat, remote_search
-from server.cli_sessions import open_session
 from server.config import Settings, load_settings
 from server.logs import FORMAT, configure, protect_stdout
 from server.paths import workspace_data_path
@@ -138,6 +137,8 @@ def run_chat(args: argparse.Namespace) -> int:
     root = existing_dir(args.workspace, "--workspace", "auro-pai chat MESSAGE --workspace DIR")
     settings = tool_settings(args)
     if args.session is not None:
+        from server.cli_sessions import open_session  # the session store pulls in the LLM layer
+
         asyncio.run(open_session(settings, args.session, args.message, args.new_session))
     server = find_server(workspace_data_path(settings, root), root, settings.http_token)
     if server is not None:
