@@ -5,6 +5,7 @@ They open the same index (same data folder) that `serve` and the language server
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
@@ -65,8 +66,11 @@ async def search(settings: Settings, root: Path, query: str, k: int, as_json: bo
     settings = settings.model_copy(update={"watch_files": False})
     embedder = create_embedder(settings, cache_dir=data_root(settings) / "models")
     index = WorkspaceIndex(root, workspace_data_dir(settings, root), settings, embedder)
+    # the model loads (native code, mostly outside the GIL) while the stores open
+    loading = asyncio.create_task(asyncio.to_thread(getattr(embedder, "load", lambda: None)))
     await index.start()
     try:
+        await loading
         response = await index.search(query, k)
         results = [r.to_json() for r in response.results]
         print_search(results, response.complete, response.warnings, as_json)
