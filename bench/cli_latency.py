@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -35,10 +36,19 @@ def environment(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def timed_searches(workspace: Path, env: dict[str, str], runs: int) -> list[float]:
-    seconds = []
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_searches(
+    workspace: Path, env: dict[str, str], runs: int
+) -> tuple[list[float], list[float]]:
+    """Wall seconds and CPU seconds (user + sys) of each `auro-pai search` process."""
+    seconds, cpu = [], []
     for i in range(runs):
         query = QUERIES[i % len(QUERIES)]
+        cpu_before = child_cpu()
         started = time.perf_counter()
         subprocess.run(
             [*CLI, "search", query, "--workspace", str(workspace)],
@@ -48,11 +58,18 @@ def timed_searches(workspace: Path, env: dict[str, str], runs: int) -> list[floa
             timeout=120,
         )
         seconds.append(time.perf_counter() - started)
-    return seconds
+        cpu.append(child_cpu() - cpu_before)
+    return seconds, cpu
 
 
-def summary(seconds: list[float]) -> dict[str, float]:
-    return {"median_s": round(statistics.median(seconds), 3), "max_s": round(max(seconds), 3)}
+def summary(timings: tuple[list[float], list[float]]) -> dict[str, float]:
+    """Medians and the slowest run; CPU time shows the work when the machine is shared."""
+    seconds, cpu = timings
+    return {
+        "median_s": round(statistics.median(seconds), 3),
+        "max_s": round(max(seconds), 3),
+        "median_cpu_s": round(statistics.median(cpu), 3),
+    }
 
 
 def main() -> None:
@@ -84,6 +101,7 @@ def main() -> None:
             {
                 "workspace": str(workspace),
                 "runs": args.runs,
+                "load_average_1m": round(os.getloadavg()[0], 2),
                 "with_server": summary(with_server),
                 "without_server": summary(without),
             }
