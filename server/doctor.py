@@ -12,7 +12,7 @@ import aiohttp
 
 from server.config import ConfigWarning, Settings
 from server.llm.errors import CONFIGURE_HINT
-from server.llm.factory import build_providers, provider_order
+from server.llm.factory import KNOWN_PROVIDERS, WHAT_TO_SET, build_providers, provider_order
 from server.llm.llamacpp import connection_problem
 from server.llm.model_info import EndpointProbe
 from server.llm.policy import Timeouts
@@ -31,9 +31,12 @@ class Check:
     lines: tuple[str, ...] = ()
     tolerated: bool = False
     warnings: tuple[str, ...] = ()
+    skipped: bool = False  # not configured, and not needed: neither ok nor a failure
 
     @property
     def label(self) -> str:
+        if self.skipped:
+            return "skip"
         return "ok" if self.ok else "warn" if self.tolerated else "FAIL"
 
     @property
@@ -163,8 +166,21 @@ async def check_llm(settings: Settings, _: Path) -> list[Check]:
     """A line per provider with a sub-line per endpoint, then one verdict: usable when any
     endpoint can answer; endpoints that cannot are warnings, not failures, in that case."""
     probes = await probe_all(settings)
+    unset = [
+        Check(PROVIDER_TITLES[name], True, f"not configured ({WHAT_TO_SET[name]})", skipped=True)
+        for name in KNOWN_PROVIDERS
+        if name not in probes
+    ]
     if not probes:
-        return [Check("llm", False, "no language model configured", CONFIGURE_HINT)]
+        return [
+            *unset,
+            Check(
+                "llm",
+                False,
+                "no LLM provider is configured: chat cannot answer (search works)",
+                CONFIGURE_HINT,
+            ),
+        ]
     usable = [name for name, group in probes.items() if any(p.state == "ready" for p in group)]
     loading = [name for name, group in probes.items() if any(p.state == "loading" for p in group)]
     checks = []
@@ -197,7 +213,7 @@ async def check_llm(settings: Settings, _: Path) -> list[Check]:
         )
     else:
         verdict = Check("llm", False, "no provider can answer", CONFIGURE_HINT)
-    return [*checks, verdict]
+    return [*checks, *unset, verdict]
 
 
 CHECKS: list[Callable[[Settings, Path], Awaitable[Check | list[Check]]]] = [

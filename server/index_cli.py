@@ -5,14 +5,18 @@ They open the same index (same data folder) that `serve` and the language server
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
 from pathlib import Path
 
+from server.cli_output import print_search
 from server.config import Settings
+from server.indexing.embedder import create_embedder
+from server.indexing.indexer import WorkspaceIndex
 from server.indexing.progress import ProgressEvent
-from server.services import Services
+from server.paths import data_root, workspace_data_dir
 
 
 def _print_progress(event: ProgressEvent) -> None:
@@ -24,6 +28,8 @@ def _print_progress(event: ProgressEvent) -> None:
 
 async def index(settings: Settings, root: Path, as_json: bool) -> int:
     """Index `root` and block until every file is keyword-indexed and embedded."""
+    from server.services import Services  # the LLM layer it builds is slow to import
+
     settings = settings.model_copy(update={"watch_files": False})
     started = time.perf_counter()
     services = Services(settings)
@@ -52,30 +58,22 @@ async def index(settings: Settings, root: Path, as_json: bool) -> int:
 
 
 async def search(settings: Settings, root: Path, query: str, k: int, as_json: bool) -> int:
-    """Search what is indexed for `root` now; never waits for embeddings."""
+    """Search what is indexed for `root` now; never waits for embeddings.
+
+    Opens the index alone (no LLM clients, tools or sessions): the quickest start when no
+    server is running for `root`.
+    """
     settings = settings.model_copy(update={"watch_files": False})
-    services = Services(settings)
+    embedder = create_embedder(settings, cache_dir=data_root(settings) / "models")
+    index = WorkspaceIndex(root, workspace_data_dir(settings, root), settings, embedder)
+    # the model loads (native code, mostly outside the GIL) while the stores open
+    loading = asyncio.create_task(asyncio.to_thread(getattr(embedder, "load", lambda: None)))
+    await index.start()
     try:
-        workspace = await services.add_workspace(root)
-        outcome = await services.search(query, k, workspaces=[workspace])
-        if as_json:
-            print(
-                json.dumps(
-                    {
-                        "results": [f.result.to_json() for f in outcome.found],
-                        "complete": outcome.complete,
-                    }
-                )
-            )
-            return 0
-        for found in outcome.found:
-            r = found.result
-            print(
-                f"{r.path}:{r.start_line}-{r.end_line}  {r.symbol or '-'}  "
-                f"{r.score:.4f}  [{','.join(r.retrievers)}]"
-            )
-        for warning in outcome.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+        await loading
+        response = await index.search(query, k)
+        results = [r.to_json() for r in response.results]
+        print_search(results, response.complete, response.warnings, as_json)
         return 0
     finally:
-        await services.close()
+        await index.close()

@@ -86,9 +86,17 @@ def data_root(settings: Settings) -> Path:
     return root
 
 
-def workspace_data_dir(settings: Settings, root: Path) -> Path:
-    """A stable folder for one workspace root: readable name plus a hash of its real path."""
+def workspace_data_path(settings: Settings, root: Path) -> Path:
+    """A stable folder for one workspace root: readable name plus a hash of its real path.
+    Not created here, so a command can tell an indexed root from a new one."""
     real = root.resolve()
     digest = hashlib.sha256(str(real).encode()).hexdigest()[:12]
     name = re.sub(r"[^A-Za-z0-9._-]", "_", real.name or "root")
-    return private_dir(private_dir(data_root(settings) / "workspaces") / f"{name}-{digest}")
+    return data_root(settings) / "workspaces" / f"{name}-{digest}"
+
+
+def workspace_data_dir(settings: Settings, root: Path) -> Path:
+    """`workspace_data_path`, created (private, 0700) if missing."""
+    folder = workspace_data_path(settings, root)
+    private_dir(folder.parent)
+    return private_dir(folder)

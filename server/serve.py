@@ -11,10 +11,9 @@ from server.config import Settings
 from server.http.security import ExposureRefused, check_exposure
 from server.http.sidecar import Sidecar
 from server.services import Services
+from server.settings_model import SERVE_PORT
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PORT = 8000
 
 
 async def serve(settings: Settings, workspace: Path) -> int:
@@ -32,7 +31,7 @@ async def serve(settings: Settings, workspace: Path) -> int:
         await services.close()
         return 2
     sidecar = Sidecar(services)
-    port = DEFAULT_PORT if settings.http_port is None else settings.http_port
+    port = SERVE_PORT if settings.http_port is None else settings.http_port
     try:
         address = await sidecar.start(settings.http_host, port)
     except ExposureRefused as exc:
@@ -40,7 +39,13 @@ async def serve(settings: Settings, workspace: Path) -> int:
         await services.close()
         return 2
     except OSError as exc:
-        log.error("cannot listen on %s:%s: %s", settings.http_host, port, exc)
+        log.error(
+            "cannot listen on %s:%s: %s; choose another port: auro-pai serve --port PORT "
+            "(0 = any free port)",
+            settings.http_host,
+            port,
+            exc.strerror or exc,
+        )
         await services.close()
         return 1
     print(f"Auro-PAI serving {workspace.resolve()} at {address.url}", flush=True)

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+SERVE_PORT = 8765  # `serve`'s default port; not 8000, which is Chroma's (CHROMADB_PORT)
+
 CsvList = Annotated[list[str], NoDecode]
 
 
@@ -239,7 +241,8 @@ class Settings(BaseSettings):
     http_port: int | None = setting(
         None,
         "AURO_HTTP_PORT",
-        "HTTP sidecar port; 0 = any free port; unset = 8000 for serve, a free port for lsp",
+        f"HTTP sidecar port; 0 = any free port; unset = {SERVE_PORT} for serve, "
+        "a free port for lsp",
     )
     http_token: str = setting(
         "",

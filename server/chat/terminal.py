@@ -8,12 +8,13 @@ but embedding the whole tree is never waited for.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 
-from server.chat.models import ChatRequest, CodeCitation
+from server.chat.models import ChatRequest
 from server.chat.service import ChatService
+from server.cli_errors import CliError
+from server.cli_output import echo_text, print_chat_end
 from server.config import Settings
 from server.indexing.indexer import WorkspaceIndex
 from server.llm import ModelLoading
@@ -49,8 +50,7 @@ async def chat_in_terminal(
 
         async def echo(text: str) -> None:
             if not as_json:
-                sys.stdout.write(text)
-                sys.stdout.flush()
+                echo_text(text)
 
         async def loading(event: ModelLoading) -> None:
             sys.stderr.write(event.message() + "\n")
@@ -61,45 +61,14 @@ async def chat_in_terminal(
                 on_text=echo,
                 on_loading=loading,
             )
-        except SessionNotFound:
-            sys.stderr.write(
-                f"error: no chat session {session_id!r} (deleted, expired or never created); "
-                "omit --session to start a new one\n"
-            )
-            return 1
+        except SessionNotFound:  # deleted between the CLI's check and the turn
+            raise CliError(
+                f"no chat session {session_id!r} (it may have expired or been deleted)",
+                "start a new one: auro-pai chat MESSAGE",
+            ) from None
         except SessionLimitReached as exc:
-            sys.stderr.write(f"error: {exc}\n")
-            return 1
-        if as_json:
-            fields = (
-                "session_id",
-                "text",
-                "citations",
-                "usage",
-                "provider",
-                "status",
-                "error",
-                "truncated",
-                "notices",
-            )
-            result = reply.to_json()
-            sys.stdout.write(json.dumps({k: result[k] for k in fields}) + "\n")
-        else:
-            sys.stdout.write("\n")
-            sources = [c for c in reply.citations if isinstance(c, CodeCitation)]
-            if sources:
-                sys.stdout.write("\nSources:\n")
-                for c in sources:
-                    sys.stdout.write(f"  {c.path}:{c.start_line}-{c.end_line} {c.symbol}\n")
-            if reply.error and reply.error not in reply.text:
-                sys.stderr.write(f"error: {reply.error}\n")
-            for notice in reply.notices:
-                sys.stderr.write(f"note: {notice}\n")
-            if reply.truncated:
-                sys.stderr.write(
-                    f"to continue: auro-pai chat --session {reply.session_id} continue\n"
-                )
-            sys.stderr.write(f"session: {reply.session_id}\n")
+            raise CliError(str(exc), "wait for a chat to finish, or raise MAX_SESSIONS") from None
+        print_chat_end(reply.to_json(), workspace.root, as_json)
         return 0 if reply.status == "completed" else 1
     finally:
         await services.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -74,6 +75,7 @@ class Sidecar:
                         "url": self.address.url,
                         "host": self.address.host,
                         "port": self.address.port,
+                        "pid": os.getpid(),  # lets a CLI skip the file a dead server left
                         # the token itself stays in its 0600 file beside this one
                         "token_file": None
                         if token_file is None

@@ -42,6 +42,7 @@ from server.indexing.watcher import Debouncer, Watcher
 log = logging.getLogger(__name__)
 
 PRIORITY_LIMIT = 200
+SCANNED_META = "full_scan_done"  # catalog meta key: the index was scanned through once
 RETRY_MIN_S, RETRY_MAX_S = 2.0, 60.0
 
 
@@ -89,6 +90,8 @@ class WorkspaceIndex:
         self._pipeline: EmbeddingPipeline | None = None
         self._changes: set[str] = set()
         self._full_scan = True
+        self._scanned = False  # a full scan finished, in this process or an earlier one
+        self._verifying = False  # the due full scan only re-checks a scanned index
         self._force_rehash = False
         self._keyword_busy = False
         self._embed_busy = False
@@ -110,6 +113,8 @@ class WorkspaceIndex:
         """Open stores, recover from a crash, then index and watch in the background."""
         loop = asyncio.get_running_loop()
         self.catalog = await asyncio.to_thread(Catalog, self.data_dir / "index.sqlite3")
+        self._scanned = await asyncio.to_thread(self.catalog.get_meta, SCANNED_META) == "yes"
+        self._verifying = self._scanned
         count_tokens = await asyncio.to_thread(load_token_counter, self.settings, self.embedder)
         try:
             self.store = await asyncio.to_thread(
@@ -214,11 +219,17 @@ class WorkspaceIndex:
             phase = "scanning"
         elif counts and counts.chunks_embedded < counts.chunks:
             phase = "embedding"
+        # one definition for every front end: every file known is keyword-indexed and
+        # embedded and no change is pending; the start-up re-check of a scanned index
+        # is not a pending change (it only finds ones made while nothing was running)
+        pending = bool(self._changes) or (
+            (self._full_scan or self._keyword_busy) and not self._verifying
+        )
         complete = bool(
             counts
-            and not busy
-            and not self._full_scan
-            and not self._changes
+            and self._scanned
+            and not pending
+            and total == files
             and counts.files_embedded == counts.files
             and counts.chunks_embedded == counts.chunks
         )
@@ -247,6 +258,7 @@ class WorkspaceIndex:
         """Re-read every file; content compared by hash, so unchanged chunks keep vectors."""
         self._embed_error = self._index_error = ""
         self._full_scan = True
+        self._verifying = False
         self._force_rehash = True
         self._settled.clear()
         self._keyword_wake.set()
@@ -350,16 +362,23 @@ class WorkspaceIndex:
 
     async def _keyword_pass(self) -> None:
         """A full scan when one is due, else the pending change batch."""
-        assert self._scanner is not None
+        assert self._scanner is not None and self.catalog is not None
         if self._full_scan:
             self._full_scan = False
             self._changes.clear()
             force, self._force_rehash = self._force_rehash, False
-            await self._scanner.scan_all(force)
+            try:
+                await self._scanner.scan_all(force)
+            finally:
+                self._verifying = False
+            if not self._scanned:
+                await asyncio.to_thread(self.catalog.set_meta, SCANNED_META, "yes")
+                self._scanned = True
             return
         batch, self._changes = self._changes, set()
         if not await self._scanner.scan_changes(batch):
             self._full_scan = True
+            self._verifying = False
 
     @property
     def _scanning_all(self) -> bool:

@@ -40,7 +40,7 @@ async def test_cli_chat_json_then_streamed_follow_up(
     result = json.loads(out)  # stdout is exactly one JSON document
     assert (result["text"], result["provider"]) == (REPLY, "openai")
     assert result["usage"]["completion_tokens"] > 0
-    assert str(repo / "calc.py") in {c["path"] for c in result["citations"]}
+    assert "calc.py" in {c["path"] for c in result["citations"]}  # relative, as search
     assert "def divide(a, b):" in fake_openai.requests[0]["messages"][-1]["content"]
 
     code, out, err = await run_cli(

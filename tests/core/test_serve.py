@@ -60,7 +60,7 @@ def test_serve_refuses_a_missing_workspace(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 2
-    assert "not a directory" in proc.stderr
+    assert "no such directory" in proc.stderr
 
 
 def test_unknown_route_is_json_404(tmp_path):
