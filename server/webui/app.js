@@ -265,7 +265,7 @@
   }
 
   function addNote(box, text) {
-    box.appendChild(el("div", "note", text));
+    return box.appendChild(el("div", "note", text));
   }
 
   function setStreaming(on) {
@@ -307,6 +307,8 @@
     state.controller = controller;
     setStreaming(true);
     var final = null;
+    var streamError = null;
+    var loadingNote = null;
     var stream = streamRenderer(answer.body);
     try {
       var response = await fetch("/api/v1/chat", {
@@ -333,8 +335,21 @@
           final = event;
         } else if (typeof event.text === "string") {
           stream.add(event.text);
+        } else if (event.error) {  // `event: error`: the stream failed after it started
+          streamError = event.error;
+        } else if (event.loading) {  // the model server is still loading its model
+          var text = "[" + event.loading.provider + " is loading its model: " +
+            Math.round(event.loading.elapsed_s) + "s of up to " + event.loading.bound_s + "s]";
+          if (loadingNote === null) {
+            loadingNote = addNote(answer.box, text);
+          } else {
+            loadingNote.textContent = text;
+          }
         }
       });
+      if (loadingNote !== null) {
+        loadingNote.remove();
+      }
       stream.finish(final && final.text);
       if (final) {
         state.sessionId = final.session_id;
@@ -347,6 +362,9 @@
         }
         addCitations(answer.box, final.citations);
         answer.box.dataset.status = final.status || "completed";
+      } else if (streamError) {
+        addNote(answer.box, "[error: " + (streamError.message || streamError.code) + "]");
+        answer.box.dataset.status = "error";
       } else {
         addNote(answer.box, "[the answer ended early]");
         answer.box.dataset.status = "incomplete";
