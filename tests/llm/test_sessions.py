@@ -87,8 +87,10 @@ def test_a_database_from_before_workspaces_gains_the_column(db_path):
     old.executescript(
         "CREATE TABLE sessions (id TEXT PRIMARY KEY, title TEXT NOT NULL, "
         "created_at REAL NOT NULL, last_used REAL NOT NULL);"
-        "INSERT INTO sessions VALUES ('old', 'kept', 1.0, 2.0);"
     )
+    now = time.time()  # recent: expiry is checked on every read
+    old.execute("INSERT INTO sessions VALUES ('old', 'kept', ?, ?)", (now, now))
+    old.commit()
     old.close()
 
     async def check() -> None:
