@@ -11,7 +11,7 @@
                                [--phases cold,warm,churn] [--work DIR]
 
 Every run is its own `python -m server.cli index` process, so peak RSS is that process's
-own (`os.wait4`). Prints one JSON line per phase. Files are small (10-40 lines), in folders
+own (`os.wait4`). Prints one JSON line per phase. Files are small (4-15 lines), in folders
 of 200, Python, JavaScript and Markdown, every one different (no vector-cache hits).
 """
 
@@ -39,7 +39,7 @@ WORDS = "parse load store fetch render merge split count index cache score rank 
 
 def _python(rng: random.Random, n: int) -> str:
     parts = []
-    for k in range(rng.randint(2, 5)):
+    for k in range(rng.randint(1, 3)):
         verb, noun = rng.choice(WORDS), rng.choice(WORDS)
         parts.append(
             f"def {verb}_{noun}_{n}_{k}(items, limit={rng.randint(1, 99)}):\n"
@@ -52,7 +52,7 @@ def _python(rng: random.Random, n: int) -> str:
 
 def _javascript(rng: random.Random, n: int) -> str:
     parts = []
-    for k in range(rng.randint(2, 5)):
+    for k in range(rng.randint(1, 3)):
         verb, noun = rng.choice(WORDS), rng.choice(WORDS)
         parts.append(
             f"export function {verb}{noun.title()}{n}x{k}(items) {{\n"
@@ -65,7 +65,7 @@ def _javascript(rng: random.Random, n: int) -> str:
 
 def _markdown(rng: random.Random, n: int) -> str:
     sections = [f"# Note {n}\n"]
-    for k in range(rng.randint(2, 4)):
+    for k in range(rng.randint(1, 2)):
         words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(12, 40)))
         sections.append(f"## Section {k}\n\n{words}.\n")
     return "\n".join(sections)

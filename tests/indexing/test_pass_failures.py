@@ -100,8 +100,20 @@ async def test_a_name_that_is_not_utf8_is_skipped_and_named(
         assert [w for w in status.warnings if SHOWN in w] == [f"1 file(s) not indexed: {SHOWN}"]
         assert (await index.consistency_report()).ok
         assert (await index.search("good function")).results[0].path == "good.py"
+        write_bytes_name(root, b"na\xefve.py", b"def naive():\n    return 1\n")
+        index.notify_changed([os.fsdecode(os.path.join(os.fsencode(root), b"na\xefve.py"))])
+        for _ in range(100):  # a change batch, as a watcher or the editor reports it
+            await asyncio.sleep(0.1)
+            if any("na\\xefve.py" in w for w in index.status().warnings):
+                break
+        status = await index.wait_until_complete(TIMEOUT)
+        assert f"2 file(s) not indexed: {SHOWN}, na\\xefve.py (file name" in "".join(
+            status.warnings
+        )
+        assert index.failure == "" and status.complete
         (root / "good.py").write_text("def renamed_function():\n    return 'fine'\n")
-        os.unlink(os.path.join(os.fsencode(root), BAD_NAME))
+        for name in (BAD_NAME, b"na\xefve.py"):
+            os.unlink(os.path.join(os.fsencode(root), name))
         await index.reindex()
         status = await index.wait_until_complete(TIMEOUT)
         assert status.complete and not any("not indexed" in w for w in status.warnings)
