@@ -230,7 +230,7 @@ class KeywordScanner:
             )
         except Exception as exc:  # this file's content; the pass goes on
             log.debug("chunking %s failed", rel, exc_info=True)
-            return _Failed(f"chunking failed: {type(exc).__name__}: {exc}")
+            return _Failed(f"chunking failed: {type(exc).__name__}: {str(exc)[:200]}")
         return FileRecord(rel, info.st_size, info.st_mtime_ns, digest, language), chunks
 
     async def _remove(self, paths: Sequence[str]) -> None:
