@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -27,22 +28,35 @@ def _print_progress(event: ProgressEvent) -> None:
 
 
 async def index(settings: Settings, root: Path, as_json: bool) -> int:
-    """Index `root` and block until every file is keyword-indexed and embedded."""
+    """Index `root` and block until every file is keyword-indexed and embedded.
+
+    Exit status 1 when the index could not be opened, a pass failed or it is incomplete;
+    skipped files (named in the warnings) do not count as failures."""
     from server.services import Services  # the LLM layer it builds is slow to import
 
     settings = settings.model_copy(update={"watch_files": False})
     started = time.perf_counter()
     services = Services(settings)
     try:
-        workspace = await services.add_workspace(root)
+        try:
+            workspace = await services.add_workspace(root)
+        except (OSError, ValueError, sqlite3.Error) as exc:
+            print(f"error: cannot open the index of {root}: {exc}", file=sys.stderr)
+            return 1
         if not as_json:
             workspace.index.add_progress_listener(_print_progress)
         status = await workspace.index.wait_until_complete()
+        failure = workspace.index.failure
         seconds = time.perf_counter() - started
         if as_json:
             print(
                 json.dumps(
-                    {"root": str(workspace.root), "seconds": round(seconds, 2), **status.to_json()}
+                    {
+                        "root": str(workspace.root),
+                        "seconds": round(seconds, 2),
+                        "error": failure or None,
+                        **status.to_json(),
+                    }
                 )
             )
         else:
@@ -51,8 +65,11 @@ async def index(settings: Settings, root: Path, as_json: bool) -> int:
                 f"in {seconds:.1f}s ({workspace.data_dir})"
             )
             for warning in status.warnings:
-                print(f"warning: {warning}")
-        return 0 if status.complete else 1
+                if warning != failure:
+                    print(f"warning: {warning}")
+            if failure:
+                print(f"error: {failure}", file=sys.stderr)
+        return 0 if status.complete and not failure else 1
     finally:
         await services.close()
 

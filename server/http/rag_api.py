@@ -129,10 +129,11 @@ SERIAL = web.AppKey("auro_rag_serial", itertools.count)
 
 
 async def run(job: IndexJob) -> None:
+    index = job.workspace.index
     try:
-        await job.workspace.index.reindex()
-        await job.workspace.index.wait_until_complete()
-        job.state = "done"
+        await index.reindex()
+        await index.wait_until_complete()
+        job.state, job.error = ("failed", index.failure) if index.failure else ("done", "")
     except Exception as exc:  # reported through the job, never a crashed server
         job.state, job.error = "failed", str(exc)
 

@@ -75,9 +75,10 @@ class CatalogDatabase:
         self._db.execute(
             FTS_TABLE.replace("CREATE VIRTUAL TABLE", "CREATE VIRTUAL TABLE IF NOT EXISTS")
         )
-        fresh = self._db.execute("SELECT 1 FROM meta WHERE key = 'schema'").fetchone() is None
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        if fresh:  # every chunk will bring its name view: nothing to backfill
+        # Opening an existing catalog writes nothing, so it never waits for another writer.
+        if self._db.execute("SELECT 1 FROM meta WHERE key = 'schema'").fetchone() is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            # every chunk will bring its name view: nothing to backfill
             self._db.execute("INSERT INTO meta VALUES ('name_views', 'complete')")
         self._migrate_fts()
 

@@ -216,7 +216,14 @@ class VectorBookkeeping(CatalogDatabase):
         self._settle(ids, embedded=False)
 
     def settle_files_without_chunks(self) -> None:
-        """Empty files have nothing to embed; they count as embedded."""
+        """Empty files have nothing to embed; they count as embedded. Writes only when one
+        does not yet, so that opening a settled index never waits for another writer."""
+        with self._lock:
+            unsettled = self._db.execute(
+                "SELECT 1 FROM files WHERE chunk_ids = '[]' AND state != 'embedded' LIMIT 1"
+            ).fetchone()
+        if unsettled is None:
+            return
         with self._tx():
             self._db.execute(
                 "UPDATE files SET state = 'embedded' WHERE chunk_ids = '[]' AND state != 'embedded'"

@@ -4,7 +4,10 @@ Two background workers share the stores; this module schedules them and reports 
 (status, health, progress events through `progress_reporter.py`):
 - the keyword worker reconciles disk and catalog (full scan at start, then debounced change
   batches) and fills the catalog and the FTS5 index: searchable within seconds. Its passes
-  live in `keyword_scan.py`;
+  live in `keyword_scan.py`. After a full scan, before the index settles, it walks the root
+  again and re-checks what changed meanwhile (until a walk finds nothing, at most
+  VERIFY_ROUNDS times): without a watcher, or when it dropped events, one run still ends
+  with the disk's file set;
 - the embedding worker feeds pending chunks to the model in cross-file batches, two batches
   in flight so the model thread never idles, prioritized files and recent files first. A pass
   lives in `embedding_pipeline.py`.
@@ -44,6 +47,7 @@ log = logging.getLogger(__name__)
 PRIORITY_LIMIT = 200
 SCANNED_META = "full_scan_done"  # catalog meta key: the index was scanned through once
 RETRY_MIN_S, RETRY_MAX_S = 2.0, 60.0
+VERIFY_ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class WorkspaceIndex:
         self._scanned = False  # a full scan finished, in this process or an earlier one
         self._verifying = False  # the due full scan only re-checks a scanned index
         self._force_rehash = False
+        self._verify_rounds = 0  # verify walks still due before the index may settle
+        self._verify_quiet = False  # those walks follow a re-check: not a pending change
         self._keyword_busy = False
         self._embed_busy = False
         self._priority: list[str] = []
@@ -225,9 +231,11 @@ class WorkspaceIndex:
         pending = bool(self._changes) or (
             (self._full_scan or self._keyword_busy) and not self._verifying
         )
+        pending = pending or bool(self._verify_rounds and not self._verify_quiet)
         complete = bool(
             counts
             and self._scanned
+            and not self._index_error
             and not pending
             and total == files
             and counts.files_embedded == counts.files
@@ -253,6 +261,14 @@ class WorkspaceIndex:
         for message in (store_warning, self._store_error, self._embed_error, self._index_error):
             if message:
                 yield message
+        if self._scanner is not None:
+            yield from self._scanner.notices()
+
+    @property
+    def failure(self) -> str:
+        """Why the last keyword pass or the embedding failed ("" when neither did): the index
+        is half-built, and a job or CLI run that waited for it must say so."""
+        return self._index_error or self._embed_error
 
     async def reindex(self) -> None:
         """Re-read every file; content compared by hash, so unchanged chunks keep vectors."""
@@ -345,16 +361,18 @@ class WorkspaceIndex:
         while True:
             await self._keyword_wake.wait()
             self._keyword_wake.clear()
-            while self._full_scan or self._changes:
+            while self._full_scan or self._changes or self._verify_now():
                 self._keyword_busy = True
                 self._settled.clear()
                 self._progress.begin()
                 try:
                     await self._keyword_pass()
                     self._index_error = ""
-                except Exception as exc:
-                    log.exception("indexing pass failed")
+                except Exception as exc:  # status, health, jobs and the CLI report it
+                    debug = log.isEnabledFor(logging.DEBUG)
+                    log.error("indexing pass failed: %s", exc, exc_info=debug)
                     self._index_error = f"indexing failed: {exc}"
+                    self._verify_rounds = 0
                 finally:
                     self._keyword_busy = False
                 self._embed_wake.set()
@@ -367,6 +385,7 @@ class WorkspaceIndex:
             self._full_scan = False
             self._changes.clear()
             force, self._force_rehash = self._force_rehash, False
+            rechecking = self._verifying
             try:
                 await self._scanner.scan_all(force)
             finally:
@@ -374,11 +393,35 @@ class WorkspaceIndex:
             if not self._scanned:
                 await asyncio.to_thread(self.catalog.set_meta, SCANNED_META, "yes")
                 self._scanned = True
+            # verify walks catch files changed while this pass ran; after the start-up
+            # re-check of a scanned index they run too, but do not make it incomplete
+            self._verify_rounds = VERIFY_ROUNDS
+            self._verify_quiet = rechecking
+            return
+        if not self._changes:
+            await self._verify()
             return
         batch, self._changes = self._changes, set()
         if not await self._scanner.scan_changes(batch):
             self._full_scan = True
             self._verifying = False
+
+    def _verify_now(self) -> bool:
+        """A verify walk is due and the embedding worker is done: files changed while it
+        embedded are found too."""
+        return bool(self._verify_rounds) and not (self._embed_busy or self._embed_wake.is_set())
+
+    async def _verify(self) -> None:
+        assert self._scanner is not None
+        self._verify_rounds -= 1
+        stale = await self._scanner.stale_paths()
+        if not stale:
+            self._verify_rounds = 0
+            return
+        log.info("%d paths changed during indexing; re-checking them", len(stale))
+        self._changes |= stale
+        if not self._verify_rounds:
+            log.warning("files keep changing; the index relies on change events from here")
 
     @property
     def _scanning_all(self) -> bool:
@@ -424,6 +467,9 @@ class WorkspaceIndex:
         if self._busy() or self._full_scan or self._changes or self._keyword_wake.is_set():
             return
         if self._embed_wake.is_set():
+            return
+        if self._verify_rounds:
+            self._keyword_wake.set()  # the keyword worker verifies, then settles
             return
         self._settled.set()
         self._progress.end()

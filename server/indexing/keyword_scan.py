@@ -7,6 +7,11 @@ folders expanded to their files. Files are read, hashed and chunked in a worker 
 whose hash did not change only gets its new stat. The scanner owns `scanning_all` and
 `discovered` (status shows the walk's count, and embedding waits while a full scan runs);
 when to scan, and which kind of pass, is `WorkspaceIndex`'s decision.
+
+One file never stops a pass: a name that is not valid UTF-8 or a chunker failure skips that
+file, which `notices()` names in the status warnings. Files change while a pass runs (and
+without a watcher nobody says so), so `stale_paths()` re-walks the root and names what
+differs from what the last walk saw; the index re-checks those before it settles.
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ from server.indexing.chunk import Chunk
 from server.indexing.chunking import TokenCounter, chunk_file, detect_language
 from server.indexing.discovery import IGNORE_FILES, Discovery, is_binary
 from server.indexing.embedder import Embedder, resolve_model_path
+from server.indexing.path_text import is_text, shown
 from server.indexing.vector_sync import VectorSync
 
 log = logging.getLogger(__name__)
 
 RULE_FILES = {*IGNORE_FILES, "exclude"}
+NAMED_IN_WARNING = 5
 
 
 def load_token_counter(settings: Settings, embedder: Embedder) -> Callable[[str], int]:
@@ -44,6 +51,19 @@ def load_token_counter(settings: Settings, embedder: Embedder) -> Callable[[str]
 class _Touch:
     size: int
     mtime_ns: int
+
+
+@dataclass
+class _Failed:
+    """The file would be indexed, but this one cannot be: the user hears why."""
+
+    reason: str
+
+
+def _watched(rel: str) -> bool:
+    """Files whose changes the verify walk looks for: indexable types and ignore rules (a
+    log file appended to all the time must not keep the index from settling)."""
+    return detect_language(rel) is not None or Path(rel).name in RULE_FILES
 
 
 class KeywordScanner:
@@ -68,6 +88,8 @@ class KeywordScanner:
         self.discovery = discovery
         self.scanning_all = False
         self.discovered = 0
+        self.skipped: dict[str, str] = {}  # path -> why it is not indexed (see notices)
+        self._seen: dict[str, tuple[int, int]] = {}  # path -> (size, mtime_ns) at the last walk
         self._catalog = catalog
         self._sync = sync
         self._count_tokens = count_tokens
@@ -78,9 +100,11 @@ class KeywordScanner:
     async def scan_all(self, force: bool) -> None:
         """Walk the root, open files first, then the most recently modified."""
         self.scanning_all = True
+        self.skipped = {}
         try:
             found = await asyncio.to_thread(lambda: list(self.discovery.walk()))
             self.discovered = len(found)
+            self._seen = {f.path: (f.size, f.mtime_ns) for f in found if _watched(f.path)}
             known = await asyncio.to_thread(self._catalog.files)
             on_disk = {f.path for f in found}
             await self._remove([path for path in known if path not in on_disk])
@@ -108,6 +132,7 @@ class KeywordScanner:
         candidates = await asyncio.to_thread(self._expand, batch, known)
         rank = {path: i for i, path in enumerate(self._priority())}
         for rel in sorted(candidates, key=lambda p: (rank.get(p, len(rank)), p)):
+            self.skipped.pop(rel, None)
             reason = await asyncio.to_thread(self.discovery.skip_reason, rel)
             if reason is not None:
                 log.debug("skip %s: %s", rel, reason)
@@ -118,12 +143,38 @@ class KeywordScanner:
             self._on_file()
         return True
 
+    async def stale_paths(self) -> set[str]:
+        """Walk again: paths that appeared, vanished or changed since the last walk saw them,
+        and catalog files no longer on disk. What they become is up to `scan_changes`."""
+        found = await asyncio.to_thread(lambda: list(self.discovery.walk()))
+        known = await asyncio.to_thread(self._catalog.files)
+        now = {f.path: (f.size, f.mtime_ns) for f in found if _watched(f.path)}
+        stale = {path for path, stat in now.items() if self._seen.get(path) != stat}
+        stale |= self._seen.keys() - now.keys()
+        stale |= known.keys() - {f.path for f in found}
+        self._seen = now
+        return stale
+
+    def notices(self) -> list[str]:
+        """The skipped files worth a warning, the first few named."""
+        if not self.skipped:
+            return []
+        items = sorted(self.skipped.items())
+        named = ", ".join(f"{shown(path)} ({why})" for path, why in items[:NAMED_IN_WARNING])
+        more = len(items) - NAMED_IN_WARNING
+        tail = f" and {more} more" if more > 0 else ""
+        return [f"{len(items)} file(s) not indexed: {named}{tail}"]
+
     def _expand(self, batch: set[str], known: dict[str, FileRecord]) -> set[str]:
         """Changed paths to files: folders expand to their catalog entries and disk files."""
+        folders = {str(parent) for path in known for parent in Path(path).parents}
         candidates: set[str] = set()
         for rel in batch:
-            prefix = rel + "/"
-            candidates.update(path for path in known if path == rel or path.startswith(prefix))
+            if rel in known:
+                candidates.add(rel)
+            if rel in folders:
+                prefix = rel + "/"
+                candidates.update(path for path in known if path.startswith(prefix))
             if (self.root / rel).is_dir():
                 candidates.update(found.path for found in self.discovery.walk(rel))
             else:
@@ -132,7 +183,10 @@ class KeywordScanner:
 
     async def _index_file(self, rel: str, record: FileRecord | None) -> None:
         prepared = await asyncio.to_thread(self._prepare, rel, record)
-        if prepared is None:
+        if isinstance(prepared, _Failed):
+            log.warning("not indexed: %s: %s", shown(rel), prepared.reason)
+            self.skipped[rel] = prepared.reason
+        if prepared is None or isinstance(prepared, _Failed):
             if record is not None:
                 await self._remove([rel])
             return
@@ -148,7 +202,7 @@ class KeywordScanner:
 
     def _prepare(
         self, rel: str, record: FileRecord | None
-    ) -> tuple[FileRecord, list[Chunk]] | _Touch | None:
+    ) -> tuple[FileRecord, list[Chunk]] | _Touch | _Failed | None:
         """Read, hash and chunk one file (worker thread). None = not indexable."""
         language = detect_language(rel)
         if language is None:
@@ -169,10 +223,16 @@ class KeywordScanner:
         digest = hashlib.sha256(data).hexdigest()
         if record is not None and record.sha256 == digest:
             return _Touch(info.st_size, info.st_mtime_ns)
+        if not is_text(rel):
+            return _Failed("file name is not valid UTF-8")
         text = data.decode("utf-8", errors="replace")
-        chunks = chunk_file(
-            rel, text, budget=self.settings.chunk_size, count_tokens=self._count_tokens
-        )
+        try:
+            chunks = chunk_file(
+                rel, text, budget=self.settings.chunk_size, count_tokens=self._count_tokens
+            )
+        except Exception as exc:  # this file's content; the pass goes on
+            log.debug("chunking %s failed", rel, exc_info=True)
+            return _Failed(f"chunking failed: {type(exc).__name__}: {str(exc)[:200]}")
         return FileRecord(rel, info.st_size, info.st_mtime_ns, digest, language), chunks
 
     async def _remove(self, paths: Sequence[str]) -> None:

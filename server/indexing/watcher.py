@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -85,7 +86,7 @@ class _Handler(FileSystemEventHandler):
         for raw in paths:
             if not raw:
                 continue
-            rel = self.discovery.relative(raw if isinstance(raw, str) else raw.decode())
+            rel = self.discovery.relative(os.fsdecode(raw))  # undecodable bytes: surrogates
             if rel and self.discovery.path_excluded(rel, is_dir=event.is_directory) is None:
                 relevant.append(rel)
         if relevant:
