@@ -83,7 +83,9 @@ class EmbeddingPipeline:
                     if not batch:
                         break
                     taken.update(chunk.id for chunk in batch)
-                    in_flight.append((batch, asyncio.ensure_future(self._vectors_for(batch))))
+                    previous = in_flight[-1][1] if in_flight else None
+                    vectors = asyncio.ensure_future(self._vectors_for(batch, previous))
+                    in_flight.append((batch, vectors))
                 if not in_flight:
                     if not self._names_backfilled:
                         await self._embed_missing_names()
@@ -116,9 +118,14 @@ class EmbeddingPipeline:
         finally:
             self._names_backfilled = True
 
-    async def _vectors_for(self, batch: list[PendingChunk]) -> BatchVectors:
+    async def _vectors_for(
+        self, batch: list[PendingChunk], previous: asyncio.Future[BatchVectors] | None
+    ) -> BatchVectors:
         """Chunk vectors by content hash, from the cache where possible, else from the
-        model; in the same model call, name-view vectors for names not seen before."""
+        model; in the same model call, name-view vectors for names not seen before.
+
+        The cache look-ups overlap the `previous` batch's model call, but the model is
+        asked only after it: batches reach the model in order, so open files go first."""
         hashes = [chunk.content_hash for chunk in batch]
         names = {name_text(str(c.metadata["symbol"]), c.path) for c in batch}
         cached, known = await asyncio.gather(
@@ -128,6 +135,8 @@ class EmbeddingPipeline:
         todo = {c.content_hash: c.embed_text for c in batch if c.content_hash not in cached}
         new_names = sorted(names - known.keys())
         fresh: dict[str, list[float]] = {}
+        if previous is not None:
+            await asyncio.wait([previous])  # its outcome is the caller's concern
         if todo or new_names:
             vectors = await self._embedding.embed([*todo.values(), *new_names])
             cached.update(zip(todo, vectors[: len(todo)], strict=True))
