@@ -128,7 +128,7 @@ def index_run(root: Path, data: Path) -> dict:
 
 
 def catalog_files(root: Path, data: Path) -> set[str]:
-    settings, _ = load_settings(env=_env(data), dotenv_path=data / "no.env")
+    settings, _ = load_settings(env=_env(data), files=[])
     db = sqlite3.connect(workspace_data_dir(settings, root) / "index.sqlite3")
     try:
         return {row[0] for row in db.execute("SELECT path FROM files")}
@@ -137,7 +137,7 @@ def catalog_files(root: Path, data: Path) -> set[str]:
 
 
 def consistency(root: Path, data: Path) -> dict:
-    settings, _ = load_settings(env=_env(data), dotenv_path=data / "no.env")
+    settings, _ = load_settings(env=_env(data), files=[])
     proc = subprocess.run(
         [
             sys.executable,
@@ -184,7 +184,7 @@ class Churn(threading.Thread):
         self.ended_at = time.perf_counter()
 
     def _wait_for_index(self) -> Path | None:
-        settings, _ = load_settings(env=_env(self.data), dotenv_path=self.data / "no.env")
+        settings, _ = load_settings(env=_env(self.data), files=[])
         db = workspace_data_dir(settings, self.root) / "index.sqlite3"
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
