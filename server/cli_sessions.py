@@ -8,19 +8,12 @@ from __future__ import annotations
 
 from server.cli_errors import CliError
 from server.config import Settings
-from server.paths import data_root
 from server.sessions import SessionStore
-
-TITLE_CHARS = 60  # as the chat service titles the sessions it starts
 
 
 async def open_session(settings: Settings, session_id: str, message: str, new: bool) -> None:
     """Raise CliError for an unknown id (or a known one with `new`); create it with `new`."""
-    store = SessionStore(
-        data_root(settings) / "sessions.sqlite3",
-        max_sessions=settings.max_sessions,
-        session_timeout=settings.session_timeout,
-    )
+    store = SessionStore.from_settings(settings)
     try:
         exists = await store.get(session_id) is not None
         if exists and new:
@@ -35,6 +28,6 @@ async def open_session(settings: Settings, session_id: str, message: str, new: b
                 f"auro-pai chat MESSAGE --session {session_id} --new-session",
             )
         if new:
-            await store.create(message[:TITLE_CHARS], session_id)
+            await store.create(message, session_id)
     finally:
         store.close()

@@ -69,11 +69,7 @@ class Services:
         )
         self.llm = LLMManager.from_settings(settings)
         self.tools = ToolService.from_settings(settings)
-        self.sessions = SessionStore(
-            data_root(settings) / "sessions.sqlite3",
-            max_sessions=settings.max_sessions,
-            session_timeout=settings.session_timeout,
-        )
+        self.sessions = SessionStore.from_settings(settings)
         self._sweeper = asyncio.get_running_loop().create_task(self.sessions.run_sweeper())
 
     @property

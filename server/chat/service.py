@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 TextSink = Callable[[str], Awaitable[None]]
 LoadingSink = Callable[[ModelLoading], Awaitable[None]]
 HISTORY_TURNS = 40
-TITLE_CHARS = 60
 
 SYSTEM_PROMPT = (
     "You are Auro, a coding assistant inside the user's editor. Answer precisely and concisely. "
@@ -80,7 +79,7 @@ class ChatService:
     async def open_session(self, session_id: str | None, title: str) -> str:
         """The given session, created under that id if it does not exist (yet or any more);
         the editors' path, which keeps one conversation going across expiry."""
-        info = await self.sessions.create(title[:TITLE_CHARS], session_id, self._roots())
+        info = await self.sessions.create(title, session_id, self._roots())
         return info.id
 
     async def chat(
@@ -99,7 +98,7 @@ class ChatService:
         the session is settled: after it, only the answer itself can fail."""
         async with self.sessions.turn(
             request.session_id,
-            request.message[:TITLE_CHARS],
+            request.message,
             create=request.create_session,
             workspaces=self._roots(),
         ) as session:

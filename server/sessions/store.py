@@ -25,9 +25,12 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from server.config import Settings
+from server.paths import data_root
 from server.sessions.models import SessionInfo, Turn
 
 log = logging.getLogger(__name__)
+TITLE_CHARS = 60  # a session is titled with the start of its first message
 
 BUSY_TIMEOUT_MS = 10_000
 LEASE_S = 60.0  # a pin of another process counts this long after its last renewal
@@ -91,6 +94,15 @@ def _info(row: sqlite3.Row) -> SessionInfo:
 
 class SessionStore:
     """Create, list, read, append to and delete chat sessions; LRU-bounded, expiring."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SessionStore:
+        """The user's one session store, shared by every process (LSP, serve, CLI)."""
+        return cls(
+            data_root(settings) / "sessions.sqlite3",
+            max_sessions=settings.max_sessions,
+            session_timeout=settings.session_timeout,
+        )
 
     def __init__(
         self,
@@ -166,7 +178,7 @@ class SessionStore:
         id share one session."""
         with self._write() as db:
             params = self._params(
-                id=session_id, title=title, workspaces=json.dumps(list(workspaces))
+                id=session_id, title=title[:TITLE_CHARS], workspaces=json.dumps(list(workspaces))
             )
             db.execute(f"DELETE FROM sessions AS s WHERE s.id = :id AND NOT {LIVE}", params)
             exists = session_id is not None and self._live(db, session_id) is not None
