@@ -130,7 +130,9 @@ async def stream_chat(
     outcome = "failed"
     try:
         reply = await chat.chat(
-            dataclasses.replace(request, session_id=session_id),
+            # the editors' path keeps its conversation: a session evicted since
+            # `open_session` is started again under the same id, not a failed turn
+            dataclasses.replace(request, session_id=session_id, create_session=True),
             on_text=chunks.send,
             on_loading=chunks.loading,
         )
