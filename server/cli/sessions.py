@@ -6,7 +6,7 @@ whether the turn then runs in this process or in a running server.
 
 from __future__ import annotations
 
-from server.cli_errors import CliError
+from server.cli.errors import CliError
 from server.config import Settings
 from server.sessions import SessionStore
 

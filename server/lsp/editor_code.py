@@ -19,7 +19,7 @@ from pygls.workspace import TextDocument
 
 from server.chat import Citation, CodeCitation, FocusCode
 from server.indexing.chunking import detect_language
-from server.lsp_server import AuroLanguageServer
+from server.lsp.server import AuroLanguageServer
 from server.workspace_files import PathRefused, check_buffer, read_workspace_file
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.lsp_server import AuroLanguageServer
+from server.lsp.server import AuroLanguageServer
 
 INDEX_STATUS = "auro/indexStatus"
 

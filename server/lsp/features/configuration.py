@@ -15,7 +15,7 @@ from lsprotocol import types
 
 from server.config import load_settings, refused_warning, workspace_layer
 from server.logs import set_level
-from server.lsp_server import AuroLanguageServer
+from server.lsp.server import AuroLanguageServer
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ pygls 2.1 leaves several inputs unanswered or crashes on them; a client then wai
   reader thread and for `shutdown` to finish closing. Now `exit` asks the server to leave
   (`AuroLanguageServer.leave`: bounded cleanup, then `os._exit` with 0 or 1).
 * malformed frame headers (lower case, padded, LF-only, missing or non-numeric length)
-  left the reader out of step for good: `serve_frames` reads them with `server.rpc_frames`.
+  left the reader out of step for good: `serve_frames` reads them with `server.lsp.rpc_frames`.
 * a `Content-Length` of terabytes: `stdin.read(n)` allocates n bytes (MemoryError kills the
   read loop). Bodies above MAX_MESSAGE_BYTES are drained in chunks and answered -32700.
 """
@@ -42,7 +42,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import RPCError, RPCNotification, RPCRequest, RPCResponse
 from pygls.protocol.language_server import lsp_method
 
-from server.rpc_frames import BadFrame, FrameReader
+from server.lsp.rpc_frames import BadFrame, FrameReader
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from lsprotocol import types
 from pydantic import BaseModel, Field
 from pygls.uris import from_fs_path
 
-from server.features.params import parse_params, to_plain
-from server.lsp_server import AuroLanguageServer
+from server.lsp.params import parse_params, to_plain
+from server.lsp.server import AuroLanguageServer
 from server.services import Found
 
 SEARCH = "auro/search"

@@ -28,8 +28,7 @@ from server.chat import (
 from server.chat.explain import EXPLAIN_MESSAGE, write_explanation
 from server.chat.refused import write_refusal
 from server.chat.suggestions import TITLES, SuggestionRequest, SuggestionService
-from server.features.chat import chat_result, stream_chat
-from server.features.editor_code import (
+from server.lsp.editor_code import (
     RangeModel,
     document,
     focus_from,
@@ -37,16 +36,17 @@ from server.features.editor_code import (
     last_line,
     path_of,
 )
-from server.features.params import parse_params
-from server.features.show_document import show_document
-from server.features.suggestion_edits import (
+from server.lsp.features.chat import chat_result, stream_chat
+from server.lsp.params import parse_params
+from server.lsp.server import AuroLanguageServer
+from server.lsp.show_document import show_document
+from server.lsp.suggestion_edits import (
     EditSupport,
     RequestFailed,
     SuggestionRejected,
     explanation,
     workspace_edit,
 )
-from server.lsp_server import AuroLanguageServer
 from server.paths import data_root
 
 APPLY_COMMAND = "auro.applySuggestion"

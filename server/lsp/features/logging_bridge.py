@@ -8,7 +8,7 @@ import logging
 from lsprotocol import types
 
 from server.logs import ClientLogHandler
-from server.lsp_server import AuroLanguageServer
+from server.lsp.server import AuroLanguageServer
 
 LEVELS = {
     logging.ERROR: types.MessageType.Error,

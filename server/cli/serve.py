@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import signal
 from pathlib import Path
 
-from server.config import Settings
+from server.cli.errors import existing_dir
+from server.config import Settings, load_settings
 from server.http.security import ExposureRefused, check_exposure
 from server.http.sidecar import Sidecar
+from server.logs import configure
 from server.services import Services
 from server.settings_model import SERVE_PORT
 
@@ -64,3 +67,15 @@ async def serve(settings: Settings, workspace: Path) -> int:
     await sidecar.stop()
     await services.close()
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    root = existing_dir(args.workspace, "--workspace", "auro-pai serve --workspace DIR")
+    overrides = {
+        k: v for k, v in {"http_host": args.host, "http_port": args.port}.items() if v is not None
+    }
+    settings, warnings = load_settings(("command line", overrides))
+    configure(settings.log_level)
+    for warning in warnings:
+        log.warning(warning.message())
+    return asyncio.run(serve(settings, root))

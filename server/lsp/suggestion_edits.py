@@ -15,7 +15,7 @@ from pygls.uris import from_fs_path
 
 from server.chat import CodeCitation, Suggestion
 from server.chat.edits import NewFile, TextChange
-from server.lsp_server import AuroLanguageServer
+from server.lsp.server import AuroLanguageServer
 
 ANNOTATION_ID = "auro.suggestion"
 

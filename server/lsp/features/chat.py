@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from server.chat import ChatReply, ChatRequest, ChatService, FocusCode
-from server.features.editor_code import RangeModel, focus_from, lsp_citation
-from server.features.params import parse_params
 from server.llm import ModelLoading
-from server.lsp_server import AuroLanguageServer
+from server.lsp.editor_code import RangeModel, focus_from, lsp_citation
+from server.lsp.params import parse_params
+from server.lsp.server import AuroLanguageServer
 
 CHAT = "auro/chat"
 CHAT_CHUNK = "auro/chatChunk"

@@ -1,10 +1,11 @@
-"""`auro-pai index` and `auro-pai search`: the persistent index of a root, from a terminal.
+"""`auro-pai index`: build or refresh the persistent index of a root and wait for it.
 
-They open the same index (same data folder) that `serve` and the language server use.
+It opens the same index (same data folder) that `serve` and the language server use.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sqlite3
@@ -12,12 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from server.cli_output import print_search
+from server.cli.context import tool_settings
+from server.cli.errors import existing_dir
 from server.config import Settings
-from server.indexing.embedder import create_embedder
-from server.indexing.indexer import WorkspaceIndex
 from server.indexing.progress import ProgressEvent
-from server.paths import data_root, workspace_data_dir
 
 
 def _print_progress(event: ProgressEvent) -> None:
@@ -74,23 +73,6 @@ async def index(settings: Settings, root: Path, as_json: bool) -> int:
         await services.close()
 
 
-async def search(settings: Settings, root: Path, query: str, k: int, as_json: bool) -> int:
-    """Search what is indexed for `root` now; never waits for embeddings.
-
-    Opens the index alone (no LLM clients, tools or sessions): the quickest start when no
-    server is running for `root`.
-    """
-    settings = settings.model_copy(update={"watch_files": False})
-    embedder = create_embedder(settings, cache_dir=data_root(settings) / "models")
-    index = WorkspaceIndex(root, workspace_data_dir(settings, root), settings, embedder)
-    # the model loads (native code, mostly outside the GIL) while the stores open
-    loading = asyncio.create_task(asyncio.to_thread(getattr(embedder, "load", lambda: None)))
-    await index.start()
-    try:
-        await loading
-        response = await index.search(query, k)
-        results = [r.to_json() for r in response.results]
-        print_search(results, response.complete, response.warnings, as_json)
-        return 0
-    finally:
-        await index.close()
+def run(args: argparse.Namespace) -> int:
+    root = existing_dir(args.directory, "folder", "auro-pai index DIR (an existing folder)")
+    return asyncio.run(index(tool_settings(args), root, args.json))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.cli_errors import CliError
+from server.cli.errors import CliError
 
 log = logging.getLogger(__name__)
 

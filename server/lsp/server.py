@@ -1,6 +1,6 @@
 """The pygls server object: holds the shared services and the sidecar, opens and closes them.
 
-Features live in `server.features`, each registering itself through `setup(server)`.
+Features live in `server.lsp.features`, each registering itself through `setup(server)`.
 
 Leaving is quick by design: after `exit` or the end of input the process is gone within
 EXIT_BUDGET seconds. Running requests are cancelled first (a chat turn is then stored as
@@ -29,8 +29,8 @@ from pygls.lsp.server import LanguageServer
 
 from server.config import ConfigWarning, Settings
 from server.http.sidecar import Sidecar
-from server.rpc_frames import FrameReader, StreamLines
-from server.rpc_guard import GuardedProtocol, is_parse_failure, serve_frames
+from server.lsp.rpc_frames import FrameReader, StreamLines
+from server.lsp.rpc_guard import GuardedProtocol, is_parse_failure, serve_frames
 from server.services import Services
 from server.version import __version__
 
@@ -75,7 +75,7 @@ class AuroLanguageServer(LanguageServer):
 
     # -- the process ---------------------------------------------------------------------
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
-        """pygls' stdio server with lenient framing (`server.rpc_frames`); the end of stdin
+        """pygls' stdio server with lenient framing (`server.lsp.rpc_frames`); the end of stdin
         leaves like `exit`. Does not return: the process ends in `leave`."""
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
@@ -208,7 +208,7 @@ class AuroLanguageServer(LanguageServer):
 
 
 def create_server() -> AuroLanguageServer:
-    from server.features import FEATURES
+    from server.lsp.features import FEATURES
 
     server = AuroLanguageServer()
     for feature in FEATURES:

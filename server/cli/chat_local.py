@@ -1,4 +1,5 @@
-"""`auro-pai chat`: one chat turn from a terminal, over the same index and sessions as the server.
+"""`auro-pai chat` with no server running: the turn runs in this process, over the same index
+and sessions as the server.
 
 The answer streams to stdout as it arrives (or comes as one JSON object with `--json`). The
 index is searched as it is: a fresh index gets a few seconds to become keyword-searchable,
@@ -13,8 +14,8 @@ from pathlib import Path
 
 from server.chat.models import ChatRequest
 from server.chat.service import ChatService
-from server.cli_errors import CliError
-from server.cli_output import echo_text, print_chat_end
+from server.cli.errors import CliError
+from server.cli.output import echo_text, print_chat_end
 from server.config import Settings
 from server.indexing.indexer import WorkspaceIndex
 from server.llm import ModelLoading

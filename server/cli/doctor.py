@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
@@ -10,12 +11,15 @@ from pathlib import Path
 
 import aiohttp
 
-from server.config import ConfigWarning, Settings
+from server.cli.context import debugging
+from server.cli.errors import existing_dir
+from server.config import ConfigWarning, Settings, load_settings
 from server.llm.errors import CONFIGURE_HINT
 from server.llm.factory import KNOWN_PROVIDERS, WHAT_TO_SET, build_providers, provider_order
 from server.llm.llamacpp import connection_problem
 from server.llm.model_info import EndpointProbe
 from server.llm.policy import Timeouts
+from server.logs import configure
 from server.paths import workspace_data_dir
 
 
@@ -241,3 +245,10 @@ async def doctor(settings: Settings, warnings: list[ConfigWarning], workspace: P
         for warning in result.warnings:
             out.write(f"[warn] {warning}\n")
     return 1 if any(r.fails for r in results) else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    root = existing_dir(args.workspace, "--workspace", "auro-pai doctor --workspace DIR")
+    settings, warnings = load_settings()
+    configure("DEBUG" if debugging(args) else "WARNING")
+    return asyncio.run(doctor(settings, warnings, root))

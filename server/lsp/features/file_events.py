@@ -11,7 +11,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from server.lsp_server import AuroLanguageServer
+from server.lsp.server import AuroLanguageServer
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
-"""LSP-facing features: thin adapters, one module each, registered with `setup(server)`."""
+"""LSP features: thin adapters over the services, one module each, registered with
+`setup(server)`."""
 
-from server.features import (
+from server.lsp.features import (
     chat,
     code_actions,
     configuration,

@@ -15,7 +15,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from server.lsp_server import AuroLanguageServer
+from server.lsp.server import AuroLanguageServer
 
 log = logging.getLogger(__name__)
 

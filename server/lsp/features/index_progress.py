@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from lsprotocol import types
 
 from server.indexing.progress import ProgressEvent
-from server.lsp_server import AuroLanguageServer
+from server.lsp.server import AuroLanguageServer
 from server.services import Workspace
 
 log = logging.getLogger(__name__)

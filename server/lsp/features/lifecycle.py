@@ -12,7 +12,7 @@ from pygls.uris import to_fs_path
 from server.config import load_settings
 from server.http.sidecar import Sidecar
 from server.logs import set_level
-from server.lsp_server import AuroLanguageServer, run_hooks
+from server.lsp.server import AuroLanguageServer, run_hooks
 from server.services import Services
 
 log = logging.getLogger(__name__)
