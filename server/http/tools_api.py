@@ -18,7 +18,7 @@ from server.tools.models import (
     TimeRange,
 )
 
-TOOLS = web.AppKey("auro_tools", object)  # () -> ToolService: the service in force
+TOOLS = web.AppKey[Callable[[], ToolService]]("auro_tools")  # the service in force
 
 STATUS_BY_CODE = {
     "tool_disabled": 503,
