@@ -66,9 +66,20 @@ class Settings(BaseSettings):
         "OPENAI_BASE_URL",
         "OpenAI-compatible base URL(s) (vLLM, LM Studio, Ollama /v1), comma-separated",
     )
+    llamacpp_vision: Literal["auto", "yes", "no"] = setting(
+        "auto",
+        "LLAMACPP_VISION",
+        "Whether the llama.cpp model sees images: auto = what its /props says (--mmproj)",
+    )
     openai_model: str = setting("gpt-4o-mini", "OPENAI_MODEL", "OpenAI model name")
+    openai_vision: bool = setting(
+        True, "OPENAI_VISION", "Whether the OpenAI-compatible model accepts image parts"
+    )
     gemini_api_key: str = setting("", "GEMINI_API_KEY", "Google Gemini API key", secret=True)
     gemini_model: str = setting("gemini-2.0-flash", "GEMINI_MODEL", "Gemini model name")
+    gemini_vision: bool = setting(
+        True, "GEMINI_VISION", "Whether the Gemini model accepts images (inline_data)"
+    )
     gemini_base_url: str = setting(
         "https://generativelanguage.googleapis.com",
         "GEMINI_BASE_URL",
