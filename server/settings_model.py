@@ -274,6 +274,12 @@ class Settings(BaseSettings):
         "AURO_HTTP_CORS_ORIGINS",
         "Browser origins allowed by CORS, comma-separated; empty = none",
     )
+    chat_max_images: int = setting(
+        4, "AURO_CHAT_MAX_IMAGES", "Most images one chat question may carry", ge=0, le=16
+    )
+    chat_max_image_bytes: int = setting(
+        5_000_000, "AURO_CHAT_MAX_IMAGE_BYTES", "Largest image a chat question may carry", gt=0
+    )
     http_max_body_bytes: int = setting(
         1_048_576, "AURO_HTTP_MAX_BODY_BYTES", "Largest HTTP request body, in bytes", gt=0
     )
