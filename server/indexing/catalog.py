@@ -86,14 +86,6 @@ class Catalog:
             ).fetchall()
         return {row[0]: FileRecord(*row) for row in rows}
 
-    def file(self, path: str) -> FileRecord | None:
-        with self.db.reading() as db:
-            row = db.execute(
-                "SELECT path, size, mtime_ns, sha256, language, state FROM files WHERE path = ?",
-                (path,),
-            ).fetchone()
-        return FileRecord(*row) if row else None
-
     def touch_file(self, path: str, size: int, mtime_ns: int) -> None:
         """Same content, new stat: nothing to re-chunk or re-embed."""
         with self.db.transaction() as tx:
