@@ -12,6 +12,7 @@ import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from server.config import Settings
 from server.llm import ImagePart
@@ -66,6 +67,25 @@ def image_from_bytes(data: bytes, limits: ImageLimits, name: str = "image") -> I
     if mime is None:
         raise ImageRejected(f"{name} is not a PNG, JPEG, GIF or WebP image")
     return ImagePart(mime, data)
+
+
+def image_from_file(path: Path, limits: ImageLimits) -> ImagePart:
+    """An image file (already confined by the caller); the size is checked before reading."""
+    name = path.name or str(path)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise ImageRejected(f"{name} is not a regular file")
+        if size > limits.max_bytes:
+            raise ImageRejected(
+                f"{name} is {size} bytes; the limit is {limits.max_bytes} "
+                "(AURO_CHAT_MAX_IMAGE_BYTES)",
+                413,
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImageRejected(f"cannot read {name}: {exc.strerror or exc}") from None
+    return image_from_bytes(data, limits, name)
 
 
 def image_from_text(value: str, limits: ImageLimits, name: str = "image") -> ImagePart:

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from server.chat.images import ImageLimits, ImageRejected, image_from_text, sniff
+from server.chat.images import (
+    ImageLimits,
+    ImageRejected,
+    image_from_file,
+    image_from_text,
+    sniff,
+)
 from tests.chat.test_rest_chat import served_chat
 from tests.fakes.openai_server import FakeOpenAIServer
 
@@ -39,6 +45,22 @@ def test_the_bytes_decide_the_type():
     with pytest.raises(ImageRejected, match="AURO_CHAT_MAX_IMAGE_BYTES") as caught:
         image_from_text(data_url(PNG + b"\x00" * 2000), LIMITS)
     assert caught.value.status == 413
+
+
+def test_image_files_are_checked_before_and_after_reading(tmp_path: Path):
+    (tmp_path / "shot.png").write_bytes(PNG)
+    (tmp_path / "notes.png").write_text("not an image")
+    (tmp_path / "huge.png").write_bytes(PNG + b"\x00" * 2000)
+    assert image_from_file(tmp_path / "shot.png", LIMITS).data == PNG
+    with pytest.raises(ImageRejected, match="notes.png is not a PNG"):
+        image_from_file(tmp_path / "notes.png", LIMITS)
+    with pytest.raises(ImageRejected, match="huge.png is 2040 bytes") as caught:
+        image_from_file(tmp_path / "huge.png", LIMITS)
+    assert caught.value.status == 413
+    with pytest.raises(ImageRejected, match="cannot read missing.png"):
+        image_from_file(tmp_path / "missing.png", LIMITS)
+    with pytest.raises(ImageRejected, match="not a regular file"):
+        image_from_file(tmp_path, LIMITS)
 
 
 @pytest.mark.parametrize(
