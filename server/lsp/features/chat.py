@@ -15,7 +15,7 @@ from lsprotocol import types
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from server.chat import ChatReply, ChatRequest, ChatService, FocusCode
+from server.chat import ChatReply, ChatRequest, FocusCode
 from server.llm import ModelLoading
 from server.lsp.editor_code import RangeModel, focus_from, lsp_citation
 from server.lsp.params import parse_params
@@ -122,7 +122,7 @@ async def stream_chat(
     request_id: int | str | None = None,
 ) -> ChatReply:
     """Run one turn, streaming its text to the client; shared by `auro/chat` and commands."""
-    chat = ChatService(ls.services)
+    chat = ls.services.chat
     session_id = await chat.open_session(request.session_id, request.message)
     chunk_id = ls.protocol.msg_id if request_id is None else request_id
     chunks = ChunkStream(ls, chunk_id, session_id, token, title)

@@ -43,7 +43,7 @@ def setup(server: AuroLanguageServer) -> None:
         settings, warnings = load_settings(("initializationOptions", ls.init_options))
         set_level(settings.log_level)
         ls.report_config(warnings)
-        ls.services = Services(settings)
+        ls.services = await Services.open(settings)
         ls.initial_roots = workspace_roots(params)
 
     @server.feature(types.INITIALIZED)
