@@ -7,10 +7,10 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from server.chat.service import ChatService
-from server.chat.suggestions import SuggestionService
 from server.config import Settings
 from server.health import ComponentHealth, worst
 from server.indexing.embedder import Embedder, create_embedder
@@ -21,6 +21,10 @@ from server.paths import data_root, workspace_data_dir
 from server.secret_rules import has_secret_content, is_secret_path
 from server.sessions import SessionStore
 from server.tools import ToolService
+
+if TYPE_CHECKING:
+    from server.chat.service import ChatService
+    from server.chat.suggestions import SuggestionService
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +88,6 @@ class Services:
         self.llm = llm
         self.tools = tools
         self.sessions = sessions
-        # the open roots stand in for `CodeSearch` until that moves into indexing
-        self.chat = ChatService(llm=llm, sessions=sessions, code=self, web=tools)
-        self.suggestions = SuggestionService(llm=llm, code=self)
         self._sweeper: asyncio.Task[None] | None = None
 
     @classmethod
@@ -109,6 +110,20 @@ class Services:
         )
         services._sweeper = asyncio.get_running_loop().create_task(services.sessions.run_sweeper())
         return services
+
+    @cached_property
+    def chat(self) -> ChatService:
+        """Built on first use, once: `auro-pai index` never loads the chat layer."""
+        from server.chat.service import ChatService
+
+        # the open roots are the `CodeSearch` (until multi-root search moves into indexing)
+        return ChatService(llm=self.llm, sessions=self.sessions, code=self, web=self.tools)
+
+    @cached_property
+    def suggestions(self) -> SuggestionService:
+        from server.chat.suggestions import SuggestionService
+
+        return SuggestionService(llm=self.llm, code=self)
 
     async def __aenter__(self) -> Services:
         return self
