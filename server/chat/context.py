@@ -17,7 +17,7 @@ from server.llm import BudgetReport, ContextChunk, ToolResult
 from server.tools.errors import ToolError
 
 if TYPE_CHECKING:
-    from server.services import Workspace
+    from server.indexing.multi_root import Workspace
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # the services import chat to wire it; types only here
+    from server.indexing.multi_root import MultiSearch, Workspace
     from server.llm import ChatEvent, Prompt
     from server.llm.events import ChatResult
-    from server.services import MultiSearch, Workspace
     from server.sessions import SessionInfo, Turn
     from server.tools.models import SearchAndFetchResult
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from server.config import Settings
-from server.services import Services, Workspace
+from server.indexing.multi_root import Workspace
+from server.services import Services
 
 
 class OpenFailed(Exception):

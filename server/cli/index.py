@@ -19,7 +19,7 @@ from server.config import Settings
 from server.indexing.progress import ProgressEvent
 
 if TYPE_CHECKING:
-    from server.services import Workspace
+    from server.indexing.multi_root import Workspace
 
 
 def _print_progress(event: ProgressEvent) -> None:

@@ -29,10 +29,9 @@ async def search(settings: Settings, root: Path, query: str, k: int, as_json: bo
 
     settings = settings.model_copy(update={"watch_files": False})
     embedder = create_embedder(settings, cache_dir=data_root(settings) / "models")
-    index = WorkspaceIndex(root, workspace_data_dir(settings, root), settings, embedder)
     # the model loads (native code, mostly outside the GIL) while the stores open
     loading = asyncio.create_task(asyncio.to_thread(getattr(embedder, "load", lambda: None)))
-    await index.start()
+    index = await WorkspaceIndex.open(root, workspace_data_dir(settings, root), settings, embedder)
     try:
         await loading
         response = await index.search(query, k)

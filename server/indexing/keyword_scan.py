@@ -28,7 +28,8 @@ from server.indexing.catalog import Catalog, FileRecord
 from server.indexing.chunk import Chunk
 from server.indexing.chunking import TokenCounter, chunk_file, detect_language
 from server.indexing.discovery import IGNORE_FILES, Discovery, is_binary
-from server.indexing.embedder import Embedder, resolve_model_path
+from server.indexing.embedder import Embedder
+from server.indexing.embedding_model import resolve_model_path
 from server.indexing.path_text import is_text, shown
 from server.indexing.vector_sync import VectorSync
 
@@ -116,7 +117,7 @@ class KeywordScanner:
                 if not same_stat or force:
                     await self._index_file(item.path, record)
                 self._on_file()
-            await asyncio.to_thread(self._catalog.drop_unused_vectors)
+            await asyncio.to_thread(self._catalog.vectors.drop_unused_vectors)
         finally:
             self.scanning_all = False
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from server.chat import ChatRequest, ChatService
-from server.services import MultiSearch
+from server.indexing.multi_root import MultiSearch
 from server.sessions import SessionStore
 from tests.chat.test_chat_service import StubCode, StubTools, llm_for
 
