@@ -25,6 +25,8 @@ class OpenFailed(Exception):
 
 @dataclass(frozen=True)
 class Headless:
+    """What a command works with: the services, and the root it asked for."""
+
     services: Services
     workspace: Workspace
 
