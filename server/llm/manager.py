@@ -95,10 +95,9 @@ class LLMManager:
         )
 
     async def configure(self, settings: Settings) -> None:
-        """Take new settings in place (holders keep this object); usage is kept, the old
-        providers close. A reply already streaming ends on the provider it started with."""
-        fresh = LLMManager.from_settings(settings, usage=self.usage)
-        previous = self.pools
+        """Take new settings in place, so holders keep this object; usage is kept. The old
+        providers close: a reply still streaming through one ends with an error."""
+        fresh, previous = LLMManager.from_settings(settings, usage=self.usage), self.pools
         self.pools, self.timeouts, self.retry = fresh.pools, fresh.timeouts, fresh.retry
         self.load, self.reply_reserve = fresh.load, fresh.reply_reserve
         await close_pools(previous)
