@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from server.chat import ChatReply, ChatRequest, ChatService
+from server.chat import ChatReply, ChatRequest
 from server.llm import ModelLoading
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ async def stream_chat(
     request_id: int | str | None = None,
 ) -> ChatReply:
     """Run one turn, streaming its text to the client; shared by `auro/chat` and commands."""
-    chat = ChatService(ls.services)
+    chat = ls.services.chat
     session_id = await chat.open_session(request.session_id, request.message)
     chunk_id = ls.protocol.msg_id if request_id is None else request_id
     chunks = ChunkStream(ls, chunk_id, session_id, token, title)

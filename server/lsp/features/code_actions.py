@@ -27,7 +27,7 @@ from server.chat import (
 )
 from server.chat.explain import EXPLAIN_MESSAGE, write_explanation
 from server.chat.refused import write_refusal
-from server.chat.suggestions import TITLES, SuggestionRequest, SuggestionService
+from server.chat.suggestions import TITLES, SuggestionRequest
 from server.lsp.chat_stream import stream_chat
 from server.lsp.editor_code import (
     RangeModel,
@@ -163,7 +163,7 @@ async def suggest(ls: AuroLanguageServer, data: ActionData) -> Suggestion:
         diagnostic=data.diagnostic,
     )
     try:
-        return await SuggestionService(ls.services).suggest(request)
+        return await ls.services.suggestions.suggest(request)
     except SuggestionRefused as exc:
         raise rejected(ls, path, exc) from exc
     except SuggestionFailed as exc:

@@ -51,7 +51,7 @@ class Lifecycle(LanguageFeature):
         settings, warnings = load_settings(("initializationOptions", ls.init_options))
         set_level(settings.log_level)
         ls.report_config(warnings)
-        ls.services = Services(settings)
+        ls.services = await Services.open(settings)
         ls.initial_roots = workspace_roots(params)
 
     async def initialized(self, params: types.InitializedParams) -> None:
