@@ -171,7 +171,7 @@ async def test_search_chat_cancel_reindex_status(
     await fake_openai.wait_for_disconnects(1, timeout=10)  # the model stream was closed
 
     # :AuroReindex and :AuroStatus
-    assert seen["reindex"]["files_total"] == 2
+    assert seen["reindex"]["filesTotal"] == 2
     status = "\n".join(seen["status_lines"])
     assert "index:" in status and http["url"] in status
     assert str(workspace) in status

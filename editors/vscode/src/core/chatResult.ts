@@ -13,20 +13,14 @@ export interface NormalizedCitation {
   target: CitationTarget;
 }
 
-export interface ParsedChatResult extends ChatResult {
-  status?: string;
-  error?: string;
-  model?: string;
-}
-
 function optStr(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
 /** The response with safe defaults; `sessionId` falls back to the one the request used. */
-export function parseChatResult(raw: unknown, fallbackSessionId = ''): ParsedChatResult {
+export function parseChatResult(raw: unknown, fallbackSessionId = ''): ChatResult {
   const r = isObject(raw) ? raw : {};
-  const out: ParsedChatResult = {
+  const out: ChatResult = {
     sessionId: optStr(r.sessionId) ?? fallbackSessionId,
     text: typeof r.text === 'string' ? r.text : '',
     citations: Array.isArray(r.citations) ? (r.citations as ChatResult['citations']) : [],
@@ -39,6 +33,9 @@ export function parseChatResult(raw: unknown, fallbackSessionId = ''): ParsedCha
   if (status) out.status = status;
   if (error) out.error = error;
   if (model) out.model = model;
+  if (r.truncated === true) out.truncated = true;
+  const notices = Array.isArray(r.notices) ? r.notices.filter((n): n is string => typeof n === 'string' && n.length > 0) : [];
+  if (notices.length) out.notices = notices;
   return out;
 }
 
@@ -68,10 +65,11 @@ export function normalizeCitations(raw: unknown, root?: string): NormalizedCitat
   return out;
 }
 
-/** A meta line under an answer: provider/model and a non-ok status. */
-export function answerMeta(result: ParsedChatResult): string {
+/** A meta line under an answer: provider/model, a non-ok status, and a cut-off answer. */
+export function answerMeta(result: ChatResult): string {
   const parts: string[] = [];
   if (result.provider) parts.push(result.model ? `${result.provider} · ${result.model}` : result.provider);
   if (result.status && !['ok', 'complete', 'completed'].includes(result.status)) parts.push(result.status);
+  if (result.truncated) parts.push('cut off');
   return parts.join(' · ');
 }
