@@ -157,7 +157,13 @@ local ok, err = xpcall(function()
   wait(30000, function()
     return chat.turn.done
   end, 'the follow-up answer')
-  out.followup = { session_id = chat.turn.session_id, status = chat.turn.status }
+  out.followup = {
+    session_id = chat.turn.session_id,
+    status = chat.turn.status,
+    truncated = chat.turn.truncated,
+    notices = chat.turn.notices,
+    lines = buf_lines(chat.buf),
+  }
   step('followup')
 
   -- a new session whose slow answer is cancelled after the first chunks
