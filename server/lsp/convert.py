@@ -7,7 +7,7 @@ after its last, so an editor selects whole lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,21 +57,33 @@ def lsp_location(path: str | Path, start_line: int, end_line: int) -> types.Loca
     return types.Location(uri=file_uri(path), range=to_lsp(lines_range(start_line, end_line)))
 
 
-def citation(cited: Citation) -> p.CodeCitation | p.WebCitation:
+def within(path: Path, roots: Sequence[Path]) -> tuple[str, str | None]:
+    """`path` relative to the root holding it, and that root; else as it is, and None."""
+    for root in roots:
+        if path.is_relative_to(root):
+            return path.relative_to(root).as_posix(), str(root)
+    return str(path), None
+
+
+def citation(cited: Citation, roots: Sequence[Path]) -> p.CodeCitation | p.WebCitation:
     if isinstance(cited, CodeCitation):
+        path, root = within(Path(cited.path), roots)
         return p.CodeCitation(
             uri=file_uri(cited.path),
             range=lines_range(cited.start_line, cited.end_line),
             symbol=cited.symbol,
+            path=path,
+            root=root,
         )
     return p.WebCitation(url=cited.url, title=cited.title)
 
 
-def chat_result(reply: ChatReply) -> p.ChatResult:
+def chat_result(reply: ChatReply, roots: Sequence[Path]) -> p.ChatResult:
+    """`roots`: the workspace roots, which citation paths are given relative to."""
     return p.ChatResult(
         session_id=reply.session_id,
         text=reply.text,
-        citations=[citation(c) for c in reply.citations],
+        citations=[citation(c, roots) for c in reply.citations],
         usage=p.ReplyUsage.model_validate(reply.usage) if reply.usage else None,
         provider=reply.provider,
         model=reply.model,

@@ -87,11 +87,15 @@ class ChatParams(Wire):
 
 
 class CodeCitation(Wire):
-    """Workspace code the answer was based on."""
+    """Workspace code the answer was based on: `uri` and whole-line `range` to open it;
+    `path` relative to `root` (as in search hits), or absolute with `root` null when the
+    file lies in no workspace root."""
 
     uri: str
     range: Range
     symbol: str
+    path: str
+    root: str | None
 
 
 class WebCitation(Wire):

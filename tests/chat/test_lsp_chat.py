@@ -68,6 +68,7 @@ async def test_chat_streams_chunks_in_order_and_the_session_is_shared_with_rest(
         assert uri in cited and from_fs_path(str(repo / "geometry.py")) in cited
         calc = next(c for c in result["citations"] if c["uri"] == uri)
         assert calc["range"]["start"]["line"] == 8
+        assert (calc["path"], calc["root"]) == ("calc.py", str(repo))  # as search hits
 
         reports = client.progress_reports["chat-1"]
         assert isinstance(reports[0], types.WorkDoneProgressBegin)

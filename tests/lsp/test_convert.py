@@ -42,6 +42,7 @@ def test_a_chat_reply_on_the_wire() -> None:
         text="answer",
         citations=[
             CodeCitation("/w/calc.py", 5, 9, "divide"),
+            CodeCitation("/elsewhere/notes.md", 1, 2),
             WebCitation("https://example.org/x", "X"),
         ],
         usage={"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12, "estimated": False},
@@ -50,7 +51,7 @@ def test_a_chat_reply_on_the_wire() -> None:
         truncated=True,
         notices=["The reply was cut off."],
     )
-    wire = convert.chat_result(reply).wire()
+    wire = convert.chat_result(reply, [Path("/v"), Path("/w")]).wire()
     assert wire == {
         "sessionId": "s1",
         "text": "answer",
@@ -59,6 +60,15 @@ def test_a_chat_reply_on_the_wire() -> None:
                 "uri": "file:///w/calc.py",
                 "range": {"start": {"line": 4, "character": 0}, "end": {"line": 9, "character": 0}},
                 "symbol": "divide",
+                "path": "calc.py",  # relative to its root, as in search hits
+                "root": "/w",
+            },
+            {
+                "uri": "file:///elsewhere/notes.md",
+                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 0}},
+                "symbol": "",
+                "path": "/elsewhere/notes.md",  # in no root: absolute
+                "root": None,
             },
             {"url": "https://example.org/x", "title": "X"},
         ],
@@ -72,7 +82,7 @@ def test_a_chat_reply_on_the_wire() -> None:
     }
     # a turn that reached no model has no usage
     failed = ChatReply(session_id="s2", text="", status="error", error="No language model answered")
-    assert convert.chat_result(failed).wire()["usage"] is None
+    assert convert.chat_result(failed, []).wire()["usage"] is None
 
 
 def test_usage_counters_in_camel_case() -> None:

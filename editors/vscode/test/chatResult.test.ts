@@ -71,6 +71,12 @@ describe('normalizeCitations', () => {
     assert.deepEqual(out[2].target, { kind: 'code', uri: 'file:///w/b.py' });
     assert.deepEqual(normalizeCitations(undefined), []);
   });
+
+  it('labels code with the server-given workspace-relative path', () => {
+    const [c] = normalizeCitations([{ uri: 'file:///other/root/pkg/m.py', range, symbol: 'run', path: 'pkg/m.py', root: '/other/root' }], '/w');
+    assert.equal(c.view.label, 'pkg/m.py:1 (run)');
+    assert.deepEqual(c.target, { kind: 'code', uri: 'file:///other/root/pkg/m.py', range });
+  });
 });
 
 describe('answerMeta', () => {

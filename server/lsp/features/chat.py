@@ -31,7 +31,8 @@ def setup(server: AuroLanguageServer) -> None:
             params.include_tools,
         )
         reply = await stream_chat(ls, request, params.work_done_token, request_id=params.request_id)
-        return convert.chat_result(reply).wire()
+        roots = [w.root for w in ls.services.workspaces]
+        return convert.chat_result(reply, roots).wire()
 
     @server.feature(p.USAGE)
     def usage(ls: AuroLanguageServer, _: Any) -> dict[str, Any]:

@@ -216,5 +216,5 @@ def setup(server: AuroLanguageServer) -> None:
             ls, ChatRequest(EXPLAIN_MESSAGE, focus=focus), title=EXPLAIN_TITLE
         )
         path = write_explanation(data_root(ls.settings) / "explanations", focus, reply)
-        chat = convert.chat_result(reply)
+        chat = convert.chat_result(reply, [w.root for w in ls.services.workspaces])
         return p.ExplainResult(**dict(chat), document=show_document(ls, path)).wire()

@@ -146,7 +146,9 @@ end
 local function citation_line(c)
   if c.uri then
     local line = c.range and c.range.start and (c.range.start.line + 1) or 1
-    local text = string.format('- %s:%d', relative(vim.uri_to_fname(c.uri)), line)
+    -- the server's workspace-relative path (as in search results), else the file's own
+    local path = type(c.path) == 'string' and type(c.root) == 'string' and c.path or relative(vim.uri_to_fname(c.uri))
+    local text = string.format('- %s:%d', path, line)
     if type(c.symbol) == 'string' and c.symbol ~= '' then
       text = text .. ' ' .. c.symbol
     end

@@ -41,7 +41,7 @@ export function parseChatResult(raw: unknown, fallbackSessionId = ''): ChatResul
 
 const WEB = /^https?:\/\//i;
 
-/** Code citations (`{uri, range, symbol}`) and web citations (`{url, title}`); others are dropped. */
+/** Code citations (`{uri, range, symbol, path}`) and web citations (`{url, title}`); others are dropped. */
 export function normalizeCitations(raw: unknown, root?: string): NormalizedCitation[] {
   if (!Array.isArray(raw)) return [];
   const out: NormalizedCitation[] = [];
@@ -50,7 +50,9 @@ export function normalizeCitations(raw: unknown, root?: string): NormalizedCitat
     if (typeof c.uri === 'string' && c.uri.length > 0) {
       const range = isRange(c.range) ? c.range : undefined;
       const symbol = typeof c.symbol === 'string' ? c.symbol : undefined;
-      const view: CitationView = { label: citationLabel(c.uri, range, symbol, root), uri: c.uri };
+      // the server's workspace-relative `path` when it sent one, else the URI made relative
+      const shown = typeof c.path === 'string' && c.path.length > 0 ? c.path : c.uri;
+      const view: CitationView = { label: citationLabel(shown, range, symbol, root), uri: c.uri };
       const target: CitationTarget = { kind: 'code', uri: c.uri };
       if (range) {
         view.range = range;

@@ -54,6 +54,9 @@ export interface CodeCitation {
   uri: string;
   range?: Range;
   symbol?: string | null;
+  /** Relative to `root` (absolute when the file is in no workspace root). */
+  path?: string;
+  root?: string | null;
 }
 
 export interface WebCitation {
