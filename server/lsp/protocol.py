@@ -317,6 +317,10 @@ class Method:
     doc: str
 
 
+# Sent outside any method's params or result: the `data` of a refused suggestion's error
+# (from `codeAction/resolve`).
+ERROR_DATA: tuple[type[BaseModel], ...] = (RejectedData,)
+
 METHODS: dict[str, Method] = {
     CHAT: Method(
         kind="request", params=ChatParams, result=ChatResult, doc="Ask; the answer streams."

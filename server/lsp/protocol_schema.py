@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from server.lsp.protocol import METHODS
+from server.lsp.protocol import ERROR_DATA, METHODS
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "protocol.schema.json"
 REF = "#/$defs/{model}"
@@ -25,7 +25,7 @@ REF = "#/$defs/{model}"
 def build_schema() -> dict[str, Any]:
     """`$defs` holds every model; `x-methods` maps each method or command to the
     definitions of its params and result (params as the server accepts them, results and
-    notifications as it sends them)."""
+    notifications as it sends them); `x-error-data` names the models sent as error data."""
     wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = []
     for method in METHODS.values():
         if method.params is not None:
@@ -35,6 +35,7 @@ def build_schema() -> dict[str, Any]:
             wanted.append((method.params, mode))
         if method.result is not None:
             wanted.append((method.result, "serialization"))
+    wanted += [(model, "serialization") for model in ERROR_DATA]
     refs, schema = models_json_schema(wanted, by_alias=True, ref_template=REF)
 
     def ref(model: type[BaseModel] | None, mode: JsonSchemaMode) -> dict[str, Any] | None:
@@ -54,6 +55,7 @@ def build_schema() -> dict[str, Any]:
         "title": "Auro-PAI editor protocol",
         "description": "Generated from server/lsp/protocol.py; see docs/protocol.md.",
         "x-methods": methods,
+        "x-error-data": [refs[(model, "serialization")] for model in ERROR_DATA],
         "$defs": schema.get("$defs", {}),
     }
 

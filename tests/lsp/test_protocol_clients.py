@@ -53,6 +53,7 @@ LUA_TYPES = {
     "SearchHit",
     "IndexStatus",
     "RootIndexStatus",
+    "RejectedData",
 }
 
 
