@@ -44,7 +44,7 @@ class Lifecycle(LanguageFeature):
     def __init__(self, server: AuroLanguageServer) -> None:
         self.server = server
 
-    def initialize(self, params: types.InitializeParams) -> None:
+    async def initialize(self, params: types.InitializeParams) -> None:
         """Settings and services only; `initialize` itself answers at once."""
         ls = self.server
         ls.init_options = init_layer(params.initialization_options)
