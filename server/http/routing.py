@@ -79,6 +79,7 @@ TAGS = web.AppKey("auro_tags", dict)  # tag name -> description
 SERVICES = web.AppKey("auro_services", object)
 REQUEST_ID_KEY = web.RequestKey("auro_request_id", str)
 CORS_ORIGIN_KEY = web.RequestKey("auro_cors_origin", str)
+BODY_LIMIT_KEY = web.RequestKey("auro_body_limit", int)  # this route's limit, set by middleware
 
 _PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 MAX_JSON_DEPTH = 64  # no request model nests deeper than a handful of levels
@@ -253,6 +254,20 @@ def _check_shape(value: Any) -> None:
                 )
 
 
+async def read_body(request: web.Request) -> bytes:
+    """The body, cut off at this route's limit: aiohttp's own cap (`client_max_size`) is the
+    largest limit of any route, so a chunked body without Content-Length is counted here."""
+    limit = request.get(BODY_LIMIT_KEY)
+    if limit is None:
+        return await request.read()
+    body = bytearray()
+    while chunk := await request.content.read(65_536):
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, "body_too_large", f"request body larger than {limit} bytes")
+    return bytes(body)
+
+
 async def read_json(request: web.Request) -> Any:
     """The request body as JSON (an empty body is `{}`); 422 `invalid_json` otherwise.
 
@@ -260,7 +275,7 @@ async def read_json(request: web.Request) -> Any:
     (the C parser itself raises RecursionError at ~1,000) and integers past
     `MAX_JSON_INT_DIGITS` (Python refuses to convert more than 4,300 digits).
     """
-    raw = await request.read()
+    raw = await read_body(request)
     if not raw.strip():
         return {}
     try:

@@ -24,7 +24,13 @@ from aiohttp import web
 from server.chat.images import ImageLimits
 from server.config import Settings
 from server.http.errors import json_error
-from server.http.routing import CORS_ORIGIN_KEY, is_probe, is_public, route_of
+from server.http.routing import (
+    BODY_LIMIT_KEY,
+    CORS_ORIGIN_KEY,
+    is_probe,
+    is_public,
+    route_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -378,6 +384,7 @@ def body_limit(settings: Callable[[], Settings]):
         limit = largest_body(settings(), route is not None and route.images)
         if request.content_length is not None and request.content_length > limit:
             return json_error(413, "body_too_large", f"request body larger than {limit} bytes")
+        request[BODY_LIMIT_KEY] = limit  # a chunked body is counted as it is read
         return await handler(request)
 
     return middleware
