@@ -22,7 +22,7 @@ from server.llm.openai_compat import OpenAICompatProvider, parse_retry_after
 from server.llm.policy import Timeouts
 from tests.fakes.common import Drop, Fail, Garbage, Reply, fake_tokens, rate_limited
 from tests.fakes.openai_server import FakeOpenAIServer, apply_template
-from tests.llm.conftest import CLOSED_PORT_URL
+from tests.support.llm_settings import CLOSED_PORT_URL
 
 TIMEOUTS = Timeouts(connect=1.0, first_token=1.0, idle=0.5, total=5.0)
 HELLO = LLMRequest([Message("system", "be brief"), Message("user", "hello there")])

@@ -16,7 +16,7 @@ import pytest
 from server.chat import ChatRequest, ChatService
 from server.services import MultiSearch
 from server.sessions import SessionStore
-from tests.chat.test_chat_service import StubServices, llm_for
+from tests.chat.stubs import StubServices, llm_for
 
 
 class SlowSearch(StubServices):
