@@ -2,7 +2,7 @@
 
 `open_services` builds the services, `Api` is one served app with its client and token,
 `ServerThread` serves it on its own loop for synchronous clients; the `start_api` fixture is in
-tests/http/conftest.py.
+tests/conftest.py.
 
 Tools are stubbed (no web search or fetch), no LLM endpoint is configured, the embedding
 model is loaded only if a test searches the index.
