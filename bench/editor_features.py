@@ -24,21 +24,19 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from lsprotocol import types
-from pygls.protocol import JsonRPCResponseMessage
 from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient, client_capabilities
 
-from tests.chat.conftest import chat_env
-from tests.chat.lsp_helpers import request, wait_indexed
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.lsp_harness import lsp_session
+from tests.support.chat_env import chat_env
+from tests.support.lsp_harness import lsp_session
+from tests.support.lsp_helpers import request, wait_indexed
 
 LINES = 5000
 TARGETS = {"code_action_p95_ms": 30.0, "first_token_overhead_ms": 50.0, "cancel_p95_ms": 200.0}
@@ -115,16 +113,13 @@ def generate_python(lines: int) -> str:
 
 
 async def code_action(client: LanguageClient, uri: str, start: int, end: int) -> list[Any]:
-    """Raw textDocument/codeAction (decoded by hand, as tests/chat/test_code_actions.py does)."""
+    """textDocument/codeAction over lines start..end (decoded by the test harness's client)."""
     params = types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=uri),
         range=types.Range(start=types.Position(start, 0), end=types.Position(end, 0)),
         context=types.CodeActionContext(diagnostics=[]),
     )
-    msg_id = str(uuid.uuid4())
-    pending = client.protocol.send_request(types.TEXT_DOCUMENT_CODE_ACTION, params, msg_id=msg_id)
-    client.protocol._result_types[msg_id] = JsonRPCResponseMessage
-    return await asyncio.wrap_future(pending)
+    return list(await client.text_document_code_action_async(params) or [])
 
 
 async def bench_code_actions(

@@ -56,9 +56,6 @@ class RagSearchRequest(BaseModel):
     languages: list[str] | None = None
 
 
-SearchRequest = RagSearchRequest  # the name it had before the route table
-
-
 class IndexJobOut(BaseModel):
     job_id: str
     directory_path: str

@@ -31,7 +31,8 @@ Usage, in `server/http/foo_api.py`::
             raise ApiError(404, "not_found", "no such thing", details={"text": body.text})
         return EchoResponse(text=body.text)
 
-Then `create_app` calls `foo_api.routes.add_to(app)` (append the module to `TABLES` in app.py).
+Then the module's `add_routes(app, ...)` calls `routes.add_to(app)`, and `create_app` in
+app.py calls `foo_api.add_routes(app, ...)`.
 
 Keyword arguments of the decorators (`get`, `post`, `put`, `delete`, `route`):
 

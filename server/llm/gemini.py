@@ -19,7 +19,6 @@ from server.health import ComponentHealth
 from server.llm.errors import LLMError, LLMRequestError, UpstreamError
 from server.llm.estimate import estimate_message_tokens
 from server.llm.messages import (
-    Completion,
     ImagePart,
     LLMRequest,
     Message,
@@ -184,17 +183,6 @@ class GeminiProvider:
         if finish is None:
             raise self.upstream("the stream ended before the model finished")
         yield StreamEnd(usage or TokenUsage(), finish)
-
-    async def complete(self, request: LLMRequest) -> Completion:
-        response = await self._open(":generateContent", request)
-        try:
-            payload = await response.json()
-        except Exception as exc:
-            raise self.map_error(exc) from exc
-        finally:
-            response.close()
-        texts, finish = candidate_of(payload)
-        return Completion("".join(texts), usage_of(payload) or TokenUsage(), finish)
 
     # -- errors -----------------------------------------------------------------
     def upstream(self, message: str, **kwargs: Any) -> UpstreamError:

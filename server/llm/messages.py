@@ -7,7 +7,7 @@ know whether OpenAI, llama.cpp or Gemini answers.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Role = Literal["system", "user", "assistant"]
@@ -97,12 +97,3 @@ class StreamOpened:
 
 
 StreamEvent = StreamOpened | TextDelta | StreamEnd
-
-
-@dataclass(frozen=True)
-class Completion:
-    """A whole, non-streamed answer."""
-
-    text: str
-    usage: TokenUsage = field(default_factory=TokenUsage)
-    finish_reason: str | None = None

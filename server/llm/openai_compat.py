@@ -28,7 +28,6 @@ from server.llm.errors import (
 )
 from server.llm.estimate import estimate_message_tokens
 from server.llm.messages import (
-    Completion,
     ImagePart,
     LLMRequest,
     Message,
@@ -177,21 +176,6 @@ class OpenAICompatProvider:
         if finish is None:
             raise self.upstream("the stream ended before the model finished")
         yield StreamEnd(usage, finish)
-
-    async def complete(self, request: LLMRequest) -> Completion:
-        try:
-            response = await self._client.chat.completions.create(
-                **self._arguments(request), timeout=self.timeouts.total
-            )
-        except Exception as exc:
-            raise self.map_error(exc) from exc
-        if not response.choices:
-            raise self.upstream("the response had no choices")
-        choice = response.choices[0]
-        usage = TokenUsage()
-        if response.usage is not None:
-            usage = TokenUsage(response.usage.prompt_tokens, response.usage.completion_tokens)
-        return Completion(choice.message.content or "", usage, choice.finish_reason)
 
     # -- errors -----------------------------------------------------------------
     def upstream(self, message: str, **kwargs: Any) -> UpstreamError:

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 from typing import Protocol, runtime_checkable
 
 from server.health import ComponentHealth
-from server.llm.messages import Completion, LLMRequest, Message, StreamEvent
+from server.llm.messages import LLMRequest, Message, StreamEvent
 from server.llm.model_info import EndpointProbe
 
 
@@ -25,8 +25,6 @@ class LLMProvider(Protocol):
     model: str  # what the server reports it runs, once known; else the configured name
 
     def stream(self, request: LLMRequest) -> AsyncGenerator[StreamEvent, None]: ...
-
-    async def complete(self, request: LLMRequest) -> Completion: ...
 
     async def count_tokens(self, messages: list[Message]) -> int: ...
 

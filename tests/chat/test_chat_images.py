@@ -16,8 +16,8 @@ from server.chat.images import (
     image_from_text,
     sniff,
 )
-from tests.chat.test_rest_chat import served_chat
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.support.rest_chat import served_chat
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32

@@ -14,7 +14,7 @@ from server.chat.contracts import (
     within_definition,
 )
 from server.chat.edits import replace_lines
-from tests.sample_code import CALC
+from tests.support.sample_code import CALC
 
 REFACTOR = "Auro: Refactor selection"
 ADD = (3, 4)  # 0-based lines of `add` in CALC

@@ -22,13 +22,13 @@ from pygls.uris import to_fs_path
 from pytest_lsp import LanguageClient, client_capabilities
 
 from server.lsp.suggestion_edits import ANNOTATION_ID
-from tests.chat.code_action_helpers import MINIMAL, code_actions
-from tests.chat.conftest import chat_env
-from tests.chat.lsp_helpers import open_document
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.lsp_harness import lsp_session
-from tests.sample_code import CALC
+from tests.support.chat_env import chat_env
+from tests.support.code_actions import MINIMAL, code_actions
+from tests.support.lsp_harness import lsp_session
+from tests.support.lsp_helpers import open_document
+from tests.support.sample_code import CALC
 
 DOCSTRINGS = "Auro: Add docstrings"
 REFACTOR = "Auro: Refactor selection"

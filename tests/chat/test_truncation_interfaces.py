@@ -22,14 +22,14 @@ from server.chat.reply_limit import CEILING_TOKENS, FLOOR_TOKENS, suggestion_rep
 from server.config import Settings
 from server.http.app import create_app
 from server.services import Services
-from tests.chat.conftest import chat_env
-from tests.chat.lsp_helpers import open_document, request
-from tests.chat.test_cli_chat import run_cli
-from tests.chat.test_code_actions import REFACTOR, code_actions
-from tests.chat.test_rest_chat import events
+from tests.cli.chat_process import run_cli
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.lsp_harness import lsp_session
+from tests.support.chat_env import chat_env
+from tests.support.code_actions import REFACTOR, code_actions
+from tests.support.lsp_harness import lsp_session
+from tests.support.lsp_helpers import open_document, request
+from tests.support.rest_chat import events
 
 LIMIT = 16
 LONG_REPLY = Reply(text="word " * 40, chunk_chars=5)  # 40 tokens in the fake

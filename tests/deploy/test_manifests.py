@@ -13,7 +13,7 @@ import yaml
 
 from server.http import openapi
 from server.http.app import create_app
-from tests.http.conftest import open_services
+from tests.support.http_app import open_services
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

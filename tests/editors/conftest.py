@@ -1,7 +1,6 @@
 """Editor end-to-end tests: the real server driven by headless Neovim and Chromium.
 
-Shared here: a tiny fixture workspace and the environment that points the server at the fake
-OpenAI-compatible LLM (never a real endpoint, never the user's data directory).
+Here: a tiny fixture workspace (tests/editors/llm_env.py points the server at the fake LLM).
 """
 
 from __future__ import annotations
@@ -10,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.fixtures import fake_openai  # noqa: F401
-from tests.fakes.openai_server import FakeOpenAIServer
-from tests.lsp_harness import server_env
-from tests.sample_code import CALC, GEOMETRY
+from tests.support.sample_code import CALC, GEOMETRY
 
 
 @pytest.fixture
@@ -24,16 +20,3 @@ def workspace(tmp_path: Path) -> Path:
     (root / "calc.py").write_text(CALC)
     (root / "geometry.py").write_text(GEOMETRY)
     return root
-
-
-def llm_env(data_dir: Path, fake: FakeOpenAIServer, **extra: str) -> dict[str, str]:
-    """The server environment with the fake as the only LLM provider."""
-    return server_env(
-        data_dir,
-        OPENAI_BASE_URL=f"{fake.url}/v1",
-        OPENAI_API_KEY="test",
-        AURO_LLM_PROVIDERS="openai",
-        AURO_LLM_MAX_RETRIES="0",
-        LLAMACPP_SERVER_URL="",
-        **extra,
-    )

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.editors.conftest import llm_env
+from tests.editors.llm_env import llm_env
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.sample_code import CALC
+from tests.support.sample_code import CALC
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "editors" / "neovim"

@@ -28,11 +28,11 @@ from aiohttp import web
 
 from server.http.app import create_app
 from server.sessions import SessionStore
-from tests.editors.conftest import llm_env
+from tests.editors.llm_env import llm_env
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.http.conftest import open_services
-from tests.sample_code import CALC
+from tests.support.http_app import open_services
+from tests.support.sample_code import CALC
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -1,7 +1,7 @@
 """Pytest fixtures for the fake LLM servers.
 
-Use from any test package's conftest: `from tests.fakes.fixtures import fake_openai, fake_gemini`
-(or `pytest_plugins = ["tests.fakes.fixtures"]` in the root conftest).
+tests/conftest.py imports them, so every test may ask for `fake_openai`, `fake_openai_2` or
+`fake_gemini`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 (CRLF-separated, as Google does), each with `candidates[0].content.parts[].text` and
 `usageMetadata`; the last one carries `finishReason: "STOP"` and `candidatesTokenCount`
 (`"MAX_TOKENS"` when `generationConfig.maxOutputTokens` cut the reply, one piece a token).
-Also `:generateContent`, `:countTokens` and `GET /v1beta/models/{model}` (inputTokenLimit).
+Also `:countTokens` and `GET /v1beta/models/{model}` (inputTokenLimit).
 Errors use Google's shape `{"error": {"code", "message", "status"}}`.
 
 Run standalone: `python -m tests.fakes.gemini_server --port 0` prints `READY <url>`.
@@ -110,7 +110,7 @@ class FakeGeminiServer(FakeServer):
         n_prompt = len(fake_tokens(prompt_text(body)))
         if verb == "countTokens":
             return web.json_response({"totalTokens": n_prompt})
-        if verb not in ("generateContent", "streamGenerateContent"):
+        if verb != "streamGenerateContent":
             return self.error(404, f"unknown method {verb}")
         self.requests.append(body)
         behaviour = self.next_behaviour()
@@ -130,10 +130,6 @@ class FakeGeminiServer(FakeServer):
         finish = FINISH_REASONS.get(reply.finish_reason, reply.finish_reason.upper())
         if isinstance(behaviour, Reply):
             behaviour = reply
-        if verb == "generateContent":
-            self.completed += 1
-            event = self.event(model, "".join(pieces), n_prompt, len(pieces), final=finish)
-            return web.json_response(event)
         try:
             return await self.stream(request, model, behaviour, pieces, n_prompt, finish)
         except ClientGone:

@@ -11,9 +11,8 @@ import json
 import pytest
 
 from server.tools import ToolsConfig, ToolService
-from tests.tools.conftest import FakeEngine, FakeResolver
-
-from .conftest import Api, StartApi
+from tests.support.http_app import Api, StartApi
+from tests.tools.local_web import FakeEngine, FakeResolver
 
 
 async def assert_field_error(response, status: int, code: str, field: str) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .conftest import StartApi
+from tests.support.http_app import StartApi
 
 EXTERNAL = re.compile(r"""(?:https?:)?//[^\s"'<>)]+""")
 ASSET = re.compile(r"""(?:src|href)="([^"]+)\"""")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import Api, StartApi
+from tests.support.http_app import Api, StartApi
 
 CODE = "def add(a, b):\n    return a + b\n\n\ndef divide(a, b):\n    return a / b\n"
 

@@ -28,7 +28,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.http.conftest import ServerThread
+from tests.support.http_app import ServerThread
 
 CHECKS = [
     not_a_server_error,

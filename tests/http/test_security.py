@@ -17,8 +17,7 @@ from server.http.security import (
     host_name,
     workspace_token,
 )
-
-from .conftest import Api, StartApi
+from tests.support.http_app import Api, StartApi
 
 PROTECTED = [
     ("GET", "/api/v1/health"),

@@ -4,40 +4,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from server.config import Settings
 from server.indexing.torch_embedder import SentenceTransformerEmbedder
+from tests.indexing.counting_embedder import CountingEmbedder
+from tests.support.ports import free_port
 
-CHROMA_BIN = Path(sys.executable).parent / "chroma"
-
-
-class CountingEmbedder:
-    """The real embedder, counting the texts it is asked to embed."""
-
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
-        self.inner = inner
-        self.texts: list[str] = []
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        self.texts.extend(texts)
-        return self.inner.embed(texts)
+_CHROMA_BIN = Path(sys.executable).parent / "chroma"
 
 
 @pytest.fixture(scope="session")
@@ -50,12 +31,6 @@ def real_embedder() -> SentenceTransformerEmbedder:
 @pytest.fixture
 def embedder(real_embedder: SentenceTransformerEmbedder) -> CountingEmbedder:
     return CountingEmbedder(real_embedder)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _heartbeat(url: str) -> bool:
@@ -77,7 +52,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("chroma-server")
     log = (path / "server.log").open("wb")
     proc = subprocess.Popen(
-        [str(CHROMA_BIN), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
+        [str(_CHROMA_BIN), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},

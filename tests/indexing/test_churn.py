@@ -15,7 +15,7 @@ from server.config import Settings
 from server.indexing.embedder import Embedder
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.progress import ProgressEvent
-from tests.indexing.conftest import CountingEmbedder
+from tests.indexing.counting_embedder import CountingEmbedder
 
 TIMEOUT = 300
 FILES = 200

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from server.config import Settings
 from server.indexing.indexer import WorkspaceIndex
-from tests.indexing.conftest import CountingEmbedder
+from tests.indexing.counting_embedder import CountingEmbedder
 from tests.indexing.fixture_repo import make_repo
 
 TIMEOUT = 120

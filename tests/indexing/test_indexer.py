@@ -16,7 +16,7 @@ from server.indexing.embedder import Embedder
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.progress import ProgressEvent
 from server.services import Services
-from tests.indexing.conftest import CountingEmbedder
+from tests.indexing.counting_embedder import CountingEmbedder
 from tests.indexing.fixture_repo import make_repo
 
 TIMEOUT = 120
@@ -198,7 +198,7 @@ async def test_chroma_server_mode_and_health(
 async def test_unreachable_server_degrades_to_embedded(
     repo: Path, settings: Settings, embedder: CountingEmbedder
 ) -> None:
-    from tests.indexing.conftest import free_port
+    from tests.support.ports import free_port
 
     broken = settings.model_copy(
         update={"chromadb_host": "127.0.0.1", "chromadb_port": free_port()}

@@ -25,8 +25,8 @@ from server.indexing import keyword_scan
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.progress import ProgressEvent
 from server.indexing.progress_reporter import ProgressListener
-from tests.http.conftest import open_services
-from tests.indexing.conftest import CountingEmbedder
+from tests.indexing.counting_embedder import CountingEmbedder
+from tests.support.http_app import open_services
 
 TIMEOUT = 120
 BAD_NAME = b"caf\xe9.py"

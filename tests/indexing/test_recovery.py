@@ -10,7 +10,7 @@ from server.indexing.catalog import Catalog
 from server.indexing.consistency import consistency_report
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.vector_store import open_chroma
-from tests.indexing.conftest import CountingEmbedder
+from tests.indexing.counting_embedder import CountingEmbedder
 from tests.indexing.fixture_repo import make_repo
 
 TIMEOUT = 120

@@ -12,7 +12,7 @@ from server.indexing import rerank
 from server.indexing.catalog import Catalog, ChunkRow
 from server.indexing.identifiers import name_text, query_terms
 from server.indexing.rerank import FEATURES, Candidate, RerankModel, features
-from tests.indexing.test_stores import chunk, record
+from tests.indexing.records import chunk, record
 
 
 def row(cid: str, path: str, symbol: str, kind: str = "function", lines: int = 5) -> ChunkRow:

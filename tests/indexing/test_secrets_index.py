@@ -13,7 +13,7 @@ from pathlib import Path
 from server.config import Settings
 from server.indexing.indexer import WorkspaceIndex
 from server.services import Services
-from tests.indexing.conftest import CountingEmbedder
+from tests.indexing.counting_embedder import CountingEmbedder
 from tests.security.secret_fixtures import make_secret_repo
 
 TIMEOUT = 120

@@ -7,20 +7,10 @@ from pathlib import Path
 import pytest
 
 from server.config import Settings
-from server.indexing.catalog import Catalog, FileRecord
+from server.indexing.catalog import Catalog
 from server.indexing.catalog_db import Counts
-from server.indexing.chunk import Chunk
 from server.indexing.vector_store import ChromaVectorStore, collection_name, open_chroma
-
-
-def chunk(path: str, symbol: str, text: str, start: int = 1) -> Chunk:
-    end = start + text.count("\n")
-    header = f"# {path} {symbol}\n"
-    return Chunk(path, "python", symbol, "function", start, end, text, header + text)
-
-
-def record(path: str, sha: str = "s1") -> FileRecord:
-    return FileRecord(path, 10, 1, sha, "python")
+from tests.indexing.records import chunk, record
 
 
 def test_fts_finds_split_identifiers_with_symbol_weight(tmp_path: Path) -> None:
@@ -102,7 +92,7 @@ def test_chroma_server(settings: Settings, tmp_path: Path, chroma_url: str) -> N
 
 
 def test_unreachable_server_falls_back_to_embedded(settings: Settings, tmp_path: Path) -> None:
-    from tests.indexing.conftest import free_port
+    from tests.support.ports import free_port
 
     configured = settings.model_copy(
         update={"chromadb_host": "127.0.0.1", "chromadb_port": free_port()}

@@ -27,7 +27,7 @@ from server.llm.llamacpp import LlamaCppProvider
 from server.llm.policy import Timeouts
 from tests.fakes.common import Drop, Fail, Hang, Reply, fake_tokens
 from tests.fakes.openai_server import FakeOpenAIServer, apply_template
-from tests.llm.conftest import make_settings
+from tests.support.llm_settings import make_settings
 
 RETRY = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=0.02, max_retry_after=1.0)
 QUESTION = Prompt(question="What does main() do?", system="You are a code assistant.")

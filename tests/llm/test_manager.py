@@ -24,7 +24,7 @@ from server.llm import (
 from server.llm.factory import provider_order
 from tests.fakes.common import Drop, Fail, Garbage, Hang, Reply, rate_limited
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.llm.conftest import CLOSED_PORT_URL, make_settings
+from tests.support.llm_settings import CLOSED_PORT_URL, make_settings
 
 FAST_RETRY = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=0.02, max_retry_after=1.0)
 QUESTION = Prompt(question="What does main() do?", system="You are a code assistant.")

@@ -8,7 +8,7 @@ from server.llm.openai_compat import OpenAICompatProvider
 from server.llm.policy import Timeouts
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.llm.conftest import make_settings
+from tests.support.llm_settings import make_settings
 
 QUESTION = Prompt(question="What does main() do?", system="You are a code assistant.")
 LONG_REPLY = Reply(text="word " * 100, chunk_chars=5)  # 100 pieces: 100 tokens in the fakes

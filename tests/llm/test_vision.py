@@ -11,7 +11,7 @@ import pytest
 from server.llm import ImagesUnsupported, LLMManager, Message, Prompt, ReplyDone, TextDelta
 from server.llm.messages import ImagePart, TextPart
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.llm.conftest import make_settings
+from tests.support.llm_settings import make_settings
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 PICTURE = Prompt(

@@ -6,16 +6,11 @@ Full versions run with `pytest -m long tests/reliability` or `AURO_LONG=1 pytest
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.fakes.fixtures import fake_openai, fake_openai_2  # noqa: F401
-
-LONG = os.environ.get("AURO_LONG") == "1"
+_LONG = os.environ.get("AURO_LONG") == "1"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -24,7 +19,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _long_selected(config: pytest.Config) -> bool:
     expr = (config.getoption("markexpr", "") or "").replace(" ", "")
-    return LONG or ("long" in expr and "notlong" not in expr)
+    return _LONG or ("long" in expr and "notlong" not in expr)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -34,14 +29,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "long" in item.keywords:
             item.add_marker(skip)
-
-
-def record(name: str, figures: dict[str, Any]) -> None:
-    """Print one result line and, with AURO_RELIABILITY_RESULTS=DIR, keep it for the bench."""
-    line = json.dumps({"name": name, **figures}, default=str)
-    print(f"\nFIGURES {line}")
-    out = os.environ.get("AURO_RELIABILITY_RESULTS")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        with open(Path(out) / "figures.jsonl", "a") as f:
-            f.write(line + "\n")

@@ -19,8 +19,8 @@ import threading
 import time
 from pathlib import Path
 
-from tests.reliability.conftest import record
-from tests.reliability.rawlsp import ROOT_DIR
+from tests.reliability.figures import record
+from tests.support.rawlsp import ROOT_DIR
 
 WRAPPER = r"""
 import os, pathlib, sys

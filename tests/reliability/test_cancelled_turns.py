@@ -16,7 +16,7 @@ import pytest
 from server.chat import ChatRequest, ChatService
 from server.indexing.multi_root import MultiSearch
 from server.sessions import SessionStore
-from tests.chat.test_chat_service import StubCode, StubTools, llm_for
+from tests.chat.stubs import StubCode, StubTools, llm_for
 
 
 class SlowSearch(StubCode):

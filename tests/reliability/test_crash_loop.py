@@ -9,11 +9,8 @@ Smoke: 3 kills; full (`-m long`): 20.
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,67 +18,12 @@ from pathlib import Path
 import pytest
 
 from server.sessions.store import SessionStore
-from tests.indexing.test_crash import make_tree, mutate
-from tests.reliability.conftest import record
-from tests.reliability.rawlsp import ROOT_DIR, RawServer, frame
+from tests.indexing.crash_tree import make_tree, mutate
+from tests.reliability.figures import record
+from tests.reliability.processes import FakeLLMProcess, check_index
+from tests.support.rawlsp import RawServer, frame
 
 SESSION = "crash-loop-session"
-
-
-class FakeLLMProcess:
-    """`python -m tests.fakes.openai_server`, with a per-delta delay."""
-
-    def __init__(
-        self,
-        delay: float = 0.02,
-        reply: str = "A complete answer from the fake model, in pieces.",
-    ) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.fakes.openai_server",
-                "--port",
-                "0",
-                "--delay",
-                str(delay),
-                "--reply",
-                reply,
-            ],
-            cwd=ROOT_DIR,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        assert line.startswith("READY "), line
-        self.url = line.split()[1]
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
-
-
-def check_index(root: Path, data_dir: Path) -> dict:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "server.indexing.build",
-            str(root),
-            "--data-dir",
-            str(data_dir),
-            "--check",
-        ],
-        cwd=ROOT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False", "AURO_WATCH_FILES": "false"},
-    )
-    assert out.stdout.strip(), out.stderr[-2000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def chat_until_killed(

@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 
 from server.sessions.store import SessionStore
-from tests.indexing.test_crash import make_tree
-from tests.reliability.conftest import record
-from tests.reliability.rawlsp import RawServer, frame
-from tests.reliability.test_crash_loop import FakeLLMProcess, check_index
+from tests.indexing.crash_tree import make_tree
+from tests.reliability.figures import record
+from tests.reliability.processes import FakeLLMProcess, check_index
+from tests.support.rawlsp import RawServer, frame
 
 EXIT_BOUND = 1.0  # seconds, the bound the issue asks for
 MODES = ("shutdown+exit", "stdin-close")

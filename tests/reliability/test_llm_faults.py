@@ -18,9 +18,9 @@ import pytest
 from server.llm import BreakerPolicy, LLMError, LLMManager, Message, Prompt, RetryPolicy, TextDelta
 from tests.fakes.common import Behaviour, Fail, Garbage, Hang, Reply, rate_limited
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.llm.conftest import CLOSED_PORT_URL, make_settings
-from tests.lsp_harness import lsp_session, server_env
-from tests.reliability.conftest import record
+from tests.reliability.figures import record
+from tests.support.llm_settings import CLOSED_PORT_URL, make_settings
+from tests.support.lsp_harness import lsp_session, server_env
 
 RETRY = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=0.02, max_retry_after=1.0)
 TIMEOUTS = {

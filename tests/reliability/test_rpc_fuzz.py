@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.reliability.conftest import record
-from tests.reliability.rawlsp import RawServer, frame
+from tests.reliability.figures import record
+from tests.support.rawlsp import RawServer, frame
 
 PROPER = {-32700, -32600, -32601, -32602, -32002, -32800}
 ANSWER_TIMEOUT = 20.0

@@ -10,7 +10,7 @@ import argparse
 import pytest
 
 from bench.load_sidecar import main_async
-from tests.reliability.conftest import record
+from tests.reliability.figures import record
 
 
 async def load(requests: int, concurrency: int, name: str) -> None:

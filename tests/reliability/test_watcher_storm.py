@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import record
-from tests.reliability.rawlsp import RawServer
+from tests.reliability.figures import record
+from tests.support.rawlsp import RawServer
 
 BATCH = re.compile(r"change batch of (\d+) paths")
 

@@ -20,12 +20,12 @@ from pygls.uris import from_fs_path
 
 from server.config import Settings
 from server.paths import data_root, private_dir, tighten, workspace_data_dir, write_private_text
-from tests.chat.conftest import chat_env
-from tests.chat.lsp_helpers import lsp_range, request
 from tests.fakes import fixtures
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.lsp_harness import lsp_session
-from tests.sample_code import CALC
+from tests.support.chat_env import chat_env
+from tests.support.lsp_harness import lsp_session
+from tests.support.lsp_helpers import lsp_range, request
+from tests.support.sample_code import CALC
 
 fake_openai = fixtures.fake_openai  # the fixture, shared with tests/chat
 

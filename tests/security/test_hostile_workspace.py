@@ -15,10 +15,8 @@ from typing import Any
 import aiohttp
 from lsprotocol import types
 
-from tests.chat.lsp_helpers import request
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.lsp_harness import lsp_session
-from tests.security.conftest import (
+from tests.security.hostile import (
     EVIL_ORIGIN,
     GEMINI_KEY,
     USER_KEY,
@@ -26,6 +24,8 @@ from tests.security.conftest import (
     hostile_values,
     user_env,
 )
+from tests.support.lsp_harness import lsp_session
+from tests.support.lsp_helpers import request
 
 CLI = [sys.executable, "-m", "server.cli"]
 REFUSED = (

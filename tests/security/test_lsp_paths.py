@@ -15,12 +15,12 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient
 
-from tests.chat.conftest import chat_env
-from tests.chat.lsp_helpers import lsp_range, request
 from tests.fakes import fixtures
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.lsp_harness import lsp_session
-from tests.sample_code import CALC
+from tests.support.chat_env import chat_env
+from tests.support.lsp_harness import lsp_session
+from tests.support.lsp_helpers import lsp_range, request
+from tests.support.sample_code import CALC
 
 fake_openai = fixtures.fake_openai  # the fixture, shared with tests/chat
 INVALID_PARAMS = -32602

@@ -16,12 +16,12 @@ from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient
 
 from server.secret_rules import secret_content_kind
-from tests.chat.conftest import chat_env
-from tests.chat.lsp_helpers import lsp_range, request, rest
 from tests.fakes import fixtures
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.lsp_harness import lsp_session
 from tests.security.secret_fixtures import make_secret_repo, secret_texts
+from tests.support.chat_env import chat_env
+from tests.support.lsp_harness import lsp_session
+from tests.support.lsp_helpers import lsp_range, request, rest
 
 fake_openai = fixtures.fake_openai  # the fixture, shared with tests/chat
 INVALID_PARAMS = -32602

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.lsp_harness import lsp_session
-from tests.security.conftest import USER_KEY, user_env
+from tests.security.hostile import USER_KEY, user_env
+from tests.support.lsp_harness import lsp_session
 
 CLI = [sys.executable, "-m", "server.cli"]
 

@@ -17,8 +17,7 @@ from server.tools import (
     UpstreamStatus,
 )
 from server.tools.config import USER_AGENT
-
-from .conftest import FakeResolver, MakeService, Serve, Site, content_app
+from tests.tools.local_web import FakeResolver, MakeService, Serve, Site, content_app
 
 
 async def test_html_page_is_extracted(site: Site, local: ToolService) -> None:

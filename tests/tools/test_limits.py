@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 
 from server.tools.limits import RateLimits, TtlCache
-
-from .conftest import MakeService, Site
+from tests.tools.local_web import MakeService, Site
 
 
 async def test_host_limiter_delays_beyond_the_rate() -> None:

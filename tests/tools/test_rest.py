@@ -12,8 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from server.http import tools_api
 from server.http.app import json_errors
 from server.tools import ToolService
-
-from .conftest import FakeEngine, MakeService, Site
+from tests.tools.local_web import FakeEngine, MakeService, Site
 
 Client = Callable[[ToolService], Any]
 

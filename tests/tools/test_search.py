@@ -9,8 +9,7 @@ from ddgs.exceptions import DDGSException, RatelimitException
 
 from server.tools import SearchFailed, SearchOptions, ToolDisabled, ToolsConfig, ToolService
 from server.tools.search import ENGINES, DuckDuckGoEngine, create_engine
-
-from .conftest import FakeEngine, FakeResolver, MakeService, Site
+from tests.tools.local_web import FakeEngine, FakeResolver, MakeService, Site
 
 
 class FakeDDGS:

@@ -9,8 +9,7 @@ import pytest
 from aiohttp import web
 
 from server.tools import BlockedAddress, FetchRefused, InvalidUrl, ToolsConfig
-
-from .conftest import FakeResolver, MakeService, Serve, Site
+from tests.tools.local_web import FakeResolver, MakeService, Serve, Site
 
 SSRF_TARGETS = [
     ("http://localhost/", BlockedAddress),

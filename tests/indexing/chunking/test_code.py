@@ -7,8 +7,7 @@ import textwrap
 import pytest
 
 from server.indexing.chunking import chunk_file
-
-from .conftest import by_symbol, check_chunks, chunk, fixture_text
+from tests.indexing.chunking.checks import by_symbol, check_chunks, chunk, fixture_text
 
 FIXTURES = {
     "inventory.py": "python",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import chunk, fixture_text
+from tests.indexing.chunking.checks import chunk, fixture_text
 
 
 def test_markdown_sections_by_heading_path(counter) -> None:
