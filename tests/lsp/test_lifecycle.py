@@ -125,7 +125,7 @@ async def test_a_folder_not_on_disk_is_skipped_with_a_warning(tmp_path):
     """A virtual workspace folder (not a file: URI) used to fail `initialize` (Path(None))."""
     from pytest_lsp.client import make_test_lsp_client
 
-    from tests.lsp_harness import SERVER, Recorder
+    from tests.support.lsp_harness import SERVER, Recorder
 
     root, other = tmp_path / "repo", tmp_path / "other"
     root.mkdir()
