@@ -20,6 +20,7 @@ run: setup
 lint: setup
 	$(BIN)/ruff check server tests bench
 	$(BIN)/ruff format --check server tests bench
+	$(BIN)/mypy
 
 test: lint test-vscode test-python
 

@@ -192,8 +192,8 @@ def resolve_settings(
     settings = _defaults()
     origins: dict[str, str] = {}
     for source, values in sources:
-        settings, problems = apply_layer(settings, values, source, fallback, origins)
-        warnings.extend(problems)
+        settings, layer_warnings = apply_layer(settings, values, source, fallback, origins)
+        warnings.extend(layer_warnings)
     return Resolved(settings, warnings, origins)
 
 

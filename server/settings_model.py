@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, JsonValue, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SERVE_PORT = 8765  # `serve`'s default port; not 8000, which is Chroma's (CHROMADB_PORT)
@@ -38,7 +38,7 @@ def setting(
     key is user-only, so a field added later is protected unless someone decides otherwise.
     `secret=True` marks values that are masked wherever settings are shown.
     """
-    extra = {"workspace": workspace, "secret": secret}
+    extra: dict[str, JsonValue] = {"workspace": workspace, "secret": secret}
     return Field(
         default, description=doc, validation_alias=env, json_schema_extra=extra, **constraints
     )

@@ -127,7 +127,7 @@ async def gather(
                 continue  # already in the prompt, as the live buffer
             context.add_chunk(chunk, citation)
     if include_tools:
-        for result, citation in await web_results(web, query):
+        for result, web_citation in await web_results(web, query):
             context.tool_results.append(result)
-            context.web_citations.append(citation)
+            context.web_citations.append(web_citation)
     return context

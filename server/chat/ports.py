@@ -8,7 +8,7 @@ holding one is safe for the life of the server.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -47,7 +47,7 @@ class Streamer(Protocol):
 
     def stream(
         self, prompt: Prompt, *, session_id: str | None = None
-    ) -> AsyncIterator[ChatEvent]: ...
+    ) -> AsyncGenerator[ChatEvent, None]: ...
 
 
 class Completer(Protocol):

@@ -137,7 +137,7 @@ PROVIDER_FIXES = {
 
 def describe_probe(probe: EndpointProbe) -> str:
     """One endpoint: state, then what the server runs (model, window, vision) when known."""
-    facts = [probe.state]
+    facts: list[str] = [probe.state]
     info = probe.info
     if info.model:
         facts.append(f"model {info.model}")
@@ -241,8 +241,8 @@ async def doctor(settings: Settings, warnings: list[ConfigWarning], workspace: P
             out.write(f"       {line}\n")
         if not result.ok and result.fix:
             out.write(f"       fix: {result.fix}\n")
-        for warning in result.warnings:
-            out.write(f"[warn] {warning}\n")
+        for note in result.warnings:
+            out.write(f"[warn] {note}\n")
     return 1 if any(r.fails for r in results) else 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import BinaryIO, cast
 
 from server.cli.context import command_settings
 from server.cli.errors import CliError
@@ -27,5 +28,7 @@ def run(args: argparse.Namespace) -> int:
         from server.lsp.rpc_guard import BoundedStdin
 
         rpc_out = protect_stdout()
-        server.start_io(stdin=BoundedStdin(sys.stdin.buffer), stdout=rpc_out)
+        # pygls reads stdin only through readline() and read(), which BoundedStdin bounds
+        stdin = cast(BinaryIO, BoundedStdin(sys.stdin.buffer))
+        server.start_io(stdin=stdin, stdout=rpc_out)
     return 0

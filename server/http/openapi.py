@@ -7,11 +7,11 @@ document always covers every endpoint. Handlers marked `hidden(handler)` are lef
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, TypeGuard
 
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from server.http.routing import _PATH_PARAM, ROUTES, TAGS, Route
 from server.version import __version__
@@ -60,7 +60,7 @@ def hidden(handler):
     return handler
 
 
-def _is_model(tp: Any) -> bool:
+def _is_model(tp: Any) -> TypeGuard[type[BaseModel]]:
     return inspect.isclass(tp) and issubclass(tp, BaseModel)
 
 
@@ -76,11 +76,12 @@ class _Schemas:
             for value in route.errors.values():
                 if isinstance(value, tuple) and _is_model(value[1]):
                     models[value[1]] = None
-        keys = [(m, "validation") for m in models] + [(m, "serialization") for m in models]
+        keys: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in models]
+        keys += [(m, "serialization") for m in models]
         self.refs, top = models_json_schema(keys, ref_template=REF)
         self.components: dict[str, Any] = top.get("$defs", {})
 
-    def ref(self, tp: Any, mode: str) -> dict[str, Any]:
+    def ref(self, tp: Any, mode: JsonSchemaMode) -> dict[str, Any]:
         if _is_model(tp):
             return self.refs[(tp, mode)]
         return TypeAdapter(tp).json_schema(ref_template=REF, mode=mode)
@@ -197,7 +198,8 @@ def _plain_operation(path: str, method: str, handler: Any) -> dict[str, Any]:
 
 
 def build(app: web.Application) -> dict[str, Any]:
-    declared: list[Route] = list(app.get(ROUTES, []))
+    routes = app.get(ROUTES, [])
+    declared: list[Route] = list(routes)
     schemas = _Schemas(declared)
     paths: dict[str, dict[str, Any]] = {}
     by_key = {(r.method, r.path): r for r in declared}

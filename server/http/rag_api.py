@@ -122,7 +122,7 @@ def allow_listed(services: Services, directory: Path) -> bool:
 
 
 JOBS = web.AppKey("auro_rag_jobs", dict)  # job id -> IndexJob
-SERIAL = web.AppKey("auro_rag_serial", itertools.count)
+SERIAL: web.AppKey[itertools.count[int]] = web.AppKey("auro_rag_serial", itertools.count)
 
 
 async def run(job: IndexJob) -> None:
@@ -174,7 +174,8 @@ async def start_index(request: web.Request, body: IndexRequest) -> dict[str, Any
                 "allowed_dirs": services.settings.index_allow_dirs,
             },
         )
-    job = IndexJob(f"job-{next(request.app[SERIAL])}", workspace)
+    serial = request.app[SERIAL]
+    job = IndexJob(f"job-{next(serial)}", workspace)
     job.task = asyncio.create_task(run(job))
     request.app[JOBS][job.id] = job
     return job.to_json()

@@ -75,7 +75,7 @@ from server.http.errors import json_error
 Handler = Callable[..., Awaitable[Any]]
 ErrorMapper = Callable[[Exception], "ApiError"]
 
-ROUTES = web.AppKey("auro_routes", list)  # list[Route]: every declared route of the app
+ROUTES: web.AppKey[list[Route]] = web.AppKey("auro_routes", list)  # every declared route
 TAGS = web.AppKey("auro_tags", dict)  # tag name -> description
 SERVICES = web.AppKey("auro_services", object)
 REQUEST_ID_KEY = web.RequestKey("auro_request_id", str)

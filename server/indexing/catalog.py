@@ -22,6 +22,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from server.indexing.catalog_db import CatalogDatabase, Counts, Transaction
 from server.indexing.catalog_vectors import VectorBookkeeping
@@ -64,8 +65,9 @@ _STATE = "SELECT state FROM files WHERE path = ?"
 _CHUNK_COLUMNS = "id, path, language, symbol, kind, start_line, end_line, text, embedded"
 
 
-def _chunk_row(row: Sequence) -> ChunkRow:
-    return ChunkRow(*row[:8], embedded=bool(row[8]))
+def _chunk_row(row: Sequence[Any]) -> ChunkRow:
+    cid, path, language, symbol, kind, start_line, end_line, text, embedded = row
+    return ChunkRow(cid, path, language, symbol, kind, start_line, end_line, text, bool(embedded))
 
 
 class Catalog:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from server.indexing.catalog_db import CatalogDatabase, Counts, Transaction
 from server.indexing.identifiers import name_text
@@ -65,7 +66,7 @@ class VectorBookkeeping:
             " c.kind, c.start_line, c.end_line FROM chunks c"
         )
         with self._db.reading() as db:
-            rows: list[tuple] = []
+            rows: list[tuple[Any, ...]] = []
             if first:
                 marks = ",".join("?" * len(first))
                 rows = db.execute(

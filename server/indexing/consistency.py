@@ -59,9 +59,9 @@ def consistency_report(catalog: Catalog, store: VectorStore | None) -> Consisten
     orphan_rows = {cid for cid, path in chunk_paths.items() if path not in catalog_ids}
     if orphan_rows:
         report.problems.append(f"chunk rows without a catalog file: {_sample(orphan_rows)}")
-    fts, rows = catalog.fts_rows()
-    if fts != rows:
-        report.problems.append(f"keyword index has {fts} rows for {rows} chunks")
+    fts, chunk_rows = catalog.fts_rows()
+    if fts != chunk_rows:
+        report.problems.append(f"keyword index has {fts} rows for {chunk_rows} chunks")
 
     in_memory, counted = catalog.db.counts_check()
     if in_memory != counted:

@@ -145,14 +145,14 @@ def _snippet(hit: _Hit) -> str:
     return "\n".join(lines)
 
 
-def path_filter(globs: Sequence[str] | None) -> pathspec.PathSpec | None:
+def path_filter(globs: Sequence[str] | None) -> pathspec.PathSpec[Any] | None:
     """gitignore-style globs: `*.py`, `server/**/test_*.py`, `server/indexing`."""
     if not globs:
         return None
     return pathspec.PathSpec.from_lines("gitignore", globs)
 
 
-async def _nothing() -> list:
+async def _nothing() -> list[ChunkRow]:
     return []
 
 

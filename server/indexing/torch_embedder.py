@@ -85,4 +85,5 @@ class SentenceTransformerEmbedder:
                 show_progress_bar=False,
                 convert_to_numpy=True,
             )
-        return vectors.tolist()
+        listed: list[list[float]] = vectors.tolist()
+        return listed

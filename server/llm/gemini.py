@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -157,7 +157,7 @@ class GeminiProvider:
                 response.close()
         return response
 
-    async def stream(self, request: LLMRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: LLMRequest) -> AsyncGenerator[StreamEvent, None]:
         response = await self._open(":streamGenerateContent?alt=sse", request)
         usage: TokenUsage | None = None
         finish: str | None = None

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from server.health import ComponentHealth
+from server.health import ComponentHealth, Status
 from server.llm.estimate import TOKENS_PER_IMAGE, TOKENS_PER_MESSAGE, estimate_message_tokens
 from server.llm.messages import Message
 from server.llm.model_info import (
@@ -222,7 +222,7 @@ class LlamaCppProvider(OpenAICompatProvider):
             info = await self.model_info()
             window = f", window {info.window}" if info.window else ""
             return ComponentHealth("ok", f"{self.model} at {self.endpoint}{window}")
-        state = "degraded" if status == 503 else "down"
+        state: Status = "degraded" if status == 503 else "down"
         return ComponentHealth(state, f"llama.cpp at {self.endpoint}: {reason}")
 
     async def probe(self) -> EndpointProbe:

@@ -9,7 +9,7 @@ endpoint count as unavailable for this request (and its breaker is still left al
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from server.llm.errors import StillLoading
 from server.llm.events import ModelLoading
@@ -19,7 +19,7 @@ from server.llm.provider import LLMProvider
 
 async def wait_until_ready(
     provider: LLMProvider, since: float, deadline: float, policy: LoadPolicy
-) -> AsyncIterator[ModelLoading]:
+) -> AsyncGenerator[ModelLoading, None]:
     """Yield a `ModelLoading` per poll until `provider.ready()`; raise a non-retryable
     `StillLoading` once `since + policy.bound` (or the answer's deadline) has passed."""
     loop = asyncio.get_running_loop()

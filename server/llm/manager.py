@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -114,7 +114,7 @@ class LLMManager:
         session_id: str | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-    ) -> AsyncIterator[ChatEvent]:
+    ) -> AsyncGenerator[ChatEvent, None]:
         """Yield `ReplyStarted` (once, before any text), `TextDelta`s, then `ReplyDone`;
         `ModelLoading` while the chosen server is still loading its model.
 
@@ -218,7 +218,7 @@ class LLMManager:
         options: ReplyOptions,
         deadline: float,
         wait_for_load: bool = True,
-    ) -> AsyncIterator[ChatEvent]:
+    ) -> AsyncGenerator[ChatEvent, None]:
         provider = endpoint.provider
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -324,9 +324,9 @@ class LLMManager:
         except UpstreamError as exc:
             # a model still loading is not the server failing; skipped for a free sibling
             # (retryable), it is not even an error of this request
-            loading = isinstance(exc, StillLoading)
-            verdict = None if loading else False
-            if not (loading and exc.retryable):
+            still_loading = isinstance(exc, StillLoading)
+            verdict = None if still_loading else False
+            if not (still_loading and exc.retryable):
                 self._record_error(provider, options, exc)
             if sent:
                 raise StreamInterrupted(provider.name, sum(map(len, sent)), str(exc)) from exc

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 import openai
@@ -148,7 +148,7 @@ class OpenAICompatProvider:
             arguments["temperature"] = request.temperature
         return arguments
 
-    async def stream(self, request: LLMRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: LLMRequest) -> AsyncGenerator[StreamEvent, None]:
         try:
             response = await self._client.chat.completions.create(
                 **self._arguments(request), stream=True, stream_options={"include_usage": True}

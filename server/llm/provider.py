@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Protocol, runtime_checkable
 
 from server.health import ComponentHealth
@@ -24,7 +24,7 @@ class LLMProvider(Protocol):
     endpoint: str  # base URL, used in errors, health and usage
     model: str  # what the server reports it runs, once known; else the configured name
 
-    def stream(self, request: LLMRequest) -> AsyncIterator[StreamEvent]: ...
+    def stream(self, request: LLMRequest) -> AsyncGenerator[StreamEvent, None]: ...
 
     async def count_tokens(self, messages: list[Message]) -> int: ...
 

@@ -88,6 +88,7 @@ async def stream_chat(
     chat = ls.services.chat
     session_id = await chat.open_session(request.session_id, request.message)
     chunk_id = ls.protocol.msg_id if request_id is None else request_id
+    assert chunk_id is not None  # called while handling a request, which has an id
     chunks = ChunkStream(ls, chunk_id, session_id, token, title)
     chunks.begin()
     outcome = "failed"

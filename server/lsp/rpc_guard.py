@@ -176,7 +176,7 @@ class GuardedProtocol(LanguageServerProtocol):
         return pending
 
     @lsp_method(types.EXIT)
-    def lsp_exit(self, *args: Any) -> None:
+    def lsp_exit(self, *args: Any) -> None:  # type: ignore[override]  # pygls's is a generator
         """Leave at once: 0 after `shutdown` (even one still closing), 1 without (LSP spec)."""
         code = 0 if (self._shutdown or self.shutdown_started) else 1
         self._server.leave(code, "exit notification")  # type: ignore[attr-defined]

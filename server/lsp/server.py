@@ -18,6 +18,7 @@ and the index resumes from its catalog at the next start (tests/reliability/test
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import os
@@ -72,7 +73,7 @@ class AuroLanguageServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__("auro-pai", __version__, protocol_cls=GuardedProtocol)
-        self.services: Services | None = None
+        self._services: Services | None = None
         self.sidecar: Sidecar | None = None
         self.init_options: dict[str, Any] = {}
         self.initial_roots: list[Path] = []
@@ -111,7 +112,7 @@ class AuroLanguageServer(LanguageServer):
             if inspect.isawaitable(result):
                 task = asyncio.ensure_future(result)
                 self._observing.add(task)
-                task.add_done_callback(lambda done, name=name: self._observed(done, name))
+                task.add_done_callback(functools.partial(self._observed, name=name))
 
     def _observed(self, task: asyncio.Future[Any], name: str) -> None:
         self._observing.discard(task)
@@ -189,7 +190,7 @@ class AuroLanguageServer(LanguageServer):
         """One client over TCP, read like stdio; its disconnect leaves like stdin's end."""
 
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            self.protocol.set_writer(writer)  # type: ignore[arg-type]
+            self.protocol.set_writer(writer)
             await self._serve(FrameReader(StreamLines(reader)))
 
         async def listen() -> None:
@@ -258,13 +259,22 @@ class AuroLanguageServer(LanguageServer):
         await self.fan_out("shutdown")
         if self.sidecar is not None:
             await self.sidecar.stop()
-        if self.services is not None:
-            await self.services.close(process_ending=True)  # os._exit follows
+        if self._services is not None:
+            await self._services.close(process_ending=True)  # os._exit follows
+
+    @property
+    def services(self) -> Services:
+        """Opened by `initialize` (the `Lifecycle` feature), before any other feature runs."""
+        if self._services is None:
+            raise RuntimeError("server not initialized")
+        return self._services
+
+    @services.setter
+    def services(self, services: Services) -> None:
+        self._services = services
 
     @property
     def settings(self) -> Settings:
-        if self.services is None:
-            raise RuntimeError("server not initialized")
         return self.services.settings
 
     def report_server_error(self, error: Exception, source: Any) -> None:
@@ -290,7 +300,7 @@ class AuroLanguageServer(LanguageServer):
 
     def status_payload(self) -> dict[str, Any]:
         address = self.sidecar.address if self.sidecar else None
-        services = self.services
+        services = self._services
         return {
             "version": __version__,
             "http": None

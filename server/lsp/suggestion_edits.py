@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.uris import from_fs_path
+from pygls.workspace import ServerTextPosition
 
 from server.chat import CodeCitation, Suggestion
 from server.chat.edits import NewFile, TextChange
@@ -87,20 +88,20 @@ def annotation(suggestion: Suggestion) -> types.ChangeAnnotation:
 
 def text_edit(
     ls: AuroLanguageServer, change: TextChange, annotated: bool
-) -> tuple[str, types.TextEdit, int | None]:
+) -> tuple[str, types.TextEdit | types.AnnotatedTextEdit, int | None]:
     """The change in client position units; returns (uri, edit, document version)."""
     uri = from_fs_path(str(change.path))
     doc = ls.workspace.get_text_document(uri)
     edit_range = types.Range(
         start=doc.position_to_client_units(
-            types.Position(line=change.start[0], character=change.start[1])
+            ServerTextPosition(line=change.start[0], character=change.start[1])
         ),
         end=doc.position_to_client_units(
-            types.Position(line=change.end[0], character=change.end[1])
+            ServerTextPosition(line=change.end[0], character=change.end[1])
         ),
     )
     if annotated:
-        edit: types.TextEdit = types.AnnotatedTextEdit(
+        edit: types.TextEdit | types.AnnotatedTextEdit = types.AnnotatedTextEdit(
             range=edit_range, new_text=change.new_text, annotation_id=ANNOTATION_ID
         )
     else:
@@ -133,7 +134,7 @@ def workspace_edit(
             )
             origin = types.Position(line=0, character=0)
             insert = types.Range(start=origin, end=origin)
-            new_text: types.TextEdit = (
+            new_text: types.TextEdit | types.AnnotatedTextEdit = (
                 types.AnnotatedTextEdit(
                     range=insert, new_text=change.text, annotation_id=ANNOTATION_ID
                 )
@@ -160,6 +161,7 @@ def workspace_edit(
                 )
             )
         else:
+            assert isinstance(edit, types.TextEdit)  # annotations only with documentChanges
             changes.setdefault(uri, []).append(edit)
     if not support.document_changes:
         return types.WorkspaceEdit(changes=changes)

@@ -14,6 +14,7 @@ read; the sweeper only deletes what reads already treat as gone.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 import logging
 import sqlite3
@@ -368,7 +369,9 @@ class SessionStore:
     async def get(self, session_id: str) -> SessionInfo | None:
         return await asyncio.to_thread(self._get, session_id)
 
-    async def history(self, session_id: str, limit: int | None = None) -> list[Turn]:
+    async def history(
+        self, session_id: str, limit: int | None = None
+    ) -> builtins.list[Turn]:  # `list` here is the method above
         """Turns oldest first (the last `limit` if given); raises `SessionNotFound`."""
         return await asyncio.to_thread(self._history, session_id, limit)
 

@@ -144,7 +144,7 @@ def _title(soup: BeautifulSoup) -> str:
 
 def _canonical(soup: BeautifulSoup, base: str) -> str | None:
     for link in soup.find_all("link", href=True):
-        rel = link.get("rel") or []
+        rel: str | list[str] = link.get("rel") or []  # a list: "rel" is multi-valued
         if "canonical" in [r.lower() for r in rel]:
             url = URL(base).join(URL(str(link["href"]).strip()))
             return str(url) if url.scheme in ("http", "https") else None
@@ -152,7 +152,7 @@ def _canonical(soup: BeautifulSoup, base: str) -> str | None:
 
 
 def _main(soup: BeautifulSoup) -> Tag:
-    for candidate in (soup.find("main"), soup.find("article"), soup.find(attrs={"role": "main"})):
+    for candidate in (soup.find("main"), soup.find("article"), soup.find(None, {"role": "main"})):
         if isinstance(candidate, Tag):
             return candidate
     return soup.body or soup

@@ -44,9 +44,9 @@ class RobotsPolicy:
                     f"robots.txt of {origin} answered HTTP {status}; that disallows all for now",
                     {"url": origin, "status": status},
                 ) from exc
-            parser.allow_all = True
+            parser.allow_all = True  # type: ignore[attr-defined]  # real, but not in typeshed
         except FetchRefused:
-            parser.allow_all = True
+            parser.allow_all = True  # type: ignore[attr-defined]
         else:
             parser.parse(decode(raw.body, raw.charset, html=False).splitlines())
         self._cache.put(origin, parser)

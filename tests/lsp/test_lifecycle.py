@@ -119,3 +119,50 @@ async def test_workspace_folders_added_and_removed(tmp_path):
         )
         status = await recorder.next("auro/status", 3)
         assert [w.root for w in status.workspaces] == [str(second)]
+
+
+async def test_a_folder_not_on_disk_is_skipped_with_a_warning(tmp_path):
+    """A virtual workspace folder (not a file: URI) used to fail `initialize` (Path(None))."""
+    from pytest_lsp.client import make_test_lsp_client
+
+    from tests.support.lsp_harness import SERVER, Recorder
+
+    root, other = tmp_path / "repo", tmp_path / "other"
+    root.mkdir()
+    other.mkdir()
+    virtual = "vscode-vfs://github/owner/repo"
+    client = make_test_lsp_client()
+    recorder = Recorder(client)
+    recorder.listen("auro/status")
+    await client.start_io(*SERVER, env=server_env(tmp_path / "data"))
+    try:
+        await client.initialize_session(
+            types.InitializeParams(
+                capabilities=types.ClientCapabilities(),
+                workspace_folders=[
+                    types.WorkspaceFolder(uri=from_fs_path(str(root)), name="repo"),
+                    types.WorkspaceFolder(uri=virtual, name="remote"),
+                ],
+            )
+        )
+        status = await recorder.next("auro/status", 1)
+        assert [w.root for w in status.workspaces] == [str(root)]
+        assert any(virtual in m.message for m in client.messages)
+
+        client.workspace_did_change_workspace_folders(
+            types.DidChangeWorkspaceFoldersParams(
+                event=types.WorkspaceFoldersChangeEvent(
+                    added=[
+                        types.WorkspaceFolder(uri=virtual + "2", name="remote2"),
+                        types.WorkspaceFolder(uri=from_fs_path(str(other)), name="other"),
+                    ],
+                    removed=[types.WorkspaceFolder(uri=virtual, name="remote")],
+                )
+            )
+        )
+        status = await recorder.next("auro/status", 2)
+        assert {w.root for w in status.workspaces} == {str(root), str(other)}
+        assert any(virtual + "2" in m.message for m in client.messages)
+        await client.shutdown_session()
+    finally:
+        await client.stop()

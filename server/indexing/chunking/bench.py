@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
         problems = 0
         for (name, text), result in zip(texts, results, strict=True):
             file_lines = text.split("\n")
-            covered = set()
+            covered: set[int] = set()
             for c in result:
                 n = counter(c.embed_text) + 2
                 if n > budget:

@@ -79,7 +79,7 @@ class Builder:
     def hcost(self, symbol: str, kind: str, extra: str = "") -> int:
         return self.title(symbol, kind)[1] + (self.m.count(extra) if extra else 0)
 
-    def add(self, a: int, b: int, kind: str, symbol: str, extra: str = "", hcost: int = -1):
+    def add(self, a: int, b: int, kind: str, symbol: str, extra: str = "", hcost: int = -1) -> None:
         if hcost < 0:
             hcost = self.hcost(symbol, kind, extra)
         self.spans.append(Span(a, b, kind, symbol, extra, hcost))

@@ -196,7 +196,7 @@ def setup(server: AuroLanguageServer) -> None:
             suggestion = await suggest(ls, data)
             edit = workspace_edit(ls, suggestion, support)
         except SuggestionRejected as exc:  # already shown, with the answer
-            return p.ApplyResult(applied=False, error=exc.message, **exc.data).wire()
+            return p.ApplyResult(applied=False, error=exc.message, **(exc.data or {})).wire()
         except JsonRpcException as exc:
             tell(ls, types.MessageType.Error, exc.message)
             return p.ApplyResult(applied=False, error=exc.message).wire()

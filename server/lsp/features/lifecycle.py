@@ -6,15 +6,16 @@ pulled the client's configuration."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
-from pygls.uris import to_fs_path
 
 from server.config import load_settings
 from server.http.sidecar import Sidecar
 from server.logs import set_level
+from server.lsp.folders import local_folder
 from server.lsp.language_feature import LanguageFeature
 from server.services import Services
 
@@ -30,14 +31,16 @@ def init_layer(options: Any) -> dict[str, Any]:
     return section if isinstance(section, dict) else {}
 
 
-def workspace_roots(params: types.InitializeParams) -> list[Path]:
+def workspace_roots(params: types.InitializeParams, warn: Callable[[str], None]) -> list[Path]:
     if params.workspace_folders:
-        return [Path(to_fs_path(f.uri)) for f in params.workspace_folders]
-    if params.root_uri:
-        return [Path(to_fs_path(params.root_uri))]
-    if params.root_path:
+        uris = [f.uri for f in params.workspace_folders]
+    elif params.root_uri:
+        uris = [params.root_uri]
+    elif params.root_path:
         return [Path(params.root_path)]
-    return []
+    else:
+        return []
+    return [path for uri in uris if (path := local_folder(uri, warn)) is not None]
 
 
 class Lifecycle(LanguageFeature):
@@ -52,7 +55,7 @@ class Lifecycle(LanguageFeature):
         set_level(settings.log_level)
         ls.report_config(warnings)
         ls.services = await Services.open(settings)
-        ls.initial_roots = workspace_roots(params)
+        ls.initial_roots = workspace_roots(params, ls.warn)
 
     async def initialized(self, params: types.InitializedParams) -> None:
         ls = self.server

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from server.lsp.folders import local_folder
+
 if TYPE_CHECKING:
     from server.lsp.server import AuroLanguageServer
 
@@ -18,10 +20,15 @@ def setup(server: AuroLanguageServer) -> None:
         ls: AuroLanguageServer, params: types.DidChangeWorkspaceFoldersParams
     ) -> None:
         for folder in params.event.removed:
-            await ls.services.remove_workspace(Path(to_fs_path(folder.uri)))
+            path = to_fs_path(folder.uri)
+            if path is not None:  # a folder not on disk was never opened
+                await ls.services.remove_workspace(Path(path))
         for folder in params.event.added:
+            root = local_folder(folder.uri, ls.warn)
+            if root is None:
+                continue
             try:
-                await ls.services.add_workspace(Path(to_fs_path(folder.uri)))
+                await ls.services.add_workspace(root)
             except ValueError as exc:
                 ls.warn(f"Auro: skipping workspace folder: {exc}")
         if ls.sidecar is not None:
