@@ -332,6 +332,12 @@ class CodeChunker:
             ):
                 head_b = sub[j].b
                 j += 1
+            # a docstring that leaves no room for the outline still belongs to its class line
+            while j == 1 and j < len(sub) and sub[j].definition is None:
+                if not m.fits(first.a, sub[j].b, h0):
+                    break
+                head_b = sub[j].b
+                j += 1
             room = self.b.limit - h0 - m.tokens(first.a, head_b)
             outline = []
             for r in outline_rows:
@@ -341,7 +347,16 @@ class CodeChunker:
                 room -= t
                 outline.append(self.lines[r].rstrip() + "\n")
             extra = (label + "".join(outline)) if outline else ""
-            b.add(first.a, head_b, "class_header", symbol, extra)
+            if j == 1 and j < len(sub) and sub[j].definition is None:
+                # a docstring over the budget on its own: header parts repeat the class line
+                nodes = first.nodes + sub[j].nodes
+                line = b.signature(d.sig_row, d.sig_row)
+                self._segment(
+                    first.a, sub[j].b, nodes, symbol, "class_header", context, line, d.sig_row
+                )
+                j += 1
+            else:
+                b.add(first.a, head_b, "class_header", symbol, extra)
         else:
             b.windows(first.a, first.b, symbol, "class_header")
         qualifies = d.kind not in _NOT_QUALIFYING
