@@ -11,6 +11,7 @@ the room, costs much more than one extra cut. Lines over the room are parts on t
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 
 from tree_sitter import Node
@@ -20,6 +21,7 @@ _PART = 4.0  # every part: prefer fewer parts
 _CROSSING = 2.0  # per syntax node a cut passes through
 _FRAGMENT = 40.0
 _SLIVER = 8.0  # scaled by how far a part falls short of a third of the room
+_SMALL_STARTS = 10  # small parts priced one by one, nearest first
 
 # Nodes that only hold statements: cutting between their children is cutting between
 # statements, which costs nothing extra.
@@ -81,34 +83,70 @@ def cut_costs(nodes: Iterable[Node], a: int, b: int, attachable: frozenset[str])
 
 def segment(tokens: list[int], blank: list[bool], cuts: list[float], room: int) -> list[int]:
     """Start offsets of the parts of a line sequence (tokens[i] is line i's cost)."""
-    n = len(tokens)
+    starts: list[int] = []
+    lo = 0
+    for i, t in enumerate(tokens):  # a line over the room is a part on its own
+        if t > room:
+            if lo < i:
+                starts += _segment(tokens, blank, cuts, room, lo, i)
+            starts.append(i)
+            lo = i + 1
+    if lo < len(tokens):
+        starts += _segment(tokens, blank, cuts, room, lo, len(tokens))
+    return starts
+
+
+def _segment(
+    tokens: list[int], blank: list[bool], cuts: list[float], room: int, lo: int, hi: int
+) -> list[int]:
+    """Best cuts of lines lo..hi-1, all within the room.
+
+    A part that is neither a fragment nor a sliver costs the same whatever its end, so the
+    best such start for each end is a sliding-window minimum (a monotonic deque); only the
+    nearest starts that would make a small part are priced one by one: linear in the lines,
+    even for a file of a hundred thousand one-token lines.
+    """
+    n = hi - lo
     prefix = [0] * (n + 1)
     filled = [0] * (n + 1)
-    for i in range(n):
-        prefix[i + 1] = prefix[i] + tokens[i]
-        filled[i + 1] = filled[i] + (0 if blank[i] else 1)
+    for k in range(n):
+        prefix[k + 1] = prefix[k] + tokens[lo + k]
+        filled[k + 1] = filled[k] + (0 if blank[lo + k] else 1)
     third = max(room / 3, 1.0)
     best = [0.0] + [float("inf")] * n
     start = [0] * (n + 1)
+    value = [0.0] * (n + 1)  # best[i] plus the price of cutting before line i
+    window: deque[int] = deque()  # starts of full-size parts, by increasing value
+    first = 0  # the earliest start whose part fits the room
+    added = 0  # starts 0..added-1 have been offered to the window
     for j in range(1, n + 1):  # the part ends at line j - 1
-        i = j - 1
-        while i >= 0:
-            size = prefix[j] - prefix[i]
-            if i < j - 1 and (size > room or tokens[i] > room):
+        while prefix[j] - prefix[first] > room:
+            first += 1
+        while added < j and prefix[j] - prefix[added] >= third:
+            if filled[j] - filled[added] <= FRAGMENT_LINES:
                 break
-            cost = best[i] + _PART + (cuts[i - 1] if i > 0 else 0.0)
+            while window and value[window[-1]] >= value[added]:
+                window.pop()
+            window.append(added)
+            added += 1
+        while window and window[0] < first:
+            window.popleft()
+        if window:
+            best[j], start[j] = value[window[0]] + _PART, window[0]
+        # starts of a small part (the nearest few: only one-token lines have more)
+        for i in range(max(added, first, j - _SMALL_STARTS), j):
+            size = prefix[j] - prefix[i]
+            cost = value[i] + _PART
             if filled[j] - filled[i] <= FRAGMENT_LINES:
                 cost += _FRAGMENT
             if size < third:
                 cost += _SLIVER * (1 - size / third)
             if cost < best[j]:
                 best[j], start[j] = cost, i
-            if tokens[j - 1] > room:
-                break
-            i -= 1
-    starts: list[int] = []
+        value[j] = best[j] + (cuts[lo + j - 1] if j < n else 0.0)
+    out: list[int] = []
     j = n
     while j > 0:
-        starts.append(start[j])
+        out.append(lo + start[j])
         j = start[j]
-    return starts[::-1]
+    return out[::-1]
