@@ -261,7 +261,8 @@ class CodeChunker:
             if it.definition is None:
                 run.append(it)
                 continue
-            # comments just above a definition (past a blank line) go with it if it fits
+            # comments just above a definition (past a blank line) go with it if it fits,
+            # or with its first part if it is split anyway
             while run and run[-1].comment and self._fits_with(run[-1].a, it, prefix, in_class):
                 it.a = run.pop().a
             self._pack(run, misc_symbol, misc_kind, context)
@@ -280,7 +281,8 @@ class CodeChunker:
     def _fits_with(self, a: int, it: Item, prefix: str, in_class: bool) -> bool:
         assert it.definition is not None
         symbol, kind = self._symbol_kind(it.definition, prefix, in_class)
-        return self.m.fits(a, it.b, self.b.hcost(symbol, kind))
+        h = self.b.hcost(symbol, kind)
+        return self.m.fits(a, it.b, h) or not self.m.fits(it.a, it.b, h)
 
     def _definition(self, it: Item, prefix: str, in_class: bool, context: str) -> None:
         d = it.definition
@@ -294,7 +296,10 @@ class CodeChunker:
                 return
         part = "class_body" if d.container else "function_part" if d.kind == "function" else kind
         signature = self.b.signature(d.sig_row, self._body_row(d))
-        self._segment(it.a, it.b, it.nodes, symbol, part, context, signature, d.sig_row)
+        # the definition's own parts, not the statement or export around it: cutting
+        # between two statements of its body is free
+        nodes = [n for n in it.nodes if n.type in self.spec.attachable] + d.node.children
+        self._segment(it.a, it.b, nodes, symbol, part, context, signature, d.sig_row)
 
     def _body_row(self, d: Definition) -> int:
         """The last line of the signature: the body's first line if the body starts after

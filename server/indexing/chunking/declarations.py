@@ -81,6 +81,8 @@ def special(language: str, n: Node, name_of: Callable[[Node], str]) -> Definitio
     t = n.type
     if t in ("lexical_declaration", "variable_declaration") and language in _JS:
         return _js_variable(n)
+    if t == "assignment_expression" and language in _JS:
+        return _js_assignment(n)
     if t == "type_declaration" and language == "go":
         specs = [c for c in n.named_children if c.type in ("type_spec", "type_alias")]
         if len(specs) != 1:
@@ -124,6 +126,30 @@ def _js_variable(n: Node) -> Definition | None:
         return None
     first = n.children[0].type if n.children else ""
     return Definition("const" if first == "const" else "variable", False, name, n, None, sig)
+
+
+def _js_assignment(n: Node) -> Definition | None:
+    """`res.send = function send(body) {...}`, `Router.prototype.route = ...`: the methods
+    of pre-class JavaScript, named by what they are assigned to."""
+    left, value = n.child_by_field_name("left"), n.child_by_field_name("right")
+    if left is None or value is None or left.type not in ("member_expression", "identifier"):
+        return None
+    while value is not None and value.type == "assignment_expression":  # a = b = function
+        value = value.child_by_field_name("right")
+    if value is None:
+        return None
+    name = clean_name(node_text(left).replace(".prototype.", "."))
+    if name in ("module.exports", "exports"):
+        own = value.child_by_field_name("name")
+        name = clean_name(node_text(own)) if own is not None else name
+    sig = n.start_point.row
+    if value.type in _FUNCTION_VALUES:
+        return Definition("function", False, name, value, value.child_by_field_name("body"), sig)
+    if value.type in _CLASS_VALUES:
+        return Definition("class", True, name, value, value.child_by_field_name("body"), sig)
+    if n.end_point.row == n.start_point.row:
+        return None
+    return Definition("variable", False, name, n, None, sig)
 
 
 def _c_record(n: Node) -> Definition | None:

@@ -19,6 +19,7 @@ from tree_sitter import Node
 FRAGMENT_LINES = 3  # a part with at most this many non-blank lines is a fragment
 _PART = 4.0  # every part: prefer fewer parts
 _CROSSING = 2.0  # per syntax node a cut passes through
+_ATTACHED = 3  # crossings a cut between a comment and what it documents counts as
 _FRAGMENT = 40.0
 _SLIVER = 8.0  # scaled by how far a part falls short of a third of the room
 _SMALL_STARTS = 10  # small parts priced one by one, nearest first
@@ -63,8 +64,10 @@ def cut_costs(nodes: Iterable[Node], a: int, b: int, attachable: frozenset[str])
         if node.end_point.column == 0 and nb > na:
             nb -= 1
         if node.type in attachable and a <= nb < b:  # a comment belongs to what follows
-            diff[nb - a] += 1
-            diff[nb - a + 1] -= 1
+            after = node.next_sibling
+            until = min(max(after.start_point.row, nb + 1) if after else nb + 1, b)
+            diff[nb - a] += _ATTACHED
+            diff[until - a] -= _ATTACHED
         if nb <= na or nb < a or na > b:
             continue
         stack.extend(node.children)

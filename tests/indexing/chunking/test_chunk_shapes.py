@@ -10,7 +10,7 @@ import pytest
 
 from server.indexing.chunk import Chunk
 
-from .conftest import chunk
+from .conftest import by_symbol, chunk
 
 FRAGMENT_LINES = 3
 
@@ -266,8 +266,19 @@ DECLARATIONS = {
     "router.js": (
         'import express from "express";\n\n'
         "export const defaultOptions = {\n  caseSensitive: false,\n  strict: false,\n};\n"
-        "const app = express();\n",
-        {"defaultOptions": "const"},
+        "const app = express();\n\n"
+        "/**\n * Send a response.\n */\n\n"
+        "res.send = function send(body) {\n  this.end(body);\n  return this;\n};\n\n"
+        "Router.prototype.route = function route(path) {\n  return new Route(path);\n};\n\n"
+        "req.get = req.header = function header(name) {\n  return this.headers[name];\n};\n\n"
+        "module.exports = function createApplication() {\n  return app;\n};\n",
+        {
+            "defaultOptions": "const",
+            "res.send": "method",
+            "Router.route": "method",
+            "req.get": "method",
+            "createApplication": "function",
+        },
     ),
     "procedure.ts": (
         'import type { AnyProcedure } from "./procedure";\n\n'
@@ -370,6 +381,8 @@ def test_top_level_declarations_are_named_chunks(name: str, counter) -> None:
     for c in chunks:
         if c.symbol in expected:
             assert c.embed_text.startswith(f"# {name}: {c.symbol} ({c.kind})\n")
+    if name == "router.js":  # a doc comment past a blank line stays with what it documents
+        assert by_symbol(chunks)["res.send"].text.startswith("/**\n * Send a response.")
 
 
 def test_one_line_values_stay_in_the_module_chunk(counter) -> None:
@@ -379,3 +392,16 @@ def test_one_line_values_stay_in_the_module_chunk(counter) -> None:
     )
     chunks = chunk("job.py", text, counter)
     assert [(c.symbol, c.kind) for c in chunks] == [("", "module"), ("run", "function")]
+
+
+def test_a_doc_comment_is_not_cut_from_its_split_function(counter) -> None:
+    body = "\n".join(f"  this.stack.push(layer{i}, path, {{ end: false }});" for i in range(30))
+    text = (
+        "/**\n * Mount middleware at the given path.\n *\n * @public\n */\n\n"
+        f"app.use = function use(fn) {{\n{body}\n  return this;\n}};\n"
+    )
+    parts = [c for c in chunk("application.js", text, counter, budget=128) if c.symbol == "app.use"]
+    assert len(parts) >= 2 and {c.kind for c in parts} == {"function_part"}
+    assert parts[0].text.startswith("/**\n * Mount middleware")
+    assert "app.use = function use(fn) {" in parts[0].text
+    assert all(_filled(c) > FRAGMENT_LINES for c in parts)
