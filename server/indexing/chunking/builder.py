@@ -70,10 +70,10 @@ class Builder:
         return hit
 
     def signature(self, row: int, end: int) -> str:
-        """A definition's signature, lines row..end (at most 8), as header text: its first
-        line alone if the whole is too long, "" if even that is (over a quarter of the room).
-        """
-        for last in (min(end, row + 7), row):
+        """A definition's signature, lines row..end, as header text when it has at most 4
+        lines, else its first line (a long parameter list is not worth repeating in every
+        part); "" if even that is over a quarter of the room."""
+        for last in (end, row) if end - row < 4 else (row,):
             text = "\n".join(s for s in (x.strip() for x in self.lines[row : last + 1]) if s)
             if text and self.m.tokens(row, last) <= self.limit // 4:
                 return text + "\n"

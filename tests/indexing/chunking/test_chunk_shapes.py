@@ -405,3 +405,12 @@ def test_a_doc_comment_is_not_cut_from_its_split_function(counter) -> None:
     assert parts[0].text.startswith("/**\n * Mount middleware")
     assert "app.use = function use(fn) {" in parts[0].text
     assert all(_filled(c) > FRAGMENT_LINES for c in parts)
+
+
+def test_a_short_multi_line_signature_is_repeated_whole(counter) -> None:
+    body = "\n".join(f"    total += scale_{i}(weight, {i})" for i in range(40))
+    text = f"def weigh(\n    weight: float,\n    unit: str = 'kg',\n) -> float:\n{body}\n    return total\n"
+    parts = [c for c in chunk("weigh.py", text, counter, budget=128) if c.symbol == "weigh"]
+    assert len(parts) >= 3
+    for c in parts[1:]:
+        assert _header(c).endswith("def weigh(\nweight: float,\nunit: str = 'kg',\n) -> float:\n")
