@@ -409,7 +409,8 @@ def test_a_doc_comment_is_not_cut_from_its_split_function(counter) -> None:
 
 def test_a_short_multi_line_signature_is_repeated_whole(counter) -> None:
     body = "\n".join(f"    total += scale_{i}(weight, {i})" for i in range(40))
-    text = f"def weigh(\n    weight: float,\n    unit: str = 'kg',\n) -> float:\n{body}\n    return total\n"
+    head = "def weigh(\n    weight: float,\n    unit: str = 'kg',\n) -> float:"
+    text = f"{head}\n{body}\n    return total\n"
     parts = [c for c in chunk("weigh.py", text, counter, budget=128) if c.symbol == "weigh"]
     assert len(parts) >= 3
     for c in parts[1:]:
