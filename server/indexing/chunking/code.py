@@ -398,9 +398,8 @@ class CodeChunker:
         function is still embedded as part of that function."""
         builder, m = self.b, self.m
         extra = context + signature
-        if builder.m.count(extra) > builder.limit // 3:
-            extra = signature if m.count(signature) <= builder.limit // 3 else ""
-            context = ""
+        if context and m.count(extra) > builder.limit // 3:  # the signature alone is less
+            extra, context = signature, ""
         h = builder.hcost(symbol, kind, extra)
         if m.fits(a, b, h):
             builder.add(a, b, kind, symbol, context if a <= sig_row <= b else extra)
