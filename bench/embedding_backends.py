@@ -52,12 +52,10 @@ import numpy as np
 from bench.retrieval import EVAL, load_scoring
 from server.indexing.chunking import chunk_file
 from server.indexing.chunking.tokens import TokenCounter
-from server.indexing.embedder import (
-    DEFAULT_MODEL,
-    Embedder,
-    OnnxEmbedder,
-    SentenceTransformerEmbedder,
-)
+from server.indexing.embedder import Embedder
+from server.indexing.embedding_model import DEFAULT_MODEL
+from server.indexing.onnx_embedder import OnnxEmbedder
+from server.indexing.torch_embedder import SentenceTransformerEmbedder
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 

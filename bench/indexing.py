@@ -60,9 +60,8 @@ async def full_index(tree: Path, data_dir: Path) -> dict:
         workspace = await services.add_workspace(tree)
         status = await workspace.index.wait_until_complete()
         seconds = time.perf_counter() - started
-        texts = [
-            row[0] for row in workspace.index.catalog._db.execute("SELECT embed_text FROM chunks")
-        ]
+        with workspace.index.catalog.db.reading() as db:
+            texts = [row[0] for row in db.execute("SELECT embed_text FROM chunks")]
         raw_started = time.perf_counter()
         await asyncio.to_thread(services.embedder.embed, texts)
         raw = time.perf_counter() - raw_started

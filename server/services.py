@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from server.config import Settings
 from server.health import ComponentHealth, worst
 from server.indexing.embedder import Embedder, create_embedder
 from server.indexing.indexer import SymbolInfo, WorkspaceIndex
-from server.indexing.search import Retriever, SearchResult
+from server.indexing.multi_root import Found as Found  # re-exported for the LSP layer
+from server.indexing.multi_root import MultiSearch, Workspace, search_workspaces
+from server.indexing.search import Retriever
 from server.llm import LLMManager
 from server.paths import data_root, workspace_data_dir
-from server.secret_rules import has_secret_content, is_secret_path
 from server.sessions import SessionStore
 from server.tools import ToolService
 
@@ -23,36 +23,6 @@ log = logging.getLogger(__name__)
 
 SettingsListener = Callable[[Settings, Settings], None]
 WorkspaceListener = Callable[["Workspace"], None]
-
-
-@dataclass
-class Workspace:
-    """One workspace root, the folder where its state lives, and its index."""
-
-    root: Path
-    data_dir: Path
-    index: WorkspaceIndex
-
-
-@dataclass(frozen=True)
-class Found:
-    """A search result with the workspace it came from (paths are relative to its root)."""
-
-    workspace: Workspace
-    result: SearchResult
-
-    @property
-    def abs_path(self) -> Path:
-        return self.workspace.root / self.result.path
-
-
-@dataclass(frozen=True)
-class MultiSearch:
-    """Results across every workspace root, best first, and how complete the indexes were."""
-
-    found: list[Found]
-    complete: bool
-    warnings: list[str]
 
 
 class Services:
@@ -111,8 +81,7 @@ class Services:
             if not root.is_dir():
                 raise ValueError(f"workspace root is not a directory: {root}")
             data_dir = workspace_data_dir(self._settings, root)
-            index = WorkspaceIndex(root, data_dir, self._settings, self.embedder)
-            await index.start()
+            index = await WorkspaceIndex.open(root, data_dir, self._settings, self.embedder)
             workspace = Workspace(root, data_dir, index)
             self._workspaces[root] = workspace
             log.info("workspace added: %s (data in %s)", root, data_dir)
@@ -144,21 +113,7 @@ class Services:
     ) -> MultiSearch:
         """Hybrid search in each root, merged by fused score."""
         targets = self.workspaces if workspaces is None else workspaces
-        if not targets:
-            return MultiSearch([], False, ["no workspace is open (yet)"])
-        responses = await asyncio.gather(
-            *(w.index.search(query, k, paths, languages, retrievers) for w in targets)
-        )
-        found = [
-            Found(w, r) for w, resp in zip(targets, responses, strict=True) for r in resp.results
-        ]
-        found.sort(key=lambda f: f.result.score, reverse=True)
-        warnings = [warning for resp in responses for warning in resp.warnings]
-        kept = await asyncio.to_thread(_without_secrets, found)
-        if len(kept) < len(found):
-            warnings.append(f"{len(found) - len(kept)} result(s) withheld: they hold secrets")
-        found = kept
-        return MultiSearch(found[:k], all(resp.complete for resp in responses), warnings)
+        return await search_workspaces(targets, query, k, paths, languages, retrievers)
 
     def symbols(self, query: str, limit: int = 100) -> list[tuple[Workspace, SymbolInfo]]:
         return [(w, s) for w in self._workspaces.values() for s in w.index.symbols(query, limit)]
@@ -194,16 +149,6 @@ class Services:
         await self.tools.close()
         if not process_ending:
             self.sessions.close()
-
-
-def _without_secrets(found: list[Found]) -> list[Found]:
-    """Defense in depth: an index built under older rules may still hold a secret file."""
-    return [
-        f
-        for f in found
-        if not is_secret_path(f.abs_path, f.workspace.root)
-        and not has_secret_content(f.result.snippet)
-    ]
 
 
 def _llm_fields(settings: Settings) -> dict:

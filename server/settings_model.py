@@ -66,9 +66,20 @@ class Settings(BaseSettings):
         "OPENAI_BASE_URL",
         "OpenAI-compatible base URL(s) (vLLM, LM Studio, Ollama /v1), comma-separated",
     )
+    llamacpp_vision: Literal["auto", "yes", "no"] = setting(
+        "auto",
+        "LLAMACPP_VISION",
+        "Whether the llama.cpp model sees images: auto = what its /props says (--mmproj)",
+    )
     openai_model: str = setting("gpt-4o-mini", "OPENAI_MODEL", "OpenAI model name")
+    openai_vision: bool = setting(
+        True, "OPENAI_VISION", "Whether the OpenAI-compatible model accepts image parts"
+    )
     gemini_api_key: str = setting("", "GEMINI_API_KEY", "Google Gemini API key", secret=True)
     gemini_model: str = setting("gemini-2.0-flash", "GEMINI_MODEL", "Gemini model name")
+    gemini_vision: bool = setting(
+        True, "GEMINI_VISION", "Whether the Gemini model accepts images (inline_data)"
+    )
     gemini_base_url: str = setting(
         "https://generativelanguage.googleapis.com",
         "GEMINI_BASE_URL",
@@ -262,6 +273,12 @@ class Settings(BaseSettings):
         [],
         "AURO_HTTP_CORS_ORIGINS",
         "Browser origins allowed by CORS, comma-separated; empty = none",
+    )
+    chat_max_images: int = setting(
+        4, "AURO_CHAT_MAX_IMAGES", "Most images one chat question may carry", ge=0, le=16
+    )
+    chat_max_image_bytes: int = setting(
+        5_000_000, "AURO_CHAT_MAX_IMAGE_BYTES", "Largest image a chat question may carry", gt=0
     )
     http_max_body_bytes: int = setting(
         1_048_576, "AURO_HTTP_MAX_BODY_BYTES", "Largest HTTP request body, in bytes", gt=0

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from server.llm import ImagePart
 from server.sessions import TurnStatus
 
 
@@ -34,6 +35,8 @@ class ChatRequest:
     include_tools: bool = False
     # Start the session under `session_id` when it does not exist (None always starts one).
     create_session: bool = False
+    # Sent with the question to a model that sees images (history keeps the text only).
+    images: tuple[ImagePart, ...] = ()
 
 
 @dataclass(frozen=True)

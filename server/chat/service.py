@@ -18,12 +18,14 @@ from server.chat.reply_notes import context_notices, truncation_notice
 from server.llm import (
     LLMError,
     LLMUnavailable,
+    Message,
     ModelLoading,
     Prompt,
     ReplyDone,
     ReplyStarted,
     StreamInterrupted,
     TextDelta,
+    TextPart,
 )
 from server.services import Services
 from server.sessions import SessionStore, Turn, as_history
@@ -50,6 +52,14 @@ def question_text(request: ChatRequest) -> str:
         f"{request.message}\n\nSelected code ({focus.path.name}, lines "
         f"{focus.start_line}-{focus.end_line}):\n```{focus.language}\n{focus.text}\n```"
     )
+
+
+def question_message(request: ChatRequest) -> str | Message:
+    """The question as text, or as text and image parts when images are attached."""
+    text = question_text(request)
+    if not request.images:
+        return text
+    return Message("user", (TextPart(text), *request.images))
 
 
 def fallback_text(context: PromptContext, error: LLMUnavailable) -> str:
@@ -131,7 +141,7 @@ class ChatService:
             await self.sessions.append(session_id, Turn("user", request.message))
             question_stored = True
             prompt = Prompt(
-                question=question_text(request),
+                question=question_message(request),
                 system=SYSTEM_PROMPT,
                 chunks=context.chunks,
                 tool_results=context.tool_results,

@@ -34,6 +34,7 @@ from server.http.security import (
     body_limit,
     cors,
     host_check,
+    largest_body,
 )
 from server.services import Services
 
@@ -163,7 +164,7 @@ def create_app(services: Services, *, bind_host: str | None = None) -> web.Appli
             body_limit(settings),
             streams.middleware(),
         ],
-        client_max_size=services.settings.http_max_body_bytes,
+        client_max_size=largest_body(services.settings, images=True),  # routes check their own
     )
     app[AUTH] = auth
     app[RATE] = rate

@@ -19,9 +19,11 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from server.chat import ChatReply, ChatRequest, ChatService
+from server.chat.images import ImageLimits, ImageRejected, check_count, image_from_text
+from server.config import Settings
 from server.http.errors import error_payload, json_error, sse_error
 from server.http.routing import SERVICES, ApiError, RouteTable, services_of
-from server.llm import ModelLoading
+from server.llm import ImagePart, ModelLoading
 from server.services import Services
 from server.sessions import SessionLimitReached, SessionNotFound
 
@@ -43,6 +45,13 @@ class ChatBody(BaseModel):
     stream: bool = False
     create_session: bool = Field(
         False, description="start the session under `session_id` if it does not exist"
+    )
+    images: list[str] = Field(
+        default_factory=list,
+        max_length=16,
+        description="PNG, JPEG, GIF or WebP images as `data:image/...;base64,` URLs or bare "
+        "base64, sent with the question to a model that sees images (AURO_CHAT_MAX_IMAGES, "
+        "AURO_CHAT_MAX_IMAGE_BYTES: 413 beyond them, 422 for anything that is not an image)",
     )
 
 
@@ -131,6 +140,19 @@ class UsageOut(BaseModel):
     models: dict[str, UsageTotalsOut]
     sessions: dict[str, UsageTotalsOut]
     recent_errors: list[dict[str, Any]]
+
+
+def attached_images(values: list[str], settings: Settings) -> tuple[ImagePart, ...]:
+    """The body's images, decoded and checked; an ApiError says which one and why."""
+    limits = ImageLimits.from_settings(settings)
+    try:
+        check_count(values, limits)
+        return tuple(
+            image_from_text(value, limits, f"images[{i}]") for i, value in enumerate(values)
+        )
+    except ImageRejected as exc:
+        code = "image_too_large" if exc.status == 413 else "invalid_image"
+        raise ApiError(exc.status, code, str(exc)) from None
 
 
 def reply_model(reply: ChatReply) -> ChatResponse:
@@ -266,8 +288,11 @@ routes = RouteTable(
     body=ChatBody,
     response=ChatResponse,
     stream=True,
+    images=True,
     errors={
         404: "no such session (and `create_session` is not set)",
+        413: "too many images, or one larger than AURO_CHAT_MAX_IMAGE_BYTES",
+        422: "invalid body, or an image that is not PNG, JPEG, GIF or WebP",
         503: "every one of MAX_SESSIONS sessions has a turn in flight (Retry-After)",
     },
     summary="One chat turn: JSON, or Server-Sent Events when `stream` is true",
@@ -286,6 +311,7 @@ async def post_chat(request: web.Request, body: ChatBody) -> web.StreamResponse 
         include_rag=body.include_rag,
         include_tools=body.include_tools,
         create_session=body.create_session,
+        images=attached_images(body.images, services_of(request).settings),
     )
     if body.stream:
         return await stream_chat(request, chat, chat_request)

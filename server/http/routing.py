@@ -46,6 +46,8 @@ Keyword arguments of the decorators (`get`, `post`, `put`, `delete`, `route`):
   `probe=True` - public and also exempt from the Host check, CORS and rate limits
   (liveness/readiness only: they must reveal nothing).
 * `media_type="text/html"` - documents a non-JSON success body (return a `web.Response`).
+* `images=True` - the body may carry base64 images: its size limit is
+  AURO_HTTP_MAX_BODY_BYTES plus room for AURO_CHAT_MAX_IMAGES of AURO_CHAT_MAX_IMAGE_BYTES.
 * `errors={503: ("not ready", ReadinessResponse)}` documents an error with its own model.
 * errors: `raise ApiError(status, code, message, details=None)`; every error leaves as
   `{"error": {"code", "message", "details"?, "request_id"}}`. A table may map library
@@ -131,6 +133,7 @@ class Route:
     probe: bool = False
     media_type: str = "application/json"
     operation_id: str = ""
+    images: bool = False  # the body may carry base64 images: its size limit grows for them
 
     @property
     def path_params(self) -> list[str]:
@@ -352,6 +355,7 @@ class RouteTable:
         probe: bool = False,
         media_type: str = "application/json",
         description: str | None = None,
+        images: bool = False,
     ) -> Callable[[Handler], Handler]:
         def declare(handler: Handler) -> Handler:
             self.routes.append(
@@ -373,6 +377,7 @@ class RouteTable:
                     probe=probe,
                     media_type=media_type,
                     operation_id=f"{self.tag}_{handler.__name__}".replace("-", "_"),
+                    images=images,
                 )
             )
             return handler

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from server.chat.images import ImageLimits
 from server.config import Settings
 from server.http.errors import json_error
 from server.http.routing import CORS_ORIGIN_KEY, is_probe, is_public, route_of
@@ -362,12 +363,19 @@ def bearer_auth(auth: TokenAuth):
     return middleware
 
 
+def largest_body(settings: Settings, images: bool) -> int:
+    """AURO_HTTP_MAX_BODY_BYTES, plus room for the allowed images on a route that takes them."""
+    extra = ImageLimits.from_settings(settings).base64_bytes() if images else 0
+    return settings.http_max_body_bytes + extra
+
+
 def body_limit(settings: Callable[[], Settings]):
-    """413 as soon as a declared Content-Length exceeds AURO_HTTP_MAX_BODY_BYTES."""
+    """413 as soon as a declared Content-Length exceeds the route's limit."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        limit = settings().http_max_body_bytes
+        route = route_of(request)
+        limit = largest_body(settings(), route is not None and route.images)
         if request.content_length is not None and request.content_length > limit:
             return json_error(413, "body_too_large", f"request body larger than {limit} bytes")
         return await handler(request)

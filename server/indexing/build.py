@@ -31,7 +31,7 @@ def _check(root: Path, data_dir: Path) -> dict[str, object]:
     settings, _ = load_settings()
     catalog = Catalog(data_dir / "index.sqlite3")
     name = (
-        catalog.get_meta("embedder")
+        catalog.db.get_meta("embedder")
         or create_embedder(settings, cache_dir=data_root(settings) / "models").name
     )
     store = open_chroma(settings, data_dir, root.resolve(), name)
@@ -41,7 +41,6 @@ def _check(root: Path, data_dir: Path) -> dict[str, object]:
 async def _build(root: Path, data_dir: Path, batch_size: int) -> tuple[dict[str, object], bool]:
     settings, _ = load_settings(("build", {"watch_files": False}))
     embedder = create_embedder(settings, cache_dir=data_root(settings) / "models")
-    index = WorkspaceIndex(root, data_dir, settings, embedder, batch_size=batch_size)
 
     def on_progress(event: ProgressEvent) -> None:
         log.info(
@@ -53,9 +52,10 @@ async def _build(root: Path, data_dir: Path, batch_size: int) -> tuple[dict[str,
             event.files_per_s,
         )
 
-    index.add_progress_listener(on_progress)
     started = time.monotonic()
-    await index.start()
+    index = await WorkspaceIndex.open(
+        root, data_dir, settings, embedder, batch_size=batch_size, listeners=[on_progress]
+    )
     status = await index.wait_until_complete()
     report = await index.consistency_report()
     await index.close()

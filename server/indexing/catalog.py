@@ -11,8 +11,9 @@ Invariants (checked by `consistency_report`):
   except for ids named in `intents`, whose state in the vector store is unknown until replay.
 
 This module holds the file and chunk writes and the reads for search and consistency checks;
-the connection, schema and transactions live in `catalog_db.py`, the embedding pipeline's
-bookkeeping (pending chunks, vector caches, intents) in `catalog_vectors.py`.
+`Catalog` is made of two more parts on one connection: `catalog.db` (`catalog_db.py`: schema,
+transactions, meta keys, the counts status reports) and `catalog.vectors`
+(`catalog_vectors.py`: the embedding pipeline's pending chunks, vector caches and intents).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from server.indexing.catalog_db import CatalogDatabase, Counts, Transaction
 from server.indexing.catalog_vectors import VectorBookkeeping
 from server.indexing.chunk import Chunk
 from server.indexing.identifiers import expand, fts_match
@@ -57,14 +60,7 @@ class ChunkRow:
     embedded: bool
 
 
-@dataclass(frozen=True)
-class Counts:
-    files: int
-    files_embedded: int
-    chunks: int
-    chunks_embedded: int
-
-
+_STATE = "SELECT state FROM files WHERE path = ?"
 _CHUNK_COLUMNS = "id, path, language, symbol, kind, start_line, end_line, text, embedded"
 
 
@@ -72,29 +68,28 @@ def _chunk_row(row: Sequence) -> ChunkRow:
     return ChunkRow(*row[:8], embedded=bool(row[8]))
 
 
-class Catalog(VectorBookkeeping):
+class Catalog:
     """One workspace's SQLite database (`index.sqlite3`, WAL mode)."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = CatalogDatabase(path)
+        self.vectors = VectorBookkeeping(self.db)
+
+    def close(self) -> None:
+        self.db.close()
 
     # files ----------------------------------------------------------------------------
     def files(self) -> dict[str, FileRecord]:
-        with self._lock:
-            rows = self._db.execute(
+        with self.db.reading() as db:
+            rows = db.execute(
                 "SELECT path, size, mtime_ns, sha256, language, state FROM files"
             ).fetchall()
         return {row[0]: FileRecord(*row) for row in rows}
 
-    def file(self, path: str) -> FileRecord | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT path, size, mtime_ns, sha256, language, state FROM files WHERE path = ?",
-                (path,),
-            ).fetchone()
-        return FileRecord(*row) if row else None
-
     def touch_file(self, path: str, size: int, mtime_ns: int) -> None:
         """Same content, new stat: nothing to re-chunk or re-embed."""
-        with self._tx():
-            self._db.execute(
+        with self.db.transaction() as tx:
+            tx.execute(
                 "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path)
             )
 
@@ -106,22 +101,18 @@ class Catalog(VectorBookkeeping):
         """
         unique = list({chunk.id: chunk for chunk in chunks}.values())
         new_ids = {chunk.id for chunk in unique}
-        with self._tx():
-            old = dict(
-                self._db.execute(
-                    "SELECT id, embedded FROM chunks WHERE path = ?", (record.path,)
-                ).fetchall()
-            )
+        with self.db.transaction() as tx:
+            old = dict(tx.execute("SELECT id, embedded FROM chunks WHERE path = ?", (record.path,)))
             stale = [cid for cid, embedded in old.items() if embedded and cid not in new_ids]
-            self._log_intents(stale, "delete")
+            tx.log_intents(stale, "delete")
             gone = [cid for cid in old if cid not in new_ids]
-            self._delete_chunks(gone)
-            for chunk in unique:
-                if chunk.id in old:
-                    continue
-                self._insert_chunk(chunk)
+            _delete_chunks(tx, gone)
+            added = [chunk for chunk in unique if chunk.id not in old]
+            for chunk in added:
+                _insert_chunk(tx, chunk)
             all_embedded = all(old.get(cid) for cid in new_ids)
-            self._db.execute(
+            before = tx.execute(_STATE, (record.path,)).fetchone()
+            tx.execute(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.path,
@@ -133,84 +124,66 @@ class Catalog(VectorBookkeeping):
                     json.dumps([chunk.id for chunk in unique]),
                 ),
             )
+            was_embedded = before is not None and before[0] == "embedded"
+            tx.count(
+                Counts(
+                    files=before is None,
+                    files_embedded=all_embedded - was_embedded,
+                    chunks=len(added) - len(gone),
+                    chunks_embedded=-len(stale),
+                )
+            )
         return stale
 
     def remove_files(self, paths: Iterable[str]) -> list[str]:
         """Forget files; returns the vector ids to delete (logged as intents)."""
         stale: list[str] = []
-        with self._tx():
+        with self.db.transaction() as tx:
             for path in paths:
-                rows = self._db.execute(
+                rows = tx.execute(
                     "SELECT id, embedded FROM chunks WHERE path = ?", (path,)
                 ).fetchall()
                 ids = [row[0] for row in rows]
                 embedded = [row[0] for row in rows if row[1]]
-                self._log_intents(embedded, "delete")
+                tx.log_intents(embedded, "delete")
                 stale += embedded
-                self._delete_chunks(ids)
-                self._db.execute("DELETE FROM files WHERE path = ?", (path,))
+                _delete_chunks(tx, ids)
+                gone = [state for (state,) in tx.execute(_STATE, (path,))]
+                tx.execute("DELETE FROM files WHERE path = ?", (path,))
+                tx.count(
+                    Counts(
+                        files=-len(gone),
+                        files_embedded=-gone.count("embedded"),
+                        chunks=-len(ids),
+                        chunks_embedded=-len(embedded),
+                    )
+                )
         return stale
-
-    def _insert_chunk(self, chunk: Chunk) -> None:
-        cursor = self._db.execute(
-            "INSERT INTO chunks (id, path, language, symbol, kind, start_line, end_line, text,"
-            " embed_text, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                chunk.id,
-                chunk.path,
-                chunk.language,
-                chunk.symbol,
-                chunk.kind,
-                chunk.start_line,
-                chunk.end_line,
-                chunk.text,
-                chunk.embed_text,
-                chunk.content_hash,
-            ),
-        )
-        self._db.execute(
-            "INSERT INTO chunks_fts (rowid, path, symbol, body) VALUES (?, ?, ?, ?)",
-            (cursor.lastrowid, expand(chunk.path), expand(chunk.symbol), expand(chunk.text)),
-        )
-
-    def _delete_chunks(self, ids: Sequence[str]) -> None:
-        for cid in ids:
-            row = self._db.execute("SELECT rowid FROM chunks WHERE id = ?", (cid,)).fetchone()
-            if row is None:
-                continue
-            self._db.execute("DELETE FROM chunks_fts WHERE rowid = ?", (row[0],))
-            self._db.execute("DELETE FROM chunks WHERE rowid = ?", (row[0],))
 
     # reads for consistency checks and status ------------------------------------------
     def chunk_ids(self) -> list[str]:
-        with self._lock:
-            return [row[0] for row in self._db.execute("SELECT id FROM chunks")]
+        with self.db.reading() as db:
+            return [row[0] for row in db.execute("SELECT id FROM chunks")]
 
     def catalog_chunk_ids(self) -> dict[str, list[str]]:
-        with self._lock:
-            rows = self._db.execute("SELECT path, chunk_ids FROM files").fetchall()
+        with self.db.reading() as db:
+            rows = db.execute("SELECT path, chunk_ids FROM files").fetchall()
         return {path: json.loads(ids) for path, ids in rows}
 
     def chunk_paths(self) -> dict[str, str]:
-        with self._lock:
-            return dict(self._db.execute("SELECT id, path FROM chunks").fetchall())
+        with self.db.reading() as db:
+            return dict(db.execute("SELECT id, path FROM chunks").fetchall())
 
     def fts_rows(self) -> tuple[int, int]:
         """(FTS rows, chunk rows): equal when the keyword index matches the chunks."""
-        with self._lock:
-            fts = self._db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
-            rows = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        with self.db.reading() as db:
+            fts = db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
+            rows = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         return fts, rows
 
     def counts(self) -> Counts:
-        with self._lock:
-            files, files_embedded = self._db.execute(
-                "SELECT count(*), coalesce(sum(state = 'embedded'), 0) FROM files"
-            ).fetchone()
-            chunks, chunks_embedded = self._db.execute(
-                "SELECT count(*), coalesce(sum(embedded), 0) FROM chunks"
-            ).fetchone()
-        return Counts(files, files_embedded, chunks, chunks_embedded)
+        """Kept in memory (see `catalog_db.py`): no query, safe on the event loop."""
+        return self.db.counts
 
     # reads for search -----------------------------------------------------------------
     def keyword_search(
@@ -231,32 +204,32 @@ class Catalog(VectorBookkeeping):
             params += list(languages)
         sql += " ORDER BY bm25(chunks_fts, ?, ?, ?) LIMIT ?"
         params += [*FTS_WEIGHTS, limit]
-        with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
+        with self.db.reading() as db:
+            rows = db.execute(sql, params).fetchall()
         return [_chunk_row(row) for row in rows]
-
-    def embed_texts(self) -> list[str]:
-        """Every chunk's embedded text (benchmarks compare indexing to raw embedding)."""
-        with self._lock:
-            return [row[0] for row in self._db.execute("SELECT embed_text FROM chunks")]
 
     def chunks_by_id(self, ids: Sequence[str]) -> dict[str, ChunkRow]:
         found: dict[str, ChunkRow] = {}
-        with self._lock:
+        with self.db.reading() as db:
             for start in range(0, len(ids), 500):
                 part = list(ids[start : start + 500])
                 marks = ",".join("?" * len(part))
-                for row in self._db.execute(
+                for row in db.execute(
                     f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE id IN ({marks})", part
                 ):
                     found[row[0]] = _chunk_row(row)
         return found
 
+    def name_vectors(self, names: Iterable[str]) -> dict[str, list[float]]:
+        """The reranker's name-view vectors (search reads them here; they are written by
+        the embedding pipeline through `vectors`)."""
+        return self.vectors.name_vectors(names)
+
     def symbols(self, query: str, limit: int) -> list[ChunkRow]:
         """Named chunks whose symbol contains `query` (case-insensitive), exact names first."""
         needle = query.strip().lower()
-        with self._lock:
-            rows = self._db.execute(
+        with self.db.reading() as db:
+            rows = db.execute(
                 f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE symbol != ''"
                 " AND instr(lower(symbol), ?) > 0"
                 " ORDER BY lower(symbol) != ?, instr(lower(symbol), ?) != 1, length(symbol),"
@@ -264,3 +237,35 @@ class Catalog(VectorBookkeeping):
                 (needle, needle, needle, limit),
             ).fetchall()
         return [_chunk_row(row) for row in rows]
+
+
+def _insert_chunk(tx: Transaction, chunk: Chunk) -> None:
+    cursor = tx.execute(
+        "INSERT INTO chunks (id, path, language, symbol, kind, start_line, end_line, text,"
+        " embed_text, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            chunk.id,
+            chunk.path,
+            chunk.language,
+            chunk.symbol,
+            chunk.kind,
+            chunk.start_line,
+            chunk.end_line,
+            chunk.text,
+            chunk.embed_text,
+            chunk.content_hash,
+        ),
+    )
+    tx.execute(
+        "INSERT INTO chunks_fts (rowid, path, symbol, body) VALUES (?, ?, ?, ?)",
+        (cursor.lastrowid, expand(chunk.path), expand(chunk.symbol), expand(chunk.text)),
+    )
+
+
+def _delete_chunks(tx: Transaction, ids: Sequence[str]) -> None:
+    for cid in ids:
+        row = tx.execute("SELECT rowid FROM chunks WHERE id = ?", (cid,)).fetchone()
+        if row is None:
+            continue
+        tx.execute("DELETE FROM chunks_fts WHERE rowid = ?", (row[0],))
+        tx.execute("DELETE FROM chunks WHERE rowid = ?", (row[0],))

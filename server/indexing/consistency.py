@@ -63,12 +63,16 @@ def consistency_report(catalog: Catalog, store: VectorStore | None) -> Consisten
     if fts != rows:
         report.problems.append(f"keyword index has {fts} rows for {rows} chunks")
 
-    embedded = catalog.embedded_ids()
+    in_memory, counted = catalog.db.counts_check()
+    if in_memory != counted:
+        report.problems.append(f"status counts {in_memory} differ from the catalog's {counted}")
+
+    embedded = catalog.vectors.embedded_ids()
     for path, state in ((p, r.state) for p, r in catalog.files().items()):
         if state == "embedded" and any(cid not in embedded for cid in catalog_ids.get(path, [])):
             report.problems.append(f"{path}: marked embedded but some chunks have no vector")
 
-    intents = set(catalog.intents())
+    intents = set(catalog.vectors.intents())
     report.pending_intents = len(intents)
     if store is not None:
         vectors = store.ids()

@@ -278,10 +278,3 @@ class Discovery:
         if kind is not None:
             log.info("skip %s: secret (content holds a credential: %s)", rel, kind)
         return kind is not None
-
-    def is_indexable(self, path: Path | str) -> bool:
-        """Single-path check used by the watcher and LSP file events."""
-        reason = self.skip_reason(path)
-        if reason is not None:
-            log.debug("skip %s: %s", path, reason)
-        return reason is None

@@ -15,9 +15,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from server.indexing.catalog import Catalog
-from server.indexing.catalog_vectors import PendingChunk
-from server.indexing.embedder import EmbeddingThread
+from server.indexing.catalog_vectors import PendingChunk, VectorBookkeeping
+from server.indexing.embedding_thread import EmbeddingThread
 from server.indexing.identifiers import name_text
 from server.indexing.vector_sync import VectorSync
 
@@ -41,11 +40,12 @@ class BatchVectors:
 
 
 class EmbeddingPipeline:
-    """Embeds and stores every pending chunk of one catalog; `run()` is one pass."""
+    """Embeds and stores every pending chunk of one catalog (its `vectors` part); `run()` is
+    one pass."""
 
     def __init__(
         self,
-        catalog: Catalog,
+        vectors: VectorBookkeeping,
         sync: VectorSync,
         embedding: EmbeddingThread,
         batch_size: int,
@@ -55,7 +55,7 @@ class EmbeddingPipeline:
         scanning: Callable[[], bool],
         on_stored: Callable[[int, int], None],
     ) -> None:
-        self._catalog = catalog
+        self._vectors = vectors
         self._sync = sync
         self._embedding = embedding
         self._batch_size = batch_size
@@ -78,7 +78,7 @@ class EmbeddingPipeline:
                 while len(in_flight) < IN_FLIGHT_BATCHES and not self._scanning():
                     await self._resumed.wait()
                     batch = await asyncio.to_thread(
-                        self._catalog.pending, self._batch_size, taken, list(self._priority())
+                        self._vectors.pending, self._batch_size, taken, list(self._priority())
                     )
                     if not batch:
                         break
@@ -106,12 +106,12 @@ class EmbeddingPipeline:
         """Once per start: name views an older index lacks (new chunks bring theirs)."""
         try:
             while names := await asyncio.to_thread(
-                self._catalog.names_without_vectors, self._batch_size
+                self._vectors.names_without_vectors, self._batch_size
             ):
                 await self._resumed.wait()
                 vectors = await self._embedding.embed(names)
                 await asyncio.to_thread(
-                    self._catalog.add_name_vectors, dict(zip(names, vectors, strict=True))
+                    self._vectors.add_name_vectors, dict(zip(names, vectors, strict=True))
                 )
         except Exception as exc:
             log.warning("name views not embedded (search reranks without them): %s", exc)
@@ -129,8 +129,8 @@ class EmbeddingPipeline:
         hashes = [chunk.content_hash for chunk in batch]
         names = {name_text(str(c.metadata["symbol"]), c.path) for c in batch}
         cached, known = await asyncio.gather(
-            asyncio.to_thread(self._catalog.cached_vectors, hashes),
-            asyncio.to_thread(self._catalog.name_vectors, names),
+            asyncio.to_thread(self._vectors.cached_vectors, hashes),
+            asyncio.to_thread(self._vectors.name_vectors, names),
         )
         todo = {c.content_hash: c.embed_text for c in batch if c.content_hash not in cached}
         new_names = sorted(names - known.keys())
@@ -149,7 +149,7 @@ class EmbeddingPipeline:
         async with self._sync.lock:
             ids = [chunk.id for chunk in batch]
             live = set(
-                await asyncio.to_thread(self._catalog.begin_add, ids, vectors.chunks, vectors.names)
+                await asyncio.to_thread(self._vectors.begin_add, ids, vectors.chunks, vectors.names)
             )
             rows = [chunk for chunk in batch if chunk.id in live]
             if not rows:
@@ -162,6 +162,6 @@ class EmbeddingPipeline:
                 [chunk.metadata for chunk in rows],
             )
             files = await asyncio.to_thread(
-                self._catalog.confirm_added, [chunk.id for chunk in rows]
+                self._vectors.confirm_added, [chunk.id for chunk in rows]
             )
         self._on_stored(len(rows), files)

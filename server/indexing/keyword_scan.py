@@ -33,7 +33,8 @@ from server.indexing.chunking import (
     detect_language,
 )
 from server.indexing.discovery import IGNORE_FILES, Discovery, is_binary
-from server.indexing.embedder import Embedder, resolve_model_path
+from server.indexing.embedder import Embedder
+from server.indexing.embedding_model import resolve_model_path
 from server.indexing.path_text import is_text, shown
 from server.indexing.vector_sync import VectorSync
 
@@ -124,9 +125,9 @@ class KeywordScanner:
                 if not same_stat or force or rechunk:
                     await self._index_file(item.path, record, rechunk)
                 self._on_file()
-            await asyncio.to_thread(self._catalog.drop_unused_vectors)
+            await asyncio.to_thread(self._catalog.vectors.drop_unused_vectors)
             fingerprint = chunker_fingerprint(self.settings.chunk_size)
-            await asyncio.to_thread(self._catalog.set_meta, CHUNKER_META, fingerprint)
+            await asyncio.to_thread(self._catalog.db.set_meta, CHUNKER_META, fingerprint)
             self.rechunking = ""
         finally:
             self.scanning_all = False
@@ -135,7 +136,7 @@ class KeywordScanner:
         """Whether the stored chunks were made by another chunker version or budget: then
         every file is re-chunked (vectors of unchanged chunks are reused by content hash)."""
         wanted = chunker_fingerprint(self.settings.chunk_size)
-        stored = await asyncio.to_thread(self._catalog.get_meta, CHUNKER_META)
+        stored = await asyncio.to_thread(self._catalog.db.get_meta, CHUNKER_META)
         if not indexed or stored == wanted:
             return False
         self.rechunking = (

@@ -19,7 +19,7 @@ import pathspec
 
 from server.config import Settings
 from server.indexing.catalog import Catalog, ChunkRow
-from server.indexing.embedder import EmbeddingThread
+from server.indexing.embedding_thread import EmbeddingThread
 from server.indexing.identifiers import name_text, query_terms
 from server.indexing.rerank import DEFAULT_MODEL, Candidate
 from server.indexing.vector_store import VectorHit, VectorStore

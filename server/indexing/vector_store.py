@@ -41,15 +41,11 @@ class VectorStore(Protocol):
 
     def delete(self, ids: Sequence[str]) -> None: ...
 
-    def delete_path(self, path: str) -> None: ...
-
     def query(
         self, vector: Sequence[float], k: int, where: Mapping[str, Any] | None = None
     ) -> list[VectorHit]: ...
 
     def ids(self) -> set[str]: ...
-
-    def count(self) -> int: ...
 
     def health(self) -> ComponentHealth: ...
 
@@ -138,9 +134,6 @@ class ChromaVectorStore:
                 "delete", self.collection.delete, ids=list(ids[start : start + self.batch_size])
             )
 
-    def delete_path(self, path: str) -> None:
-        self._call("delete", self.collection.delete, where={"path": path})
-
     def query(
         self, vector: Sequence[float], k: int, where: Mapping[str, Any] | None = None
     ) -> list[VectorHit]:
@@ -169,9 +162,6 @@ class ChromaVectorStore:
             if len(page) < ID_PAGE:
                 return found
             offset += ID_PAGE
-
-    def count(self) -> int:
-        return int(self._call("count", self.collection.count))
 
     def health(self) -> ComponentHealth:
         if self._last_error:

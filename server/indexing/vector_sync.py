@@ -30,12 +30,12 @@ class VectorSync:
 
     def adopt_model(self, model: str) -> None:
         """Vectors of another model are void: forget them (the store recreated its side)."""
-        previous = self.catalog.get_meta("embedder")
+        previous = self.catalog.db.get_meta("embedder")
         if previous != model:
             if previous is not None:
                 log.info("embedding model changed (%s -> %s)", previous, model)
-                self.catalog.forget_vectors()
-            self.catalog.set_meta("embedder", model)
+                self.catalog.vectors.forget_vectors()
+            self.catalog.db.set_meta("embedder", model)
 
     async def recover(self) -> None:
         """Replay intents, then make store ids and embedded chunk ids agree."""
@@ -51,13 +51,14 @@ class VectorSync:
 
     def _recover_sync(self) -> None:
         assert self.store is not None
-        intents = list(self.catalog.intents())
+        bookkeeping = self.catalog.vectors
+        intents = list(bookkeeping.intents())
         if intents:
             log.info("replaying %d interrupted vector writes", len(intents))
             self.store.delete(intents)
-            self.catalog.settle_unconfirmed(intents)
+            bookkeeping.settle_unconfirmed(intents)
         vectors = self.store.ids()
-        embedded = self.catalog.embedded_ids()
+        embedded = bookkeeping.embedded_ids()
         known = set(self.catalog.chunk_ids())
         orphans = vectors - known
         if orphans:
@@ -65,12 +66,12 @@ class VectorSync:
             self.store.delete(sorted(orphans))
         adopted = (vectors & known) - embedded
         if adopted:
-            self.catalog.confirm_added(sorted(adopted))
+            bookkeeping.confirm_added(sorted(adopted))
         missing = embedded - vectors
         if missing:
             log.info("%d chunks lost their vectors; re-adding", len(missing))
-            self.catalog.mark_unembedded(missing)
-        self.catalog.settle_files_without_chunks()
+            bookkeeping.mark_unembedded(missing)
+        bookkeeping.settle_files_without_chunks()
 
     async def delete(self, ids: Sequence[str]) -> None:
         """Delete from the store, then clear the intents (caller holds the lock)."""
@@ -83,4 +84,4 @@ class VectorSync:
             log.warning("vector delete failed (replayed later): %s", exc)
             self.dirty = True
             return
-        await asyncio.to_thread(self.catalog.clear_intents, ids)
+        await asyncio.to_thread(self.catalog.vectors.clear_intents, ids)

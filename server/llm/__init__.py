@@ -14,6 +14,7 @@ from server.llm.budget import (
 from server.llm.errors import (
     Attempt,
     ContextOverflow,
+    ImagesUnsupported,
     LLMError,
     LLMRequestError,
     LLMUnavailable,
@@ -37,6 +38,7 @@ __all__ = [
     "ContextOverflow",
     "FittedPrompt",
     "ImagePart",
+    "ImagesUnsupported",
     "LLMError",
     "LLMManager",
     "LLMRequestError",

@@ -18,7 +18,7 @@ from typing import Any
 
 from server.llm.errors import LLMRequestError
 from server.llm.excerpt import excerpt, query_terms
-from server.llm.messages import Message, TextPart
+from server.llm.messages import ImagePart, Message, TextPart
 
 TokenCounter = Callable[[list[Message]], Awaitable[int]]
 MIN_EXCERPT_TOKENS = 32  # below this, an excerpt would be too small to help
@@ -93,6 +93,10 @@ class Prompt:
     chunks: Sequence[ContextChunk] = ()
     tool_results: Sequence[ToolResult] = ()
     history: Sequence[Message] = ()
+
+    def images(self) -> list[ImagePart]:
+        """The question's images: only they are sent (history keeps text)."""
+        return self.question.images() if isinstance(self.question, Message) else []
 
     @classmethod
     def from_messages(cls, messages: Sequence[Message]) -> Prompt:

@@ -67,6 +67,23 @@ class LLMRequestError(LLMError):
     """The request itself was rejected (e.g. HTTP 400); other providers would reject it too."""
 
 
+BLIND = "skipped: its model cannot see images"
+
+
+class ImagesUnsupported(LLMRequestError):
+    """The question has images and no configured model can see them; nothing was sent."""
+
+    def __init__(self, attempts: Sequence[Attempt]) -> None:
+        self.attempts = list(attempts)
+        checked = ", ".join(f"{a.provider} ({a.endpoint})" for a in self.attempts)
+        super().__init__(
+            f"The question has an image, but no configured model can see images "
+            f"(checked: {checked}). Use a vision model: a llama.cpp server started with "
+            "--mmproj, or an OpenAI or Gemini model (OPENAI_VISION, GEMINI_VISION); "
+            "or ask without the image."
+        )
+
+
 class StreamInterrupted(LLMError):
     """The stream broke after text reached the caller; not retried, so no text is duplicated."""
 

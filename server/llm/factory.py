@@ -56,6 +56,9 @@ def provider_order(settings: Settings) -> list[str]:
     return order
 
 
+LLAMACPP_VISION: dict[str, bool | None] = {"auto": None, "yes": True, "no": False}
+
+
 def build_providers(settings: Settings, name: str, timeouts: Timeouts) -> list[LLMProvider]:
     """One provider instance per URL."""
     if name == "llamacpp":
@@ -65,6 +68,7 @@ def build_providers(settings: Settings, name: str, timeouts: Timeouts) -> list[L
                 model=settings.llamacpp_model_name,
                 timeouts=timeouts,
                 info_max_age=settings.llm_model_refresh,
+                vision=LLAMACPP_VISION[settings.llamacpp_vision],
             )
             for url in split_urls(settings.llamacpp_server_url)
         ]
@@ -76,6 +80,7 @@ def build_providers(settings: Settings, name: str, timeouts: Timeouts) -> list[L
                 api_key=settings.openai_api_key,
                 timeouts=timeouts,
                 info_max_age=settings.llm_model_refresh,
+                vision=settings.openai_vision,
             )
             for url in split_urls(settings.openai_base_url)
         ]
@@ -85,6 +90,7 @@ def build_providers(settings: Settings, name: str, timeouts: Timeouts) -> list[L
             model=settings.gemini_model,
             api_key=settings.gemini_api_key,
             timeouts=timeouts,
+            vision=settings.gemini_vision,
         )
     ]
 

@@ -114,8 +114,17 @@ class GeminiProvider:
     name = "gemini"
     exact_tokens = False
 
-    def __init__(self, *, endpoint: str, model: str, api_key: str, timeouts: Timeouts) -> None:
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        model: str,
+        api_key: str,
+        timeouts: Timeouts,
+        vision: bool = True,
+    ) -> None:
         self.endpoint = endpoint.rstrip("/")
+        self.vision = vision
         self.model = model
         self.timeouts = timeouts
         self._api_key = api_key
@@ -240,6 +249,9 @@ class GeminiProvider:
     # -- tokens, window, health ------------------------------------------------------
     async def count_tokens(self, messages: list[Message]) -> int:
         return estimate_message_tokens(messages)
+
+    async def sees_images(self) -> bool | None:
+        return self.vision
 
     def learn_context_size(self, n_ctx: int) -> None:
         self._learned_context = n_ctx

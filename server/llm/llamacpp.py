@@ -79,6 +79,7 @@ class LlamaCppProvider(OpenAICompatProvider):
         model: str,
         timeouts: Timeouts,
         info_max_age: float = DEFAULT_MAX_AGE,
+        vision: bool | None = None,
     ) -> None:
         root = endpoint.rstrip("/").removesuffix("/v1")
         super().__init__(
@@ -88,6 +89,7 @@ class LlamaCppProvider(OpenAICompatProvider):
             timeouts=timeouts,
             name="llamacpp",
             info_max_age=info_max_age,
+            vision=vision,
         )
         self.endpoint = root
         self._session: aiohttp.ClientSession | None = None
@@ -146,6 +148,13 @@ class LlamaCppProvider(OpenAICompatProvider):
             return estimate_message_tokens(messages)
 
     # -- model, window, health -------------------------------------------------------
+    async def sees_images(self) -> bool | None:
+        """The setting when given, else `/props` modalities (a model started with
+        `--mmproj` reports vision); re-read with the rest of the model facts."""
+        if self.vision is not None:
+            return self.vision
+        return (await self.model_info()).vision
+
     def learn_context_size(self, n_ctx: int) -> None:
         """An overflow error names the real window: trust it at once, until the next read."""
         last = self._info.last or ModelInfo(self.model)

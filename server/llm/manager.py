@@ -17,8 +17,10 @@ from server.health import ComponentHealth
 from server.llm.budget import FittedPrompt, Prompt, fit_prompt
 from server.llm.endpoints import Endpoint, ProviderPool
 from server.llm.errors import (
+    BLIND,
     Attempt,
     ContextOverflow,
+    ImagesUnsupported,
     LLMError,
     LLMRequestError,
     LLMUnavailable,
@@ -109,7 +111,8 @@ class LLMManager:
         `ModelLoading` while the chosen server is still loading its model.
 
         Raises `LLMUnavailable` (nothing answered: says what was tried and what to
-        configure), `StreamInterrupted` (broke after text was sent) or `LLMRequestError`.
+        configure), `ImagesUnsupported` (the question has images and no model sees them),
+        `StreamInterrupted` (broke after text was sent) or `LLMRequestError`.
         Close the iterator (`contextlib.aclosing`) or cancel the task to stop: the upstream
         HTTP stream is closed at once.
         """
@@ -117,6 +120,7 @@ class LLMManager:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeouts.total
         attempts: list[Attempt] = []
+        needs_sight = bool(prompt.images())
         for pool in self.pools:
             tried: set[Endpoint] = set()
             attempt = 0
@@ -128,6 +132,11 @@ class LLMManager:
                     attempts.append(Attempt(pool.name, urls, f"skipped: {reasons}"))
                     break
                 tried.add(endpoint)
+                if needs_sight and await endpoint.provider.sees_images() is False:
+                    attempts.append(Attempt(pool.name, endpoint.url, BLIND))
+                    if tried.issuperset(pool.endpoints):
+                        break
+                    continue  # checked before sending: a blind model never gets the question
                 # wait for a loading server only when no other endpoint of this kind is free
                 wait = not any(e.available() and e not in tried for e in pool.endpoints)
                 try:
@@ -149,6 +158,8 @@ class LLMManager:
             if loop.time() >= deadline:
                 attempts.append(Attempt("all", "-", f"total timeout {self.timeouts.total}s"))
                 break
+        if attempts and all(a.error == BLIND for a in attempts):
+            raise ImagesUnsupported(attempts)
         raise LLMUnavailable(attempts, configure_hint(self.pools))
 
     def _retry_delay(

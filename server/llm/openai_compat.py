@@ -112,8 +112,10 @@ class OpenAICompatProvider:
         timeouts: Timeouts,
         name: str = "openai",
         info_max_age: float = DEFAULT_MAX_AGE,
+        vision: bool | None = True,
     ) -> None:
         self.name = name
+        self.vision = vision  # None: ask the server (llama.cpp's /props)
         self.endpoint = endpoint.rstrip("/")
         self.request_model = model  # the name sent in requests
         self.model = model  # the name reported; subclasses learn what the server runs
@@ -276,6 +278,9 @@ class OpenAICompatProvider:
     # -- tokens, window, health --------------------------------------------------
     async def count_tokens(self, messages: list[Message]) -> int:
         return estimate_message_tokens(messages)
+
+    async def sees_images(self) -> bool | None:
+        return self.vision
 
     def learn_context_size(self, n_ctx: int) -> None:
         self._learned_context = n_ctx

@@ -51,6 +51,11 @@ class LLMProvider(Protocol):
         """Whether the server would answer now (polled while its model loads)."""
         ...
 
+    async def sees_images(self) -> bool | None:
+        """Whether the model takes image parts: a setting, or what the server says;
+        None when neither tells."""
+        ...
+
     async def probe(self) -> EndpointProbe:
         """Reachable, loading or ready, with model id, window and vision when known."""
         ...

@@ -15,6 +15,7 @@
     controller: null,  // AbortController of the streaming answer
     statusTimer: null,
     roots: [],         // workspace roots, from the index statistics
+    images: [],        // data: URLs attached to the next question
   };
 
   // --- token ------------------------------------------------------------------------------
@@ -212,7 +213,7 @@
   }
 
   // The user's text is shown as typed; the assistant's is rendered Markdown.
-  function addMessage(role, text) {
+  function addMessage(role, text, images) {
     var box = el("div", "message " + role);
     box.appendChild(el("div", "role", role === "user" ? "You" : "Auro"));
     var body = el("div", role === "user" ? "text plain" : "text markdown");
@@ -222,6 +223,11 @@
       window.AuroRender.renderMarkdown(body, text);
     }
     box.appendChild(body);
+    if (images && images.length) {
+      var strip = el("div", "attachments sent");
+      images.forEach(function (url) { strip.appendChild(thumbnail(url)); });
+      box.appendChild(strip);
+    }
     transcript().appendChild(box);
     scrollDown();
     return { box: box, body: body };
@@ -299,8 +305,55 @@
     }
   }
 
+  // --- images attached to the next question ------------------------------------------------
+
+  var IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+  function thumbnail(url) {
+    var img = document.createElement("img");
+    img.className = "thumbnail";
+    img.alt = "attached image";
+    img.src = url;  // a data: URL read from the user's own file
+    return img;
+  }
+
+  function showAttachments() {
+    var strip = $("attachments");
+    strip.replaceChildren();
+    state.images.forEach(function (url, index) {
+      var item = el("span", "attachment");
+      item.appendChild(thumbnail(url));
+      var remove = el("button", "link remove-image", "✕");
+      remove.type = "button";
+      remove.setAttribute("aria-label", "Remove this image");
+      remove.addEventListener("click", function () {
+        state.images.splice(index, 1);
+        showAttachments();
+      });
+      item.appendChild(remove);
+      strip.appendChild(item);
+    });
+  }
+
+  function attachFiles(files) {
+    Array.prototype.forEach.call(files, function (file) {
+      if (IMAGE_TYPES.indexOf(file.type) < 0) {
+        return;  // the server reads the type from the bytes; this only skips obvious non-images
+      }
+      var reader = new FileReader();
+      reader.onload = function () {
+        state.images.push(reader.result);
+        showAttachments();
+      };
+      reader.readAsDataURL(file);
+    });
+  }
+
   async function sendMessage(message) {
-    addMessage("user", message);
+    var images = state.images;
+    state.images = [];
+    showAttachments();
+    addMessage("user", message, images);
     var answer = addMessage("assistant", "");
     answer.box.classList.add("streaming");
     var controller = new AbortController();
@@ -319,6 +372,7 @@
           session_id: state.sessionId,
           include_rag: $("include-rag").checked,
           include_tools: $("include-tools").checked,
+          images: images,
           stream: true,
         }),
         signal: controller.signal,
@@ -663,6 +717,22 @@
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       $("chat-form").requestSubmit();
+    }
+  });
+
+  $("attach-image").addEventListener("click", function () {
+    $("image-file").click();
+  });
+
+  $("image-file").addEventListener("change", function (event) {
+    attachFiles(event.target.files);
+    event.target.value = "";
+  });
+
+  $("chat-input").addEventListener("paste", function (event) {
+    var files = event.clipboardData ? event.clipboardData.files : [];
+    if (files && files.length) {
+      attachFiles(files);
     }
   });
 

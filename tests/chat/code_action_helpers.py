@@ -9,7 +9,7 @@ from lsprotocol import types
 from pygls.protocol import JsonRPCResponseMessage
 from pytest_lsp import LanguageClient
 
-from server.features.params import to_plain
+from server.lsp.params import to_plain
 
 ADD_LINES = types.Range(start=types.Position(3, 0), end=types.Position(5, 0))
 MINIMAL = types.ClientCapabilities(

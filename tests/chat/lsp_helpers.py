@@ -11,7 +11,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient
 
-from server.features.params import to_plain
+from server.lsp.params import to_plain
 from tests.chat.conftest import AUTH
 
 

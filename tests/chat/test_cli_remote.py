@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from server.cli_remote import find_server
+from server.cli.remote import find_server
 from tests.chat.conftest import TOKEN, chat_env
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.sample_code import CALC, GEOMETRY

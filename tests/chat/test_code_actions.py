@@ -17,7 +17,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from pytest_lsp import LanguageClient, client_capabilities
 
 from server.chat.syntax import error_count
-from server.features.suggestion_edits import ANNOTATION_ID
+from server.lsp.suggestion_edits import ANNOTATION_ID
 from tests.chat.code_action_helpers import MINIMAL, apply_text_edits, code_actions
 from tests.chat.conftest import chat_env
 from tests.chat.lsp_helpers import open_document

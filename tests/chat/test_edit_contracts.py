@@ -21,7 +21,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
 from pytest_lsp import LanguageClient, client_capabilities
 
-from server.features.suggestion_edits import ANNOTATION_ID
+from server.lsp.suggestion_edits import ANNOTATION_ID
 from tests.chat.code_action_helpers import MINIMAL, code_actions
 from tests.chat.conftest import chat_env
 from tests.chat.lsp_helpers import open_document

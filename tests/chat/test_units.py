@@ -11,8 +11,8 @@ from server.chat.codeblocks import match_indentation, parse_answer
 from server.chat.edits import append_text, replace_lines
 from server.chat.syntax import check_edit, enclosing_definition, error_count
 from server.chat.tests_layout import path_for_tests
-from server.features.code_actions import offered
-from server.features.suggestion_edits import EditSupport
+from server.lsp.features.code_actions import offered
+from server.lsp.suggestion_edits import EditSupport
 
 SOURCE = "import os\n\n\nclass A:\n    @staticmethod\n    def f(x):\n        return x\n"
 

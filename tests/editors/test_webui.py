@@ -11,6 +11,7 @@ answering on the test's event loop.
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import re
 import shutil
@@ -66,6 +67,13 @@ pytestmark = [
 ]
 
 ANSWER = "divide() raises ZeroDivisionError when b is zero; add() never fails."
+PNG_B64 = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 24).decode()
+PASTE_JS = """
+var bytes = Uint8Array.from(atob(arguments[1]), function (c) { return c.charCodeAt(0); });
+var data = new DataTransfer();
+data.items.add(new File([bytes], "shot.png", { type: "image/png" }));
+arguments[0].dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true }));
+"""
 HOSTILE = '<img src=x onerror="window.__pwned=1"><b>not bold</b> & <script>x()</script>'
 MARKDOWN = (
     "Use **divide** with care:\n\n"
@@ -459,6 +467,28 @@ def drive(served: Served, profile: Path, shots: Path, seen: dict[str, Any]) -> N
         until(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, target), "the deletion")
         seen["sessions_left"] = len(driver.find_elements(By.CSS_SELECTOR, ".session"))
 
+        # 8b. a pasted image shows as a thumbnail, can be removed, and goes with the question
+        driver.find_element(By.ID, "new-chat").click()
+        for _ in range(2):
+            driver.execute_script(PASTE_JS, box, PNG_B64)
+        until(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#attachments img")) == 2, "2")
+        driver.find_elements(By.CSS_SELECTOR, "#attachments .remove-image")[0].click()
+        seen["attached_after_remove"] = len(
+            driver.find_elements(By.CSS_SELECTOR, "#attachments img")
+        )
+        box.send_keys("What is in this picture?")
+        driver.find_element(By.ID, "send").click()
+        pictured = until(
+            driver,
+            lambda d: d.find_element(By.CSS_SELECTOR, ".message.assistant[data-status]"),
+            "the answer about the picture",
+        )
+        seen["picture_status"] = pictured.get_attribute("data-status")
+        seen["sent_thumbnails"] = len(driver.find_elements(By.CSS_SELECTOR, ".message.user img"))
+        seen["attachments_after_send"] = len(
+            driver.find_elements(By.CSS_SELECTOR, "#attachments img")
+        )
+
         # 9. the token is remembered; a wrong one brings the sign-in screen back
         driver.get(served.url + "/")
         until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".session"), "stored token")
@@ -515,6 +545,7 @@ async def test_page_is_static_and_public_api_needs_the_token(served: Served):
 async def test_chat_stream_sessions_search_in_chromium(
     served: Served, workspace: Path, fake_openai: FakeOpenAIServer, tmp_path: Path
 ):
+    fake_openai.vision = True  # a model that sees the pasted image (step 8b)
     fake_openai.push(
         Reply(text=ANSWER, chunk_chars=4, delay=0.05),
         Reply(text=HOSTILE, finish_reason="length"),  # as if the window cut it
@@ -602,6 +633,14 @@ async def test_chat_stream_sessions_search_in_chromium(
     assert any("def circle_area" in text for _, text in seen["result_cited"])
 
     assert seen["sessions_left"] == 1  # the story's session stays
+
+    # a pasted image: a removable thumbnail, shown with the question and sent as a part
+    assert seen["attached_after_remove"] == 1 and seen["attachments_after_send"] == 0
+    assert (seen["picture_status"], seen["sent_thumbnails"]) == ("completed", 1)
+    question = fake_openai.requests[-1]["messages"][-1]["content"]
+    assert "What is in this picture?" in "".join(p.get("text", "") for p in question)
+    images = [p["image_url"]["url"] for p in question if p["type"] == "image_url"]
+    assert images == [f"data:image/png;base64,{PNG_B64}"]
     assert seen["remembered"]
     assert "refused the token" in seen["wrong_token_error"] and seen["signin_after_wrong_token"]
     assert seen["console_401"] and seen["console_errors"] == []

@@ -13,7 +13,9 @@ route but `/v1/models` answers HTTP 503 `{"error": {"code": 503, "message": "Loa
 "type": "unavailable_error"}}`, and `/v1/models` lists the model with `meta: null`. With
 `model_path` set, `/v1/models` ids follow llama-server (the `-m` path, or `model_alias`),
 and `/props` reports `model_path`, `model_alias` and `modalities.vision`; all are plain
-attributes, so a test changes what the next call reports (a restarted server).
+attributes, so a test changes what the next call reports (a restarted server). Without
+`vision`, a chat request with an image part gets llama-server's HTTP 500 "image input is
+not supported" (no `--mmproj`); an OpenAI-style test sets `vision=True`.
 
 Run standalone: `python -m tests.fakes.openai_server --port 0` prints `READY <url>`.
 """
@@ -42,6 +44,22 @@ from tests.fakes.common import (
     serve_forever,
     within_limit,
 )
+
+# what llama-server answers when a request has an image and no `--mmproj` was loaded
+NO_MMPROJ = {
+    "code": 500,
+    "message": "image input is not supported - hint: if this is unexpected, you may need to "
+    "provide the mmproj",
+    "type": "server_error",
+}
+
+
+def has_image(messages: list[dict[str, Any]]) -> bool:
+    return any(
+        isinstance(m.get("content"), list)
+        and any(p.get("type") == "image_url" for p in m["content"])
+        for m in messages
+    )
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -209,6 +227,8 @@ class FakeOpenAIServer(FakeServer):
         self.requests.append(body)
         if (denied := self.check_key(request)) is not None:
             return denied
+        if not self.vision and has_image(body["messages"]):
+            return web.json_response({"error": NO_MMPROJ}, status=500)
         n_prompt = len(fake_tokens(apply_template(body["messages"])))
         if self.n_ctx is not None and n_prompt > self.n_ctx:
             error = {

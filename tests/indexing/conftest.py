@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from server.config import Settings
-from server.indexing.embedder import SentenceTransformerEmbedder
+from server.indexing.torch_embedder import SentenceTransformerEmbedder
 
 CHROMA_BIN = Path(sys.executable).parent / "chroma"
 

@@ -59,7 +59,6 @@ async def test_deletes_and_renames_during_indexing_converge_in_one_run(
     root = tmp_path / "repo"
     make_tree(root)
     model = ChurnOnFirstBatch(embedder.inner, root)
-    index = WorkspaceIndex(root, settings.data_dir, settings, model, batch_size=32)
     churned_while_scanning: list[bool] = []
 
     def on_event(event: ProgressEvent) -> None:
@@ -67,8 +66,9 @@ async def test_deletes_and_renames_during_indexing_converge_in_one_run(
             churned_while_scanning.append(True)
             churn(root, range(0, 25), range(25, 50))
 
-    index.add_progress_listener(on_event)
-    await index.start()
+    index = await WorkspaceIndex.open(
+        root, settings.data_dir, settings, model, batch_size=32, listeners=[on_event]
+    )
     try:
         status = await index.wait_until_complete(TIMEOUT)
         assert churned_while_scanning and model.churned

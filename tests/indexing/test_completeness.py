@@ -18,16 +18,14 @@ async def test_restart_of_a_complete_index_is_complete_at_once(
     tmp_path: Path, settings: Settings, embedder: CountingEmbedder
 ) -> None:
     root = make_repo(tmp_path / "repo")
-    first = WorkspaceIndex(root, settings.data_dir, settings, embedder)
-    await first.start()
+    first = await WorkspaceIndex.open(root, settings.data_dir, settings, embedder)
     assert not first.status().complete  # never scanned through: not complete, even empty
     try:
         assert (await first.wait_until_complete(TIMEOUT)).complete
     finally:
         await first.close()
 
-    again = WorkspaceIndex(root, settings.data_dir, settings, embedder)
-    await again.start()
+    again = await WorkspaceIndex.open(root, settings.data_dir, settings, embedder)
     try:
         status = again.status()
         assert status.phase == "scanning"  # the start-up re-check is still due or running

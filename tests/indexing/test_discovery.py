@@ -38,9 +38,9 @@ def test_nested_gitignore_applies_to_its_subtree_and_negates(tmp_path: Path) -> 
     assert {"local_conf.py", "pkg/main.py", "pkg/keep.log"} <= files
     assert not files & {"app.log", "generated/out.py", "pkg/other.log", "pkg/local_conf.py"}
     discovery = Discovery(tmp_path, settings)
-    assert not discovery.is_indexable(tmp_path / "pkg/local_conf.py")
-    assert discovery.is_indexable(tmp_path / "pkg/keep.log")
-    assert discovery.is_indexable("local_conf.py")
+    assert discovery.skip_reason(tmp_path / "pkg/local_conf.py") is not None
+    assert discovery.skip_reason(tmp_path / "pkg/keep.log") is None
+    assert discovery.skip_reason("local_conf.py") is None
 
 
 def test_auroignore_and_settings_globs(tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ def test_default_excludes(tmp_path: Path) -> None:
     assert walked(tmp_path, settings) == {"src/app.py", "static/app.js"}
     discovery = Discovery(tmp_path, settings)
     assert discovery.skip_reason("env2/lib/site.py") == "virtualenv (env2/)"
-    assert not discovery.is_indexable("node_modules/lib/index.js")
+    assert discovery.skip_reason("node_modules/lib/index.js") is not None
 
 
 def test_secrets_are_never_indexed_even_when_unignored(tmp_path: Path) -> None:
@@ -126,7 +126,7 @@ def test_binary_and_size_cap(tmp_path: Path) -> None:
     assert walked(tmp_path, settings) == {"blob.dat", "ok.py"}  # content is sniffed on read
     assert discovery.skip_reason("blob.dat") == "binary"
     assert discovery.skip_reason("big.py") is not None
-    assert discovery.is_indexable("ok.py")
+    assert discovery.skip_reason("ok.py") is None
 
 
 def test_symlinks_leaving_the_root_are_not_followed(tmp_path: Path) -> None:
@@ -143,8 +143,8 @@ def test_symlinks_leaving_the_root_are_not_followed(tmp_path: Path) -> None:
     assert not any(path.startswith("linked") for path in files)
     discovery = Discovery(root, settings)
     assert discovery.skip_reason("linked_file.py") == "symlink leaves the root"
-    assert not discovery.is_indexable(root / "linked_dir" / "secret_stuff.py")
-    assert not discovery.is_indexable(outside / "secret_stuff.py")
+    assert discovery.skip_reason(root / "linked_dir" / "secret_stuff.py") is not None
+    assert discovery.skip_reason(outside / "secret_stuff.py") is not None
 
 
 def test_walk_under_a_folder_respects_parent_rules(tmp_path: Path) -> None:

@@ -14,13 +14,11 @@ import pytest
 
 from server.indexing import embedder as embedder_module
 from server.indexing import onnx_export
-from server.indexing.embedder import (
-    EmbeddingThread,
-    OnnxEmbedder,
-    SentenceTransformerEmbedder,
-    create_embedder,
-    padded_batches,
-)
+from server.indexing.embedder import create_embedder
+from server.indexing.embedding_model import padded_batches
+from server.indexing.embedding_thread import EmbeddingThread
+from server.indexing.onnx_embedder import OnnxEmbedder
+from server.indexing.torch_embedder import SentenceTransformerEmbedder
 
 pytestmark = pytest.mark.skipif(
     embedder_module.onnx_available() is not None, reason="onnx/onnxruntime not installed"
@@ -133,7 +131,7 @@ def test_failing_export_falls_back_to_torch(
     monkeypatch.setattr(onnx_export, "_export_fp32", broken)
     monkeypatch.setattr(onnx_export, "_done", {})
     embedder = OnnxEmbedder(cache_dir=tmp_path / "models")
-    with caplog.at_level(logging.WARNING, logger="server.indexing.embedder"):
+    with caplog.at_level(logging.WARNING, logger="server.indexing.onnx_embedder"):
         vectors = np.asarray(embedder.embed(TEXTS))
     assert "falling back to torch" in caplog.text and "exporter exploded" in caplog.text
     assert "exporter exploded" in (embedder.fallback_reason or "")

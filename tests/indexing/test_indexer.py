@@ -26,8 +26,7 @@ TIMEOUT = 120
 async def running(
     root: Path, settings: Settings, embedder: Embedder, data: Path | None = None
 ) -> AsyncIterator[WorkspaceIndex]:
-    index = WorkspaceIndex(root, data or settings.data_dir, settings, embedder)
-    await index.start()
+    index = await WorkspaceIndex.open(root, data or settings.data_dir, settings, embedder)
     try:
         yield index
     finally:
@@ -43,9 +42,9 @@ async def test_builds_and_hybrid_search_finds_the_function(
     repo: Path, settings: Settings, embedder: CountingEmbedder
 ) -> None:
     events: list[ProgressEvent] = []
-    index = WorkspaceIndex(repo, settings.data_dir, settings, embedder)
-    index.add_progress_listener(events.append)
-    await index.start()
+    index = await WorkspaceIndex.open(
+        repo, settings.data_dir, settings, embedder, listeners=[events.append]
+    )
     try:
         status = await index.wait_until_complete(TIMEOUT)
         assert status.complete and status.state == "idle"
@@ -155,10 +154,8 @@ async def test_watcher_and_notify_changed_keep_the_index_current(
 async def test_keyword_search_works_before_embeddings(
     repo: Path, settings: Settings, embedder: CountingEmbedder
 ) -> None:
-    index = WorkspaceIndex(repo, settings.data_dir, settings, embedder)
-    index.pause()
+    index = await WorkspaceIndex.open(repo, settings.data_dir, settings, embedder, paused=True)
     index.prioritize([repo / "math_utils.py"])
-    await index.start()
     try:
         for _ in range(100):
             if index.status().phase != "scanning":
@@ -222,7 +219,7 @@ async def test_reranked_search_name_views_and_live_weights(
     query = "parse the status line and headers of an http response"
     async with running(repo, settings, embedder) as index:
         await index.wait_until_complete(TIMEOUT)
-        assert index.catalog is not None and index.catalog.names_without_vectors(1000) == []
+        assert index.catalog is not None and index.catalog.vectors.names_without_vectors(1000) == []
         reranked = (await index.search(query)).results
         scores = [r.score for r in reranked]
         assert reranked[0].symbol == "parse_http_response"
@@ -234,15 +231,16 @@ async def test_reranked_search_name_views_and_live_weights(
         assert fused[0].score == round(1 / 31, 6)  # dense rank 1 alone: weight 1 / (30 + 1)
     # an index from before name views: they are embedded on the next start
     catalog = Catalog(settings.data_dir / "index.sqlite3")
-    catalog._db.execute("DELETE FROM name_vectors")
-    catalog._db.execute("DELETE FROM meta WHERE key = 'name_views'")
-    names = catalog.names_without_vectors(1000)
+    with catalog.db.transaction() as tx:
+        tx.execute("DELETE FROM name_vectors")
+        tx.execute("DELETE FROM meta WHERE key = 'name_views'")
+    names = catalog.vectors.names_without_vectors(1000)
     catalog.close()
     assert "parse http response" in names
     embedder.texts.clear()
     async with running(repo, settings, embedder) as index:
         await index.wait_until_complete(TIMEOUT)
-        assert index.catalog is not None and index.catalog.names_without_vectors(1000) == []
+        assert index.catalog is not None and index.catalog.vectors.names_without_vectors(1000) == []
         assert sorted(embedder.texts) == sorted(names)  # no chunk was embedded again
 
 

@@ -24,6 +24,7 @@ from server.http.app import AUTH, create_app
 from server.indexing import keyword_scan
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.progress import ProgressEvent
+from server.indexing.progress_reporter import ProgressListener
 from tests.http.conftest import open_services
 from tests.indexing.conftest import CountingEmbedder
 
@@ -62,8 +63,9 @@ def write_lock(db: Path) -> Iterator[sqlite3.Connection]:
         holder.close()
 
 
-def lock_when_scanning(index: WorkspaceIndex) -> Callable[[], None]:
-    """Take the write lock when the next pass begins (once); returns the release."""
+def lock_when_scanning(data_dir: Path) -> tuple[ProgressListener, Callable[[], None]]:
+    """A progress listener that takes the write lock when the next pass begins (once), and
+    the release."""
     held: list[sqlite3.Connection] = []
     taken = False
 
@@ -71,11 +73,9 @@ def lock_when_scanning(index: WorkspaceIndex) -> Callable[[], None]:
         nonlocal taken
         if event.kind == "begin" and not taken:
             taken = True
-            holder = sqlite3.connect(index.data_dir / "index.sqlite3", isolation_level=None)
+            holder = sqlite3.connect(data_dir / "index.sqlite3", isolation_level=None)
             holder.execute("BEGIN IMMEDIATE")
             held.append(holder)
-
-    index.add_progress_listener(on_event)
 
     def release() -> None:
         while held:
@@ -83,15 +83,14 @@ def lock_when_scanning(index: WorkspaceIndex) -> Callable[[], None]:
             holder.execute("ROLLBACK")
             holder.close()
 
-    return release
+    return on_event, release
 
 
 async def test_a_name_that_is_not_utf8_is_skipped_and_named(
     tmp_path: Path, settings: Settings, embedder: CountingEmbedder
 ) -> None:
     root = tree_with_bad_name(tmp_path / "repo")
-    index = WorkspaceIndex(root, settings.data_dir, settings, embedder)
-    await index.start()
+    index = await WorkspaceIndex.open(root, settings.data_dir, settings, embedder)
     try:
         status = await index.wait_until_complete(TIMEOUT)
         assert index.failure == ""
@@ -137,8 +136,7 @@ async def test_a_file_whose_chunker_raises_does_not_stop_the_pass(
         return real_chunk_file(path, text, **kwargs)
 
     monkeypatch.setattr(keyword_scan, "chunk_file", chunk_file)
-    index = WorkspaceIndex(root, settings.data_dir, settings, embedder)
-    await index.start()
+    index = await WorkspaceIndex.open(root, settings.data_dir, settings, embedder)
     try:
         status = await index.wait_until_complete(TIMEOUT)
         assert index.failure == "" and status.complete
@@ -156,9 +154,10 @@ async def test_a_failed_pass_is_reported_until_a_pass_succeeds(
     root = tmp_path / "repo"
     root.mkdir()
     (root / "one.py").write_text("def one():\n    return 1\n")
-    index = WorkspaceIndex(root, settings.data_dir, settings, embedder)
-    release = lock_when_scanning(index)
-    await index.start()
+    on_event, release = lock_when_scanning(settings.data_dir)
+    index = await WorkspaceIndex.open(
+        root, settings.data_dir, settings, embedder, listeners=[on_event]
+    )
     try:
         status = await index.wait_until_complete(TIMEOUT)
         assert "database is locked" in index.failure
@@ -245,7 +244,8 @@ async def test_index_job_is_done_around_a_bad_name_and_failed_when_its_pass_fail
         assert done["status"]["complete"] and done["status"]["files_embedded"] == 2
         assert f"1 file(s) not indexed: pkg/{SHOWN}" in done["status"]["warnings"]
 
-        release = lock_when_scanning(workspace.index)
+        on_event, release = lock_when_scanning(workspace.index.data_dir)
+        workspace.index.add_progress_listener(on_event)
         try:
             failed = await job_result(client, headers, root)
         finally:

@@ -37,9 +37,8 @@ async def test_same_chunker_keeps_chunks_another_rechunks_with_a_notice(
     catalog_file = settings.data_dir / "index.sqlite3"
     async with running(repo, settings, embedder) as index:
         assert (await index.wait_until_complete(TIMEOUT)).complete
-        assert index.catalog is not None
         fingerprint = chunker_fingerprint(settings.chunk_size)
-        assert index.catalog.get_meta(CHUNKER_META) == fingerprint
+        assert index.catalog.db.get_meta(CHUNKER_META) == fingerprint
     _mark_chunks_stale(catalog_file)
 
     async with running(repo, settings, embedder) as index:  # same chunker: nothing re-read
@@ -48,19 +47,21 @@ async def test_same_chunker_keeps_chunks_another_rechunks_with_a_notice(
 
     with sqlite3.connect(catalog_file) as db:  # as an index made by chunker v1
         db.execute("INSERT OR REPLACE INTO meta VALUES (?, 'v1 budget=256')", (CHUNKER_META,))
-    index = WorkspaceIndex(repo, settings.data_dir, settings, embedder)
     seen: list[str] = []
+    holder: list[WorkspaceIndex] = []
 
     def on_progress(event: ProgressEvent) -> None:
-        seen.extend(index.status().warnings)
+        if holder:
+            seen.extend(holder[0].status().warnings)
 
-    index.add_progress_listener(on_progress)
-    await index.start()
+    index = await WorkspaceIndex.open(
+        repo, settings.data_dir, settings, embedder, listeners=[on_progress]
+    )
+    holder.append(index)  # before the first await: the workers have not run yet
     try:
         status = await index.wait_until_complete(TIMEOUT)
         assert status.complete and not status.warnings  # the notice leaves when done
-        assert index.catalog is not None
-        assert index.catalog.get_meta(CHUNKER_META) == fingerprint
+        assert index.catalog.db.get_meta(CHUNKER_META) == fingerprint
     finally:
         await index.close()
     assert "stale" not in _kinds(catalog_file)
@@ -73,13 +74,11 @@ async def test_a_new_budget_rechunks_within_it(
     repo = make_repo(tmp_path / "repo")
     async with running(repo, settings, embedder) as index:
         await index.wait_until_complete(TIMEOUT)
-        assert index.catalog is not None
         before = index.catalog.counts().chunks
     small = settings.model_copy(update={"chunk_size": 64})
     async with running(repo, small, embedder) as index:
         assert (await index.wait_until_complete(TIMEOUT)).complete
-        assert index.catalog is not None
-        assert index.catalog.get_meta(CHUNKER_META) == chunker_fingerprint(64)
+        assert index.catalog.db.get_meta(CHUNKER_META) == chunker_fingerprint(64)
         assert index.catalog.counts().chunks > before
     counter = TokenCounter()
     with sqlite3.connect(settings.data_dir / "index.sqlite3") as db:

@@ -17,8 +17,7 @@ TIMEOUT = 120
 
 
 async def build(root: Path, settings: Settings, embedder: CountingEmbedder) -> None:
-    index = WorkspaceIndex(root, settings.data_dir, settings, embedder)
-    await index.start()
+    index = await WorkspaceIndex.open(root, settings.data_dir, settings, embedder)
     await index.wait_until_complete(TIMEOUT)
     await index.close()
 
@@ -32,10 +31,10 @@ async def test_unconfirmed_writes_and_orphans_are_repaired_without_the_model(
     data = settings.data_dir
     catalog = Catalog(data / "index.sqlite3")
     store = open_chroma(settings, data, root, real_embedder.name)
-    embedded = sorted(catalog.embedded_ids())
+    embedded = sorted(catalog.vectors.embedded_ids())
     # died after upsert, before confirm: chunks unmarked, intents left behind
-    catalog.settle_unconfirmed(embedded[:3])
-    catalog.begin_add(embedded[:3], {})
+    catalog.vectors.settle_unconfirmed(embedded[:3])
+    catalog.vectors.begin_add(embedded[:3], {})
     # died after the catalog dropped a file, before the vector delete
     gone = catalog.remove_files(["math_utils.py"])
     # a vector nobody knows about, and a confirmed chunk whose vector is missing
@@ -47,8 +46,7 @@ async def test_unconfirmed_writes_and_orphans_are_repaired_without_the_model(
     catalog.close()
 
     after = CountingEmbedder(real_embedder)
-    index = WorkspaceIndex(root, data, settings, after)
-    await index.start()
+    index = await WorkspaceIndex.open(root, data, settings, after)
     try:
         status = await index.wait_until_complete(TIMEOUT)
         report = await index.consistency_report()

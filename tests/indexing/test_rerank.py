@@ -70,17 +70,20 @@ def test_name_vectors_are_stored_backfilled_and_dropped(tmp_path: Path) -> None:
     catalog.replace_file(record("pkg/m.py"), [a, b])
     names = {name_text(a.symbol, a.path): [1.0, 0.0]}
     assert list(names) == ["reader read line"]
-    live = catalog.begin_add([a.id, b.id], {a.content_hash: [1.0], b.content_hash: [0.0]}, names)
-    catalog.confirm_added(live)
+    live = catalog.vectors.begin_add(
+        [a.id, b.id], {a.content_hash: [1.0], b.content_hash: [0.0]}, names
+    )
+    catalog.vectors.confirm_added(live)
     assert catalog.name_vectors(["reader read line", "nope"]) == names
-    assert catalog.names_without_vectors(10) == []  # a new catalog has every name view
-    catalog._db.execute("DELETE FROM meta WHERE key = 'name_views'")  # as before they existed
-    assert catalog.names_without_vectors(10) == ["pkg m py"]  # the unnamed chunk's path
-    catalog.add_name_vectors({"pkg m py": [0.0, 1.0]})
-    assert catalog.names_without_vectors(10) == []
-    assert catalog.get_meta("name_views") == "complete"
+    assert catalog.vectors.names_without_vectors(10) == []  # a new catalog has every name view
+    with catalog.db.transaction() as tx:  # as before name views existed
+        tx.execute("DELETE FROM meta WHERE key = 'name_views'")
+    assert catalog.vectors.names_without_vectors(10) == ["pkg m py"]  # the unnamed chunk's path
+    catalog.vectors.add_name_vectors({"pkg m py": [0.0, 1.0]})
+    assert catalog.vectors.names_without_vectors(10) == []
+    assert catalog.db.get_meta("name_views") == "complete"
     catalog.replace_file(record("pkg/m.py", "s2"), [b])
-    catalog.drop_unused_vectors()
+    catalog.vectors.drop_unused_vectors()
     assert catalog.name_vectors(["reader read line", "pkg m py"]) == {"pkg m py": [0.0, 1.0]}
-    catalog.forget_vectors()
+    catalog.vectors.forget_vectors()
     assert catalog.name_vectors(["pkg m py"]) == {}

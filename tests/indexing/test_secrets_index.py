@@ -24,12 +24,10 @@ async def test_secrets_by_name_link_and_content_stay_out_of_every_index(
 ) -> None:
     repo = tmp_path / "repo"
     markers = make_secret_repo(repo)
-    index = WorkspaceIndex(repo, settings.data_dir, settings, embedder)
-    await index.start()
+    index = await WorkspaceIndex.open(repo, settings.data_dir, settings, embedder)
     try:
         status = await index.wait_until_complete(TIMEOUT)
         assert status.complete
-        assert index.catalog is not None
         indexed = set(index.catalog.files())
         assert "math_utils.py" in indexed and "net/http_client.py" in indexed  # control
         leaked = indexed & set(markers)

@@ -8,6 +8,7 @@ import pytest
 
 from server.config import Settings
 from server.indexing.catalog import Catalog, FileRecord
+from server.indexing.catalog_db import Counts
 from server.indexing.chunk import Chunk
 from server.indexing.vector_store import ChromaVectorStore, collection_name, open_chroma
 
@@ -43,18 +44,20 @@ def test_replace_keeps_surviving_chunks_and_logs_stale_vectors(tmp_path: Path) -
     catalog = Catalog(tmp_path / "index.sqlite3")
     a, b = chunk("m.py", "a", "def a(): pass"), chunk("m.py", "b", "def b(): pass", 3)
     catalog.replace_file(record("m.py"), [a, b])
-    live = catalog.begin_add([a.id, b.id], {a.content_hash: [1.0, 0.0], b.content_hash: [0, 1]})
+    live = catalog.vectors.begin_add(
+        [a.id, b.id], {a.content_hash: [1.0, 0.0], b.content_hash: [0, 1]}
+    )
     assert sorted(live) == sorted([a.id, b.id])
-    catalog.confirm_added(live)
-    assert catalog.files()["m.py"].state == "embedded" and not catalog.intents()
+    catalog.vectors.confirm_added(live)
+    assert catalog.files()["m.py"].state == "embedded" and not catalog.vectors.intents()
     b2 = chunk("m.py", "b", "def b(): return 2", 3)
     stale = catalog.replace_file(record("m.py", "s2"), [a, b2])
     assert stale == [b.id]
-    assert catalog.intents() == {b.id: "delete"}
-    assert catalog.embedded_ids() == {a.id}
+    assert catalog.vectors.intents() == {b.id: "delete"}
+    assert catalog.vectors.embedded_ids() == {a.id}
     assert catalog.files()["m.py"].state == "keyword"
-    assert [p.id for p in catalog.pending(10, set())] == [b2.id]
-    assert catalog.cached_vectors([a.content_hash]) == {a.content_hash: [1.0, 0.0]}
+    assert [p.id for p in catalog.vectors.pending(10, set())] == [b2.id]
+    assert catalog.vectors.cached_vectors([a.content_hash]) == {a.content_hash: [1.0, 0.0]}
     assert catalog.remove_files(["m.py"]) == [a.id]
     assert catalog.counts().chunks == 0 and catalog.fts_rows() == (0, 0)
 
@@ -73,10 +76,10 @@ def _store_roundtrip(store: ChromaVectorStore) -> None:
     assert [h.id for h in hits] == ["a", "c", "b"]
     assert hits[0].distance < 0.01  # cosine space
     assert [h.id for h in store.query([1.0, 0.0, 0.0], 3, {"language": {"$in": ["go"]}})] == ["b"]
-    store.delete_path("a.py")
+    store.delete(["a", "c"])
     assert store.ids() == {"b"}
     store.delete(["b", "missing"])
-    assert store.count() == 0
+    assert store.ids() == set()
 
 
 def test_embedded_chroma(settings: Settings, tmp_path: Path) -> None:
@@ -116,7 +119,7 @@ def test_collection_of_another_model_is_replaced(settings: Settings, tmp_path: P
     store = open_chroma(settings, tmp_path / "data", tmp_path, "model-a")
     store.upsert(["x"], [[1.0, 0.0]], [{"path": "x.py"}])
     again = open_chroma(settings, tmp_path / "data", tmp_path, "model-b")
-    assert again.count() == 0
+    assert again.ids() == set()
 
 
 @pytest.mark.parametrize("count", [1, 70])
@@ -131,6 +134,42 @@ def test_pending_serves_open_files_in_a_batch_of_their_own(tmp_path: Path) -> No
     a, b = chunk("a.py", "a", "def a(): pass"), chunk("b.py", "b", "def b(): pass")
     catalog.replace_file(record("a.py"), [a])
     catalog.replace_file(record("b.py"), [b])
-    assert [p.id for p in catalog.pending(10, set(), ["b.py"])] == [b.id]
-    assert [p.id for p in catalog.pending(10, {b.id}, ["b.py"])] == [a.id]  # b in flight
-    assert {p.id for p in catalog.pending(10, set())} == {a.id, b.id}
+    assert [p.id for p in catalog.vectors.pending(10, set(), ["b.py"])] == [b.id]
+    assert [p.id for p in catalog.vectors.pending(10, {b.id}, ["b.py"])] == [a.id]  # b in flight
+    assert {p.id for p in catalog.vectors.pending(10, set())} == {a.id, b.id}
+
+
+def test_counts_follow_every_write_and_only_committed_ones(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "index.sqlite3")
+
+    def counts() -> Counts:
+        in_memory, counted = catalog.db.counts_check()
+        assert in_memory == counted == catalog.counts()
+        return in_memory
+
+    a, b = chunk("m.py", "a", "def a(): pass"), chunk("m.py", "b", "def b(): pass", 3)
+    catalog.replace_file(record("m.py"), [a, b])
+    catalog.replace_file(record("empty.py"), [])  # nothing to embed: counts as embedded
+    assert counts() == Counts(files=2, files_embedded=1, chunks=2, chunks_embedded=0)
+    vectors = {a.content_hash: [1.0, 0.0], b.content_hash: [0.0, 1.0]}
+    catalog.vectors.confirm_added(catalog.vectors.begin_add([a.id, b.id], vectors))
+    catalog.vectors.confirm_added([a.id])  # again: no change
+    assert counts() == Counts(files=2, files_embedded=2, chunks=2, chunks_embedded=2)
+    b2 = chunk("m.py", "b", "def b(): return 2", 3)
+    catalog.replace_file(record("m.py", "s2"), [a, b2, b2])
+    assert counts() == Counts(files=2, files_embedded=1, chunks=2, chunks_embedded=1)
+    catalog.vectors.settle_unconfirmed([a.id, a.id, "unknown"])
+    assert counts() == Counts(files=2, files_embedded=1, chunks=2, chunks_embedded=0)
+    catalog.vectors.forget_vectors()
+    assert counts() == Counts(files=2, files_embedded=0, chunks=2, chunks_embedded=0)
+    catalog.vectors.settle_files_without_chunks()
+    assert counts() == Counts(files=2, files_embedded=1, chunks=2, chunks_embedded=0)
+    with pytest.raises(RuntimeError), catalog.db.transaction() as tx:
+        tx.execute("DELETE FROM files")
+        tx.count(Counts(files=-2))
+        raise RuntimeError("rolled back")
+    assert counts() == Counts(files=2, files_embedded=1, chunks=2, chunks_embedded=0)
+    catalog.remove_files(["m.py", "m.py", "never.py"])
+    assert counts() == Counts(files=1, files_embedded=1, chunks=0, chunks_embedded=0)
+    catalog.close()
+    assert Catalog(tmp_path / "index.sqlite3").counts() == Counts(1, 1, 0, 0)  # read at open

@@ -7,8 +7,8 @@ import io
 from contextlib import redirect_stdout
 from pathlib import Path
 
-from server import doctor as doctor_module
-from server.doctor import check_llm
+from server.cli import doctor as doctor_module
+from server.cli.doctor import check_llm
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.llm.conftest import CLOSED_PORT_URL, make_settings
 

@@ -60,6 +60,7 @@ async def test_openai_sends_images_as_data_url_parts(fake_openai):
     provider = OpenAICompatProvider(
         endpoint=f"{fake_openai.url}/v1", model="gpt-4o-mini", api_key="k", timeouts=TIMEOUTS
     )
+    fake_openai.vision = True
     message = Message("user", (TextPart("what is this?"), ImagePart("image/png", PNG)))
     completion = await provider.complete(LLMRequest([message]))
     await provider.aclose()

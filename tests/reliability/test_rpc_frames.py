@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from server.rpc_frames import BadFrame, FrameReader
+from server.lsp.rpc_frames import BadFrame, FrameReader
 from tests.lsp_harness import server_env
 from tests.reliability.rawlsp import ROOT_DIR, SERVER, RawServer, frame
 

@@ -1,0 +1,1 @@
+"""`auro-pai`: one module per command; `main` parses the command line and runs one."""

@@ -1,0 +1,55 @@
+"""`auro-pai search`: hybrid search of an indexed root, through a running server when there
+is one (it has the model loaded), else in this process over the same index."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from pathlib import Path
+
+from server.cli.context import indexed_data_dir, tool_settings
+from server.cli.errors import existing_dir
+from server.cli.output import print_search
+from server.cli.remote import find_server, remote_search
+from server.config import Settings
+from server.paths import data_root, workspace_data_dir
+
+log = logging.getLogger(__name__)
+
+
+async def search(settings: Settings, root: Path, query: str, k: int, as_json: bool) -> int:
+    """Search what is indexed for `root` now; never waits for embeddings.
+
+    Opens the index alone (no LLM clients, tools or sessions): the quickest start when no
+    server is running for `root`.
+    """
+    from server.indexing.embedder import create_embedder  # slow imports, not needed remotely
+    from server.indexing.indexer import WorkspaceIndex
+
+    settings = settings.model_copy(update={"watch_files": False})
+    embedder = create_embedder(settings, cache_dir=data_root(settings) / "models")
+    # the model loads (native code, mostly outside the GIL) while the stores open
+    loading = asyncio.create_task(asyncio.to_thread(getattr(embedder, "load", lambda: None)))
+    index = await WorkspaceIndex.open(root, workspace_data_dir(settings, root), settings, embedder)
+    try:
+        await loading
+        response = await index.search(query, k)
+        results = [r.to_json() for r in response.results]
+        print_search(results, response.complete, response.warnings, as_json)
+        return 0
+    finally:
+        await index.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    root = existing_dir(args.workspace, "--workspace", "auro-pai search QUERY --workspace DIR")
+    settings = tool_settings(args)
+    data_dir = indexed_data_dir(settings, root)
+    server = find_server(data_dir, root, settings.http_token)
+    if server is not None:
+        log.debug("searching through the server at %s", server.url)
+        outcome = remote_search(server, args.query, args.k)
+        print_search(outcome["results"], outcome["complete"], outcome["warnings"], args.json)
+        return 0
+    return asyncio.run(search(settings, root, args.query, args.k, args.json))

@@ -1,0 +1,81 @@
+"""Headless mode: the same services and HTTP API as the language server, without LSP."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from server.cli.errors import existing_dir
+from server.config import Settings, load_settings
+from server.http.security import ExposureRefused, check_exposure
+from server.http.sidecar import Sidecar
+from server.logs import configure
+from server.services import Services
+from server.settings_model import SERVE_PORT
+
+log = logging.getLogger(__name__)
+
+
+async def serve(settings: Settings, workspace: Path) -> int:
+    """Serve until SIGINT or SIGTERM, then shut down cleanly."""
+    try:
+        check_exposure(settings, settings.http_host)  # before any index work
+    except ExposureRefused as exc:
+        log.error("%s", exc)
+        return 2
+    services = Services(settings)
+    try:
+        await services.add_workspace(workspace)
+    except ValueError as exc:
+        log.error("%s", exc)
+        await services.close()
+        return 2
+    sidecar = Sidecar(services)
+    port = SERVE_PORT if settings.http_port is None else settings.http_port
+    try:
+        address = await sidecar.start(settings.http_host, port)
+    except ExposureRefused as exc:
+        log.error("%s", exc)
+        await services.close()
+        return 2
+    except OSError as exc:
+        log.error(
+            "cannot listen on %s:%s: %s; choose another port: auro-pai serve --port PORT "
+            "(0 = any free port)",
+            settings.http_host,
+            port,
+            exc.strerror or exc,
+        )
+        await services.close()
+        return 1
+    print(f"Auro-PAI serving {workspace.resolve()} at {address.url}", flush=True)
+    token = sidecar.token
+    if token is None:
+        print("HTTP auth is OFF (AURO_HTTP_AUTH=false)", flush=True)
+    else:
+        print(f"API token: {token}", flush=True)
+        print(f"Web UI: {address.url}/#token={token}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down")
+    await sidecar.stop()
+    await services.close()
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    root = existing_dir(args.workspace, "--workspace", "auro-pai serve --workspace DIR")
+    overrides = {
+        k: v for k, v in {"http_host": args.host, "http_port": args.port}.items() if v is not None
+    }
+    settings, warnings = load_settings(("command line", overrides))
+    configure(settings.log_level)
+    for warning in warnings:
+        log.warning(warning.message())
+    return asyncio.run(serve(settings, root))
