@@ -26,7 +26,12 @@ from pathlib import Path
 from server.config import Settings
 from server.indexing.catalog import Catalog, FileRecord
 from server.indexing.chunk import Chunk
-from server.indexing.chunking import TokenCounter, chunk_file, detect_language
+from server.indexing.chunking import (
+    TokenCounter,
+    chunk_file,
+    chunker_fingerprint,
+    detect_language,
+)
 from server.indexing.discovery import IGNORE_FILES, Discovery, is_binary
 from server.indexing.embedder import Embedder
 from server.indexing.embedding_model import resolve_model_path
@@ -36,6 +41,7 @@ from server.indexing.vector_sync import VectorSync
 log = logging.getLogger(__name__)
 
 RULE_FILES = {*IGNORE_FILES, "exclude"}
+CHUNKER_META = "chunker"  # catalog meta key: the chunker_fingerprint the chunks were made by
 NAMED_IN_WARNING = 5
 
 
@@ -90,6 +96,7 @@ class KeywordScanner:
         self.scanning_all = False
         self.discovered = 0
         self.skipped: dict[str, str] = {}  # path -> why it is not indexed (see notices)
+        self.rechunking = ""  # why every file is being re-chunked, while it is (see notices)
         self._seen: dict[str, tuple[int, int]] = {}  # path -> (size, mtime_ns) at the last walk
         self._catalog = catalog
         self._sync = sync
@@ -111,15 +118,33 @@ class KeywordScanner:
             await self._remove([path for path in known if path not in on_disk])
             rank = {path: i for i, path in enumerate(self._priority())}
             found.sort(key=lambda f: (rank.get(f.path, len(rank)), -f.mtime_ns))
+            rechunk = await self._chunker_changed(bool(known))
             for item in found:
                 record = known.get(item.path)
                 same_stat = record and (record.size, record.mtime_ns) == (item.size, item.mtime_ns)
-                if not same_stat or force:
-                    await self._index_file(item.path, record)
+                if not same_stat or force or rechunk:
+                    await self._index_file(item.path, record, rechunk)
                 self._on_file()
             await asyncio.to_thread(self._catalog.vectors.drop_unused_vectors)
+            fingerprint = chunker_fingerprint(self.settings.chunk_size)
+            await asyncio.to_thread(self._catalog.db.set_meta, CHUNKER_META, fingerprint)
+            self.rechunking = ""
         finally:
             self.scanning_all = False
+
+    async def _chunker_changed(self, indexed: bool) -> bool:
+        """Whether the stored chunks were made by another chunker version or budget: then
+        every file is re-chunked (vectors of unchanged chunks are reused by content hash)."""
+        wanted = chunker_fingerprint(self.settings.chunk_size)
+        stored = await asyncio.to_thread(self._catalog.db.get_meta, CHUNKER_META)
+        if not indexed or stored == wanted:
+            return False
+        self.rechunking = (
+            f"re-chunking every file: the index was chunked by {stored or 'chunker v1'}, "
+            f"this version chunks {wanted}; results are partial until indexing completes"
+        )
+        log.info("%s", self.rechunking)
+        return True
 
     async def scan_changes(self, batch: set[str]) -> bool:
         """Re-check changed paths (files or folders); excluded or vanished ones leave.
@@ -157,14 +182,15 @@ class KeywordScanner:
         return stale
 
     def notices(self) -> list[str]:
-        """The skipped files worth a warning, the first few named."""
+        """A re-chunking in progress, and the skipped files worth a warning (a few named)."""
         if not self.skipped:
-            return []
+            return [self.rechunking] if self.rechunking else []
         items = sorted(self.skipped.items())
         named = ", ".join(f"{shown(path)} ({why})" for path, why in items[:NAMED_IN_WARNING])
         more = len(items) - NAMED_IN_WARNING
         tail = f" and {more} more" if more > 0 else ""
-        return [f"{len(items)} file(s) not indexed: {named}{tail}"]
+        skipped = f"{len(items)} file(s) not indexed: {named}{tail}"
+        return [self.rechunking, skipped] if self.rechunking else [skipped]
 
     def _expand(self, batch: set[str], known: dict[str, FileRecord]) -> set[str]:
         """Changed paths to files: folders expand to their catalog entries and disk files."""
@@ -182,8 +208,8 @@ class KeywordScanner:
                 candidates.add(rel)
         return candidates
 
-    async def _index_file(self, rel: str, record: FileRecord | None) -> None:
-        prepared = await asyncio.to_thread(self._prepare, rel, record)
+    async def _index_file(self, rel: str, record: FileRecord | None, rechunk: bool = False) -> None:
+        prepared = await asyncio.to_thread(self._prepare, rel, record, rechunk)
         if isinstance(prepared, _Failed):
             log.warning("not indexed: %s: %s", shown(rel), prepared.reason)
             self.skipped[rel] = prepared.reason
@@ -202,9 +228,10 @@ class KeywordScanner:
             self._on_chunks()
 
     def _prepare(
-        self, rel: str, record: FileRecord | None
+        self, rel: str, record: FileRecord | None, rechunk: bool = False
     ) -> tuple[FileRecord, list[Chunk]] | _Touch | _Failed | None:
-        """Read, hash and chunk one file (worker thread). None = not indexable."""
+        """Read, hash and chunk one file (worker thread). None = not indexable; an unchanged
+        file is only touched unless `rechunk` (the chunker changed)."""
         language = detect_language(rel)
         if language is None:
             log.debug("skip %s: unsupported file type", rel)
@@ -222,7 +249,7 @@ class KeywordScanner:
         if self.discovery.holds_secret(rel, data):
             return None
         digest = hashlib.sha256(data).hexdigest()
-        if record is not None and record.sha256 == digest:
+        if record is not None and record.sha256 == digest and not rechunk:
             return _Touch(info.st_size, info.st_mtime_ns)
         if not is_text(rel):
             return _Failed("file name is not valid UTF-8")

@@ -26,11 +26,22 @@ from server.indexing.chunking.registry import parser_for, spec_for
 from server.indexing.chunking.text import markdown_spans, text_spans
 from server.indexing.chunking.tokens import TokenCounter
 
-__all__ = ["Chunk", "TokenCounter", "chunk_file", "detect_language", "SPECIAL_TOKENS"]
+__all__ = [
+    "Chunk",
+    "TokenCounter",
+    "chunk_file",
+    "chunker_fingerprint",
+    "detect_language",
+    "SPECIAL_TOKENS",
+]
 
 log = logging.getLogger(__name__)
 
 SPECIAL_TOKENS = 2  # [CLS] and [SEP], added by the model around every input
+# Bump when the same file would chunk differently: an index made by another version (or
+# with another budget) re-chunks every file on its next full scan. 2: parts cut together
+# with the signature repeated, named top-level declarations.
+CHUNKER_VERSION = 2
 _MIN_LIMIT = 16
 
 _CPP_HINTS = ("class ", "namespace ", "template<", "template <", "public:", "std::", "::")
@@ -41,6 +52,11 @@ def _grammar_language(path: str, language: str, text: str) -> str:
     if language == "c" and path.lower().endswith(".h") and any(h in text for h in _CPP_HINTS):
         return "cpp"
     return language
+
+
+def chunker_fingerprint(budget: int) -> str:
+    """What decides a file's chunks besides its content (stored with an index)."""
+    return f"v{CHUNKER_VERSION} budget={budget}"
 
 
 def chunk_file(

@@ -69,12 +69,15 @@ class Builder:
             hit = self._titles[key] = (line, n)
         return hit
 
-    def signature(self, row: int) -> str:
-        """A definition's signature line as header text, or "" if it is too long for one."""
-        line = self.lines[row].strip()
-        if not line or self.m.tokens(row, row) > self.limit // 4:
-            return ""
-        return line + "\n"
+    def signature(self, row: int, end: int) -> str:
+        """A definition's signature, lines row..end, as header text when it has at most 4
+        lines, else its first line (a long parameter list is not worth repeating in every
+        part); "" if even that is over a quarter of the room."""
+        for last in (end, row) if end - row < 4 else (row,):
+            text = "\n".join(s for s in (x.strip() for x in self.lines[row : last + 1]) if s)
+            if text and self.m.tokens(row, last) <= self.limit // 4:
+                return text + "\n"
+        return ""
 
     def hcost(self, symbol: str, kind: str, extra: str = "") -> int:
         return self.title(symbol, kind)[1] + (self.m.count(extra) if extra else 0)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
 from server.indexing.chunking.builder import Builder
-from server.indexing.chunking.registry import LanguageSpec
-
-_FUNCTION_VALUES = frozenset(
-    {"arrow_function", "function_expression", "function", "generator_function"}
+from server.indexing.chunking.declarations import (
+    C_DECLARATIONS,
+    GENERICS,
+    Definition,
+    clean_name,
+    node_text,
+    special,
 )
-_CLASS_VALUES = frozenset({"class"})
-_C_DECLARATIONS = frozenset({"declaration", "field_declaration", "type_definition"})
-_C_RECORDS = frozenset({"struct_specifier", "union_specifier", "class_specifier", "enum_specifier"})
+from server.indexing.chunking.registry import LanguageSpec
+from server.indexing.chunking.segment import cut_costs, segment
+
 _IDENTIFIERS = frozenset(
     {
         "identifier",
@@ -29,18 +31,6 @@ _IDENTIFIERS = frozenset(
     }
 )
 _NOT_QUALIFYING = frozenset({"namespace"})
-_SPACES = re.compile(r"\s+")
-_GENERICS = re.compile(r"<.*>")
-
-
-@dataclass
-class Definition:
-    kind: str  # "function", or a container kind ("class", "impl", "namespace", ...)
-    container: bool
-    name: str
-    node: Node
-    body: Node | None
-    sig_row: int
 
 
 @dataclass
@@ -61,16 +51,6 @@ def _rows(node: Node) -> tuple[int, int]:
     if end.column == 0 and b > a:
         b -= 1
     return a, b
-
-
-def _text(node: Node) -> str:
-    raw = node.text or b""
-    return raw.decode("utf-8", errors="replace")
-
-
-def _clean_name(name: str) -> str:
-    name = _SPACES.sub(" ", name).strip().replace("::", ".")
-    return name[:120]
 
 
 def broken(root: Node, lines: list[str]) -> bool:
@@ -189,14 +169,12 @@ class CodeChunker:
                     )
                     if inner is None:
                         inner = next(
-                            (c for c in n.named_children if c.type in _C_DECLARATIONS), None
+                            (c for c in n.named_children if c.type in C_DECLARATIONS), None
                         )
             elif t == "expression_statement" and n.named_child_count == 1:
                 inner = n.named_children[0]
-                if inner.type not in self._kinds:
-                    return None
             else:
-                return self._special(n)
+                return special(spec.name, n, self._name)
             if inner is None:
                 return None
             n = inner
@@ -216,7 +194,7 @@ class CodeChunker:
             body = next((c for c in n.named_children if c.type in spec.body_types), None)
         if n.type == "impl_item":
             ty = n.child_by_field_name("type")
-            name = _clean_name(_GENERICS.sub("", _text(ty))) if ty is not None else "impl"
+            name = clean_name(GENERICS.sub("", node_text(ty))) if ty is not None else "impl"
         else:
             name = self._name(n)
         if kind == "namespace" and body is None:
@@ -224,55 +202,6 @@ class CodeChunker:
         if spec.name in ("c", "cpp") and body is None:
             return None  # a forward declaration
         return Definition(kind, True, name, n, body, self._sig(n))
-
-    def _special(self, n: Node) -> Definition | None:
-        """Definitions that the node types alone do not reveal."""
-        t = n.type
-        lang = self.spec.name
-        if t in ("lexical_declaration", "variable_declaration") and lang in (
-            "javascript",
-            "typescript",
-            "tsx",
-        ):
-            declarators = [c for c in n.named_children if c.type == "variable_declarator"]
-            if len(declarators) != 1:
-                return None
-            value = declarators[0].child_by_field_name("value")
-            name_node = declarators[0].child_by_field_name("name")
-            if value is None or name_node is None:
-                return None
-            name = _clean_name(_text(name_node))
-            sig = name_node.start_point.row
-            if value.type in _FUNCTION_VALUES:
-                body = value.child_by_field_name("body")
-                return Definition("function", False, name, value, body, sig)
-            if value.type in _CLASS_VALUES:
-                body = value.child_by_field_name("body")
-                return Definition("class", True, name, value, body, sig)
-            return None
-        if t == "type_declaration" and lang == "go":
-            specs = [c for c in n.named_children if c.type in ("type_spec", "type_alias")]
-            if len(specs) != 1:
-                return None
-            name_node = specs[0].child_by_field_name("name")
-            name = _clean_name(_text(name_node)) if name_node is not None else ""
-            return Definition("type", True, name, n, None, n.start_point.row)
-        if t in _C_DECLARATIONS and lang in ("c", "cpp"):
-            ty = n.child_by_field_name("type")
-            if ty is None or ty.type not in _C_RECORDS:
-                return None
-            body = ty.child_by_field_name("body")
-            if body is None:
-                return None
-            name_node = ty.child_by_field_name("name")
-            if name_node is None:  # typedef struct { ... } Name;
-                name_node = n.child_by_field_name("declarator")
-            name = _clean_name(_text(name_node)) if name_node is not None else ""
-            kind = "class" if ty.type == "class_specifier" else "struct"
-            if ty.type == "enum_specifier":
-                kind = "enum"
-            return Definition(kind, True, name, ty, body, ty.start_point.row)
-        return None
 
     def _name(self, n: Node) -> str:
         node = n.child_by_field_name(self.spec.name_field)
@@ -295,10 +224,10 @@ class CodeChunker:
             node = d
         if node is None:
             return ""
-        name = _text(node)
+        name = node_text(node)
         if self.spec.name == "cpp" and "::" in name:
-            name = _GENERICS.sub("", name)  # Matrix<T>::at -> Matrix::at
-        return _clean_name(name)
+            name = GENERICS.sub("", name)  # Matrix<T>::at -> Matrix::at
+        return clean_name(name)
 
     def _sig(self, n: Node) -> int:
         node = n.child_by_field_name(self.spec.name_field) or n.child_by_field_name("declarator")
@@ -312,59 +241,79 @@ class CodeChunker:
         for param in receiver.named_children:
             ty = param.child_by_field_name("type")
             if ty is not None:
-                return _clean_name(_GENERICS.sub("", _text(ty)).lstrip("*").split("[")[0])
+                return clean_name(GENERICS.sub("", node_text(ty)).lstrip("*").split("[")[0])
         return ""
 
     # emission ----------------------------------------------------------------------------
 
     def _sequence(
-        self, items: list[Item], prefix: str, in_class: bool, misc_kind: str, misc_symbol: str
+        self,
+        items: list[Item],
+        prefix: str,
+        in_class: bool,
+        misc_kind: str,
+        misc_symbol: str,
+        context: str = "",
     ) -> None:
+        """Definitions become chunks; the runs of other lines between them are packed."""
         run: list[Item] = []
         for it in items:
             if it.definition is None:
                 run.append(it)
                 continue
-            # comments just above a definition (past a blank line) go with it if it fits
+            # comments just above a definition (past a blank line) go with it if it fits,
+            # or with its first part if it is split anyway
             while run and run[-1].comment and self._fits_with(run[-1].a, it, prefix, in_class):
                 it.a = run.pop().a
-            self._pack(run, misc_symbol, misc_kind)
+            self._pack(run, misc_symbol, misc_kind, context)
             run = []
-            self._definition(it, prefix, in_class)
-        self._pack(run, misc_symbol, misc_kind)
+            self._definition(it, prefix, in_class, context)
+        self._pack(run, misc_symbol, misc_kind, context)
 
     @staticmethod
     def _symbol_kind(d: Definition, prefix: str, in_class: bool) -> tuple[str, str]:
         name = d.name or "(anonymous)"
         symbol = f"{prefix}.{name}" if prefix else name
-        if d.container:
+        if d.container or d.kind != "function":
             return symbol, d.kind
         return symbol, "method" if in_class or "." in d.name else "function"
 
     def _fits_with(self, a: int, it: Item, prefix: str, in_class: bool) -> bool:
         assert it.definition is not None
         symbol, kind = self._symbol_kind(it.definition, prefix, in_class)
-        return self.m.fits(a, it.b, self.b.hcost(symbol, kind))
+        h = self.b.hcost(symbol, kind)
+        return self.m.fits(a, it.b, h) or not self.m.fits(it.a, it.b, h)
 
-    def _definition(self, it: Item, prefix: str, in_class: bool) -> None:
+    def _definition(self, it: Item, prefix: str, in_class: bool, context: str) -> None:
         d = it.definition
         assert d is not None
         symbol, kind = self._symbol_kind(d, prefix, in_class)
         if self.m.fits(it.a, it.b, self.b.hcost(symbol, kind)):
             self.b.add(it.a, it.b, kind, symbol)
             return
-        if d.container and d.body is not None and self._split_container(it, d, symbol, prefix):
-            return
-        if not d.container and d.body is not None and d.body.child_count:
-            sub = self._cover(self._items(d.body.children, False), it.a, it.b, False)
-            if len(sub) > 1:
-                extra = self.b.signature(d.sig_row)
-                self._pack(sub, symbol, "function_part", extra)
+        if d.container and d.body is not None:
+            if self._split_container(it, d, symbol, prefix, context):
                 return
-        part = "class_body" if d.container else "function_part"
-        self._split(it, symbol, part, "", self.b.hcost(symbol, part))
+        part = "class_body" if d.container else "function_part" if d.kind == "function" else kind
+        signature = self.b.signature(d.sig_row, self._body_row(d))
+        # the definition's own parts, not the statement or export around it: cutting
+        # between two statements of its body is free
+        nodes = [n for n in it.nodes if n.type in self.spec.attachable] + d.node.children
+        self._segment(it.a, it.b, nodes, symbol, part, context, signature, d.sig_row)
 
-    def _split_container(self, it: Item, d: Definition, symbol: str, prefix: str) -> bool:
+    def _body_row(self, d: Definition) -> int:
+        """The last line of the signature: the body's first line if the body starts after
+        other text on it (`int f(int a,\n      int b) {`), else the line before it."""
+        if d.body is None:
+            return d.sig_row
+        row, column = d.body.start_point.row, d.body.start_point.column
+        if row > d.sig_row and not self.lines[row][:column].strip():
+            row -= 1
+        return max(row, d.sig_row)
+
+    def _split_container(
+        self, it: Item, d: Definition, symbol: str, prefix: str, context: str
+    ) -> bool:
         """A class too large for one chunk: a header chunk, then each member on its own."""
         assert d.body is not None
         sub = self._cover(self._items(d.body.children), it.a, it.b, insert_head=True)
@@ -388,6 +337,12 @@ class CodeChunker:
             ):
                 head_b = sub[j].b
                 j += 1
+            # a docstring that leaves no room for the outline still belongs to its class line
+            while j == 1 and j < len(sub) and sub[j].definition is None:
+                if not m.fits(first.a, sub[j].b, h0):
+                    break
+                head_b = sub[j].b
+                j += 1
             room = self.b.limit - h0 - m.tokens(first.a, head_b)
             outline = []
             for r in outline_rows:
@@ -397,7 +352,16 @@ class CodeChunker:
                 room -= t
                 outline.append(self.lines[r].rstrip() + "\n")
             extra = (label + "".join(outline)) if outline else ""
-            b.add(first.a, head_b, "class_header", symbol, extra)
+            if j == 1 and j < len(sub) and sub[j].definition is None:
+                # a docstring over the budget on its own: header parts repeat the class line
+                nodes = first.nodes + sub[j].nodes
+                line = b.signature(d.sig_row, d.sig_row)
+                self._segment(
+                    first.a, sub[j].b, nodes, symbol, "class_header", context, line, d.sig_row
+                )
+                j += 1
+            else:
+                b.add(first.a, head_b, "class_header", symbol, extra)
         else:
             b.windows(first.a, first.b, symbol, "class_header")
         qualifies = d.kind not in _NOT_QUALIFYING
@@ -407,33 +371,49 @@ class CodeChunker:
             in_class=qualifies,
             misc_kind="class_body",
             misc_symbol=symbol,
+            context=context + self.b.signature(d.sig_row, d.sig_row),
         )
         return True
 
-    def _pack(self, items: list[Item], symbol: str, kind: str, extra: str = "") -> None:
-        if not items:
+    def _pack(self, items: list[Item], symbol: str, kind: str, context: str) -> None:
+        if items:
+            nodes = [n for it in items for n in it.nodes]
+            self._segment(items[0].a, items[-1].b, nodes, symbol, kind, context)
+
+    def _segment(
+        self,
+        a: int,
+        b: int,
+        nodes: list[Node],
+        symbol: str,
+        kind: str,
+        context: str = "",
+        signature: str = "",
+        sig_row: int = -1,
+    ) -> None:
+        """Lines a..b as one chunk if they fit, else as parts cut where the syntax allows.
+
+        Every part's embedded text repeats the enclosing definitions' first lines
+        (`context`) and, unless the part holds it, the signature: a part deep in a long
+        function is still embedded as part of that function."""
+        builder, m = self.b, self.m
+        extra = context + signature
+        if context and m.count(extra) > builder.limit // 3:  # the signature alone is less
+            extra, context = signature, ""
+        h = builder.hcost(symbol, kind, extra)
+        if m.fits(a, b, h):
+            builder.add(a, b, kind, symbol, context if a <= sig_row <= b else extra)
             return
-
-        def split(index: int, symbol: str, kind: str, extra: str, h: int) -> None:
-            self._split(items[index], symbol, kind, extra, h)
-
-        self.b.pack([(it.a, it.b) for it in items], symbol, kind, extra, split)
-
-    def _split(self, it: Item, symbol: str, kind: str, extra: str, h: int) -> None:
-        """Split an item too large for a chunk along its syntax children, else by lines."""
-        nodes = it.nodes
-        sub: list[Item] = []
-        for _ in range(64):
-            children = [c for n in nodes for c in n.children]
-            if not children:
-                break
-            sub = self._items(children, False)
-            if len(sub) == 1:
-                nodes = sub[0].nodes
-                continue
-            break
-        if len(sub) <= 1:
-            self.b.windows(it.a, it.b, symbol, kind, extra)
-            return
-        sub = self._cover(sub, it.a, it.b, False)
-        self._pack(sub, symbol, kind, extra)
+        room = builder.limit - h
+        m.tokens(a, b)
+        tokens = [m.exact[i] or 0 for i in range(a, b + 1)]
+        blank = [not self.lines[i].strip() for i in range(a, b + 1)]
+        cuts = cut_costs(nodes, a, b, self.spec.attachable)
+        starts = segment(tokens, blank, cuts, room)
+        ends = [s - 1 for s in starts[1:]] + [b - a]
+        for s, e in zip(starts, ends, strict=True):
+            lo, hi = a + s, a + e
+            if lo == hi and tokens[s] > room:
+                builder.cut(lo, symbol, kind, extra, h)
+            else:
+                builder.add(lo, hi, kind, symbol, context if lo <= sig_row <= hi else extra)

@@ -137,7 +137,11 @@ SPECS: dict[str, LanguageSpec] = {
         "c",
         _grammar("tree_sitter_c"),
         functions=frozenset({"function_definition"}),
-        containers={"struct_specifier": "struct", "union_specifier": "struct"},
+        containers={
+            "struct_specifier": "struct",
+            "union_specifier": "struct",
+            "enum_specifier": "enum",
+        },
         transparent=frozenset(
             {"preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef"}
         ),
@@ -151,6 +155,7 @@ SPECS: dict[str, LanguageSpec] = {
             "class_specifier": "class",
             "struct_specifier": "struct",
             "union_specifier": "struct",
+            "enum_specifier": "enum",
             "namespace_definition": "namespace",
         },
         wrappers={"template_declaration": ""},

@@ -99,7 +99,8 @@ def test_tsx(counter) -> None:
     assert s["Button"].kind == "function"
     assert "<button" in s["Button"].text
     assert s["Toolbar"].kind == "function"
-    assert chunks[0].kind == "module" and "type ButtonProps" in chunks[0].text
+    assert chunks[0].kind == "module" and "import React" in chunks[0].text
+    assert s["ButtonProps"].kind == "type"  # a type alias is a named chunk
 
 
 def test_go(counter) -> None:
@@ -419,6 +420,12 @@ def test_budget_too_small(counter) -> None:
 
 
 def test_deeply_nested_code_falls_back_to_lines(counter) -> None:
+    deep = "#ifdef A\n" * 1500 + "int x;\n" + "#endif\n" * 1500
+    chunks = chunk("gen.c", deep, counter, budget=64)
+    assert {c.kind for c in chunks} == {"lines"}
+
+
+def test_deeply_nested_value_is_cut_without_recursion(counter) -> None:
     deep = "data = " + "[\n" * 1500 + "1" + "]\n" * 1500
     chunks = chunk("gen.py", deep, counter, budget=64)
-    assert {c.kind for c in chunks} == {"lines"}
+    assert {(c.symbol, c.kind) for c in chunks} == {("data", "variable")}
