@@ -50,7 +50,9 @@ def mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-async def score_repo(spec: RepoSpec, out: Path, settings: Settings, index: IndexRecord, embedder):
+async def score_repo(
+    spec: RepoSpec, out: Path, settings: Settings, index: IndexRecord, embedder, verbose: bool
+):
     tree, root = spec.tree(out), spec.index_root(out)
     tasks = load_tasks(HERE / "annotations" / f"{spec.name}.json")
     indexed = [str(p.relative_to(tree)) for p in root.rglob("*") if p.is_file()]
@@ -74,6 +76,9 @@ async def score_repo(spec: RepoSpec, out: Path, settings: Settings, index: Index
             score.ndcg.append(value)
             score.by_category[task.category].append(value)
             score.diagnostics.add(hits, newest)
+            if verbose:
+                top = ", ".join(f"{h.path}:{h.start_line}-{h.end_line}" for h in hits[:3])
+                print(f"  {value:.3f} [{task.category}] {task.query!r} -> {top}", file=sys.stderr)
     finally:
         await services.close()
     return score
@@ -181,7 +186,8 @@ async def run(args: argparse.Namespace) -> int:
         print(f"{spec.name}: {r.files} files, {r.chunks} chunks ({state})", file=sys.stderr)
     embedder = create_embedder(settings, cache_dir=data / "models")
     scores = [
-        await score_repo(spec, args.data, settings, records[spec.name], embedder) for spec in specs
+        await score_repo(spec, args.data, settings, records[spec.name], embedder, args.verbose)
+        for spec in specs
     ]
     published = json.loads((HERE / "published.json").read_text())
     result = report(scores, published)
@@ -195,6 +201,7 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--repos", default="", help="comma-separated subset")
     parser.add_argument("--reindex", action="store_true", help="ignore cached indexes")
+    parser.add_argument("--verbose", action="store_true", help="each query's score and top 3")
     args = parser.parse_args()
     try:
         return asyncio.run(run(args))

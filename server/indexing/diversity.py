@@ -4,7 +4,9 @@ comparably; grouped by file, each file appears once (for "which file" questions)
 Scores are the reranker's probabilities (or RRF sums without it): positive, and only their
 ratios are comparable across queries. So each further result from a file already in the list
 has its score multiplied by `FILE_DECAY` once per earlier result from that file: a second
-chunk of a file still comes before another file's best only when it scores clearly higher.
+result of a file comes before another file's best only when it scores twice as high. On the
+development benchmark (docs/benchmarks.md) this took the top 10 from 2.7 to 5.4 distinct
+files; milder discounts (0.8, 0.6) kept less of the gain.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-FILE_DECAY = 0.8
+FILE_DECAY = 0.5
 
 
 def diversify(
