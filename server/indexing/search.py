@@ -168,18 +168,23 @@ class HybridSearch:
         """Top `k` places and warnings about a retriever that could not run.
 
         `retrievers` narrows the search to one half (benchmarks score each half alone);
-        only the full hybrid search is reranked. `group`: one result per file, its best
-        place, for the best `k` files.
+        only the full hybrid search is reranked and diversified. `group`: one result per
+        file, its best place, for the best `k` files.
         """
         if not query.strip() or k <= 0:
             return [], []
         warnings: list[str] = []
         found = await self.retrieve(query, k, paths, languages, retrievers, warnings)
         scores = fuse(found.rankings, self.weights)
+        # The same-file discount is sized for the reranker's probabilities; plain RRF sums
+        # of neighbouring ranks differ by a few percent, where it would drown every second
+        # result of a file (measured: the dense half lost 0.07 MRR on a stdlib slice).
+        decay = 1.0
         if self.weights.rerank and set(retrievers) == {"dense", "keyword"} and scores:
             candidates = await asyncio.to_thread(self.candidates, found, list(scores))
             reranked = DEFAULT_MODEL.scores(query_terms(query), candidates)
             scores = {c.row.id: score for c, score in zip(candidates, reranked, strict=True)}
+            decay = self.weights.file_decay
         hits = [
             Hit(
                 found.rows[cid],
@@ -200,7 +205,7 @@ class HybridSearch:
                 snippet(hit),
                 hit.retrievers,
             )
-            for hit, score in places(hits, k, group=group, decay=self.weights.file_decay)
+            for hit, score in places(hits, k, group=group, decay=decay)
         ], warnings
 
     async def retrieve(
