@@ -33,7 +33,8 @@ from server.config import load_settings
 from server.indexing import rerank
 from server.indexing.catalog import ChunkRow
 from server.indexing.identifiers import query_terms
-from server.indexing.search import HybridSearch, SearchWeights, _Hit, fuse, merge_overlapping
+from server.indexing.result_merge import Hit
+from server.indexing.search import HybridSearch, SearchWeights, fuse, places
 
 DEV_LIBRARIES = (
     "click",
@@ -99,8 +100,8 @@ def span(row: ChunkRow) -> dict:
 def mrr(queries: list[Query], scores: list[list[float]]) -> float:
     ranked = []
     for q, s in zip(queries, scores, strict=True):
-        hits = [_Hit(c.row, float(v), [], {}) for c, v in zip(q.candidates, s, strict=True)]
-        ranked.append([span(h.row) for h in merge_overlapping(hits)[:K]])
+        hits = [Hit(c.row, float(v), [], {}) for c, v in zip(q.candidates, s, strict=True)]
+        ranked.append([span(h.row) for h, _ in places(hits, K)])
     return SCORING.score_run([q.spec for q in queries], ranked)["mrr@10"]
 
 

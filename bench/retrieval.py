@@ -25,7 +25,11 @@ from server.cli.headless import headless
 from server.config import load_settings
 
 REPO = Path(__file__).resolve().parents[1]
-EVAL = REPO.parent / "shared" / "eval"
+# ../shared/eval beside the checkout; a worktree one level deeper finds it two levels up.
+EVAL = next(
+    (p / "shared" / "eval" for p in REPO.parents if (p / "shared" / "eval").is_dir()),
+    REPO.parent / "shared" / "eval",
+)
 MODES = {"hybrid": ("dense", "keyword"), "dense": ("dense",), "keyword": ("keyword",)}
 
 

@@ -1,6 +1,8 @@
 """Hybrid retrieval: dense (vector store) and keyword (FTS5 BM25) rankings fused by
 reciprocal rank fusion, the fused candidates reranked (server.indexing.rerank), filtered by
-path glob and language, overlapping hits merged.
+path glob and language; then shaped into distinct places: the chunks of one definition and
+overlapping chunks merged (server.indexing.result_merge), and no file filling the list while
+other files score comparably, or each file once when grouped (server.indexing.diversity).
 
 Either side may be missing (model still loading, vectors half built, store down); the fusion
 simply uses what is there, and the response says how complete the index was.
@@ -19,15 +21,16 @@ import pathspec
 
 from server.config import Settings
 from server.indexing.catalog import Catalog, ChunkRow
+from server.indexing.diversity import FILE_DECAY, best_per_file, diversify
 from server.indexing.embedding_thread import EmbeddingThread
 from server.indexing.identifiers import name_text, query_terms
 from server.indexing.rerank import DEFAULT_MODEL, Candidate
+from server.indexing.result_merge import Hit, chunk_lines, merge_hits, snippet
 from server.indexing.vector_store import VectorHit, VectorStore
 
 log = logging.getLogger(__name__)
 
 Retriever = Literal["dense", "keyword"]
-SNIPPET_MAX_LINES = 60
 OVERFETCH = 4
 
 
@@ -44,6 +47,7 @@ class SearchWeights:
     keyword: float = 0.5
     rrf_k: int = 30
     rerank: bool = True
+    file_decay: float = FILE_DECAY
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchWeights:
@@ -61,7 +65,7 @@ class SearchResult:
     end_line: int
     symbol: str
     language: str
-    score: float
+    score: float  # the ranking score: best part's, after the same-file discount
     snippet: str
     retrievers: list[Retriever]
 
@@ -83,14 +87,6 @@ class SearchResponse:
         return asdict(self)
 
 
-@dataclass
-class _Hit:
-    row: ChunkRow
-    score: float
-    retrievers: list[Retriever]
-    lines: dict[int, str]
-
-
 def fuse(rankings: dict[Retriever, list[str]], weights: SearchWeights) -> dict[str, float]:
     """Reciprocal rank fusion of id rankings (best first)."""
     scores: dict[str, float] = {}
@@ -101,48 +97,23 @@ def fuse(rankings: dict[Retriever, list[str]], weights: SearchWeights) -> dict[s
     return scores
 
 
-def _lines(row: ChunkRow) -> dict[int, str]:
-    return {row.start_line + i: line for i, line in enumerate(row.text.splitlines())}
+def places(
+    hits: list[Hit], k: int, *, group: bool = False, decay: float = FILE_DECAY
+) -> list[tuple[Hit, float]]:
+    """The top `k` distinct places with their ranking scores: hits merged per definition,
+    then diversified across files (or, grouped, each file once as its best place)."""
+    merged = merge_hits(hits)
+    if group:
+        return [(h, h.score) for h in best_per_file(merged, _score, _path, k)]
+    return diversify(merged, _score, _path, k, decay)
 
 
-def merge_overlapping(hits: Sequence[_Hit]) -> list[_Hit]:
-    """Best first; a hit overlapping a better one in the same file is folded into it."""
-    kept: list[_Hit] = []
-    for hit in sorted(hits, key=lambda h: h.score, reverse=True):
-        target = next(
-            (
-                k
-                for k in kept
-                if k.row.path == hit.row.path
-                and hit.row.start_line <= k.row.end_line
-                and k.row.start_line <= hit.row.end_line
-            ),
-            None,
-        )
-        if target is None:
-            kept.append(hit)
-            continue
-        row = target.row
-        target.row = ChunkRow(
-            row.id,
-            row.path,
-            row.language,
-            row.symbol or hit.row.symbol,
-            row.kind,
-            min(row.start_line, hit.row.start_line),
-            max(row.end_line, hit.row.end_line),
-            row.text,
-            row.embedded,
-        )
-        target.lines = {**hit.lines, **target.lines}
-        target.retrievers = sorted(set(target.retrievers) | set(hit.retrievers))
-    return kept
+def _score(hit: Hit) -> float:
+    return hit.score
 
 
-def _snippet(hit: _Hit) -> str:
-    numbers = range(hit.row.start_line, hit.row.end_line + 1)
-    lines = [hit.lines.get(n, "") for n in numbers][:SNIPPET_MAX_LINES]
-    return "\n".join(lines)
+def _path(hit: Hit) -> str:
+    return hit.row.path
 
 
 def path_filter(globs: Sequence[str] | None) -> pathspec.PathSpec[Any] | None:
@@ -192,44 +163,50 @@ class HybridSearch:
         paths: Sequence[str] | None = None,
         languages: Sequence[str] | None = None,
         retrievers: Sequence[Retriever] = ("dense", "keyword"),
+        group: bool = False,
     ) -> tuple[list[SearchResult], list[str]]:
-        """Top `k` merged results and warnings about a retriever that could not run.
+        """Top `k` places and warnings about a retriever that could not run.
 
         `retrievers` narrows the search to one half (benchmarks score each half alone);
-        only the full hybrid search is reranked.
+        only the full hybrid search is reranked and diversified. `group`: one result per
+        file, its best place, for the best `k` files.
         """
         if not query.strip() or k <= 0:
             return [], []
         warnings: list[str] = []
         found = await self.retrieve(query, k, paths, languages, retrievers, warnings)
         scores = fuse(found.rankings, self.weights)
+        # The same-file discount is sized for the reranker's probabilities; plain RRF sums
+        # of neighbouring ranks differ by a few percent, where it would drown every second
+        # result of a file (measured: the dense half lost 0.07 MRR on a stdlib slice).
+        decay = 1.0
         if self.weights.rerank and set(retrievers) == {"dense", "keyword"} and scores:
             candidates = await asyncio.to_thread(self.candidates, found, list(scores))
             reranked = DEFAULT_MODEL.scores(query_terms(query), candidates)
             scores = {c.row.id: score for c, score in zip(candidates, reranked, strict=True)}
+            decay = self.weights.file_decay
         hits = [
-            _Hit(
+            Hit(
                 found.rows[cid],
                 score,
                 [name for name, ids in found.rankings.items() if cid in ids],
-                _lines(found.rows[cid]),
+                chunk_lines(found.rows[cid]),
             )
             for cid, score in scores.items()
         ]
-        results = [
+        return [
             SearchResult(
                 hit.row.path,
                 hit.row.start_line,
                 hit.row.end_line,
                 hit.row.symbol,
                 hit.row.language,
-                round(hit.score, 6),
-                _snippet(hit),
+                round(score, 6),
+                snippet(hit),
                 hit.retrievers,
             )
-            for hit in merge_overlapping(hits)[:k]
-        ]
-        return results, warnings
+            for hit, score in places(hits, k, group=group, decay=decay)
+        ], warnings
 
     async def retrieve(
         self,
