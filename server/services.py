@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from server.completion import CompletionService
 from server.config import Settings
 from server.health import ComponentHealth, worst
 from server.indexing.embedder import Embedder, create_embedder
@@ -40,6 +41,9 @@ class Services:
         self.llm = LLMManager.from_settings(settings)
         self.tools = ToolService.from_settings(settings)
         self.sessions = SessionStore.from_settings(settings)
+        self.completion = CompletionService(
+            settings, lambda query, k, retrievers: self.search(query, k, retrievers=retrievers)
+        )
         self._sweeper = asyncio.get_running_loop().create_task(self.sessions.run_sweeper())
 
     @property
@@ -65,6 +69,7 @@ class Services:
             await previous_tools.close()
         for workspace in self.workspaces:
             workspace.index.apply_settings(settings)
+        self.completion.apply_settings(settings)
         for listener in self._settings_listeners:
             listener(old, settings)
 
@@ -146,6 +151,7 @@ class Services:
             await self.remove_workspace(root, process_ending=process_ending)
         self._sweeper.cancel()
         await self.llm.aclose()
+        await self.completion.aclose()
         await self.tools.close()
         if not process_ending:
             self.sessions.close()

@@ -8,6 +8,7 @@ from server.lsp.features import (
     file_events,
     index_control,
     index_progress,
+    inline_completion,
     lifecycle,
     logging_bridge,
     search,
@@ -25,4 +26,5 @@ FEATURES = [
     search,
     chat,
     code_actions,
+    inline_completion,
 ]
