@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -19,8 +19,10 @@ from pygls.workspace import TextDocument
 
 from server.chat import Citation, CodeCitation, FocusCode
 from server.indexing.chunking import detect_language
-from server.lsp.server import AuroLanguageServer
 from server.workspace_files import PathRefused, check_buffer, read_workspace_file
+
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
 
 
 class PositionModel(BaseModel):

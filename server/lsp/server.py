@@ -1,6 +1,9 @@
 """The pygls server object: holds the shared services and the sidecar, opens and closes them.
 
 Features live in `server.lsp.features`, each registering itself through `setup(server)`.
+The server owns the lifecycle and document methods (`initialize`, `initialized`, `shutdown`,
+`textDocument/didOpen|didChange|didSave|didClose`) and fans each out to every feature added
+with `add_feature` (`server.lsp.language_feature`), so any number of features observe them.
 
 Leaving is quick by design: after `exit` or the end of input the process is gone within
 EXIT_BUDGET seconds. Running requests are cancelled first (a chat turn is then stored as
@@ -15,13 +18,14 @@ and the index resumes from its catalog at the next start (tests/reliability/test
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal, TypeVar
 
 from lsprotocol import types
 from pygls.io_ import StdinAsyncReader, StdoutWriter
@@ -29,6 +33,7 @@ from pygls.lsp.server import LanguageServer
 
 from server.config import ConfigWarning, Settings
 from server.http.sidecar import Sidecar
+from server.lsp.language_feature import LanguageFeature
 from server.lsp.rpc_frames import FrameReader, StreamLines
 from server.lsp.rpc_guard import GuardedProtocol, is_parse_failure, serve_frames
 from server.services import Services
@@ -45,16 +50,21 @@ EXIT_BUDGET = 0.4
 REQUEST_GRACE = 1.0
 BACKSTOP_MARGIN = 0.1  # after EXIT_BUDGET, a timer thread calls os._exit itself
 
-Hook = Callable[[], Awaitable[None]]
+Event = Literal[
+    "initialized",
+    "shutdown",
+    "document_opened",
+    "document_changed",
+    "document_saved",
+    "document_closed",
+]
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
-async def run_hooks(hooks: list[Hook]) -> None:
-    """Each hook runs even if an earlier one failed: one feature must not disable the rest."""
-    for hook in hooks:
-        try:
-            await hook()
-        except Exception:
-            log.exception("lifecycle hook %s failed", getattr(hook, "__qualname__", hook))
+async def _call(method: Callable[..., Any], *args: Any) -> None:
+    result = method(*args)
+    if inspect.isawaitable(result):
+        await result
 
 
 class AuroLanguageServer(LanguageServer):
@@ -66,12 +76,106 @@ class AuroLanguageServer(LanguageServer):
         self.sidecar: Sidecar | None = None
         self.init_options: dict[str, Any] = {}
         self.initial_roots: list[Path] = []
-        # LSP allows one handler per method; features that need these moments hook in here.
-        self.initialized_hooks: list[Hook] = []
+        self.features: list[LanguageFeature] = []
         self._reported: set[str] = set()
-        self.shutdown_hooks: list[Hook] = []
         self._closing: asyncio.Future[None] | None = None
         self._leaving: asyncio.Task[None] | None = None
+        self._observing: set[asyncio.Future[Any]] = set()
+        self._register_lifecycle()
+
+    # -- the lifecycle fan-out -------------------------------------------------------------
+    def add_feature(self, feature: LanguageFeature) -> None:
+        """`feature` observes the session's events, after the features added before it."""
+        self.features.append(feature)
+
+    async def fan_out(self, event: Event, *args: Any) -> None:
+        """Call `event` on every feature in turn, awaiting each. Each runs even if an earlier
+        one failed: one feature must not disable the rest; the failure is logged."""
+        for feature in self.features:
+            try:
+                await _call(getattr(feature, event), *args)
+            except Exception:
+                log.exception("%s.%s failed", type(feature).__name__, event)
+
+    def fan_out_now(self, event: Event, *args: Any) -> None:
+        """Document events: every feature is called while the message is handled, so a plain
+        method sees the open documents as of that message (the next may close the document).
+        A coroutine a feature returns runs as a task; its failure is logged too."""
+        for feature in self.features:
+            name = f"{type(feature).__name__}.{event}"
+            try:
+                result = getattr(feature, event)(*args)
+            except Exception:
+                log.exception("%s failed", name)
+                continue
+            if inspect.isawaitable(result):
+                task = asyncio.ensure_future(result)
+                self._observing.add(task)
+                task.add_done_callback(lambda done, name=name: self._observed(done, name))
+
+    def _observed(self, task: asyncio.Future[Any], name: str) -> None:
+        self._observing.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("%s failed", name, exc_info=error)
+
+    def _register_lifecycle(self) -> None:
+        """LSP allows one handler per method: the server holds these and fans them out.
+        pygls updates its open documents before it calls the document handlers."""
+
+        @self.feature(types.INITIALIZE)
+        async def initialize(params: types.InitializeParams) -> None:
+            """Not isolated: a feature that cannot start fails `initialize` with the error."""
+            for feature in self.features:
+                await _call(feature.initialize, params)
+
+        @self.feature(types.INITIALIZED)
+        async def initialized(params: types.InitializedParams) -> None:
+            await self.fan_out("initialized", params)
+
+        @self.feature(types.SHUTDOWN)
+        async def shutdown(_: None) -> None:
+            """Running requests are cancelled, then everything closes (`exit` may come before
+            this answers: it waits for the same close, within its own budget)."""
+            await self.close()
+
+        @self.feature(types.TEXT_DOCUMENT_DID_OPEN)
+        def did_open(params: types.DidOpenTextDocumentParams) -> None:
+            self.fan_out_now("document_opened", params)
+
+        @self.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+        def did_change(params: types.DidChangeTextDocumentParams) -> None:
+            self.fan_out_now("document_changed", params)
+
+        @self.feature(types.TEXT_DOCUMENT_DID_SAVE)
+        def did_save(params: types.DidSaveTextDocumentParams) -> None:
+            self.fan_out_now("document_saved", params)
+
+        @self.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+        def did_close(params: types.DidCloseTextDocumentParams) -> None:
+            self.fan_out_now("document_closed", params)
+
+    def command(self, command_name: str) -> Callable[[Handler], Handler]:
+        """pygls' `command`, with the server passed by us: pygls resolves a command
+        handler's type hints when it runs, and features name this class only for type
+        checking (they do not import it), so pygls is given a plain `*args` function."""
+        register = super().command(command_name)
+
+        def decorator(handler: Handler) -> Handler:
+            if inspect.iscoroutinefunction(handler):
+
+                async def run(*args: Any) -> Any:
+                    return await handler(self, *args)
+
+                register(run)
+            else:
+
+                def run_sync(*args: Any) -> Any:
+                    return handler(self, *args)
+
+                register(run_sync)
+            return handler
+
+        return decorator
 
     # -- the process ---------------------------------------------------------------------
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
@@ -140,7 +244,7 @@ class AuroLanguageServer(LanguageServer):
 
     async def close(self) -> None:
         """Once, for `shutdown` and for leaving: cancel the running requests and let them
-        store what they did, then hooks, the sidecar and the services close."""
+        store what they did, then the features, the sidecar and the services close."""
         if self._closing is None:
             caller = asyncio.current_task()  # the `shutdown` handler is not cancelled
             self._closing = asyncio.ensure_future(self._close(caller))
@@ -151,7 +255,7 @@ class AuroLanguageServer(LanguageServer):
         pending = self.protocol.cancel_requests(keep=caller)
         if pending:
             await asyncio.wait(pending, timeout=REQUEST_GRACE)
-        await run_hooks(self.shutdown_hooks)
+        await self.fan_out("shutdown")
         if self.sidecar is not None:
             await self.sidecar.stop()
         if self.services is not None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from server.lsp.server import AuroLanguageServer
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
+
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ are sent the same explanation as a message, so nothing is applied unexplained.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -15,7 +16,9 @@ from pygls.uris import from_fs_path
 
 from server.chat import CodeCitation, Suggestion
 from server.chat.edits import NewFile, TextChange
-from server.lsp.server import AuroLanguageServer
+
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
 
 ANNOTATION_ID = "auro.suggestion"
 

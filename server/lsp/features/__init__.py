@@ -15,9 +15,11 @@ from server.lsp.features import (
     workspace_folders,
 )
 
+# Set up in this order, which is also the order each lifecycle event reaches them: the log
+# bridge first, so what the others do at `initialized` reaches the editor's output; the
+# lifecycle last, so the indexes open with the configuration pulled before it.
 FEATURES = [
     logging_bridge,
-    lifecycle,
     configuration,
     workspace_folders,
     file_events,
@@ -27,4 +29,5 @@ FEATURES = [
     chat,
     code_actions,
     inline_completion,
+    lifecycle,
 ]

@@ -12,7 +12,7 @@ answers through chat (`auro/chatChunk`) and opens the explanation as a Markdown 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pydantic import BaseModel, Field
@@ -28,6 +28,7 @@ from server.chat import (
 from server.chat.explain import EXPLAIN_MESSAGE, write_explanation
 from server.chat.refused import write_refusal
 from server.chat.suggestions import TITLES, SuggestionRequest, SuggestionService
+from server.lsp.chat_stream import stream_chat
 from server.lsp.editor_code import (
     RangeModel,
     document,
@@ -36,9 +37,8 @@ from server.lsp.editor_code import (
     last_line,
     path_of,
 )
-from server.lsp.features.chat import chat_result, stream_chat
+from server.lsp.features.chat import chat_result
 from server.lsp.params import parse_params
-from server.lsp.server import AuroLanguageServer
 from server.lsp.show_document import show_document
 from server.lsp.suggestion_edits import (
     EditSupport,
@@ -48,6 +48,9 @@ from server.lsp.suggestion_edits import (
     workspace_edit,
 )
 from server.paths import data_root
+
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
 
 APPLY_COMMAND = "auro.applySuggestion"
 EXPLAIN_COMMAND = "auro.explain"

@@ -9,13 +9,16 @@ value is shown as a warning and the previous value is kept.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from server.config import load_settings, refused_warning, workspace_layer
 from server.logs import set_level
-from server.lsp.server import AuroLanguageServer
+from server.lsp.language_feature import LanguageFeature
+
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +59,17 @@ async def apply(
         log.info("configuration updated")
 
 
-def setup(server: AuroLanguageServer) -> None:
-    async def refresh() -> None:
-        if supports_pull(server):
-            await apply(server, await pull(server))
+class Configuration(LanguageFeature):
+    def __init__(self, server: AuroLanguageServer) -> None:
+        self.server = server
 
-    server.initialized_hooks.append(refresh)
+    async def initialized(self, params: types.InitializedParams) -> None:
+        if supports_pull(self.server):
+            await apply(self.server, await pull(self.server))
+
+
+def setup(server: AuroLanguageServer) -> None:
+    server.add_feature(Configuration(server))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def changed(ls: AuroLanguageServer, params: types.DidChangeConfigurationParams) -> None:

@@ -5,54 +5,51 @@ Only files on disk are indexed; unsaved buffer text never reaches the index.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from server.lsp.server import AuroLanguageServer
+from server.lsp.language_feature import LanguageFeature
 
-log = logging.getLogger(__name__)
-
-
-def _route(ls: AuroLanguageServer, uris: list[str], prioritize: bool = False) -> None:
-    for uri in uris:
-        path = to_fs_path(uri)
-        if path is None:
-            continue
-        workspace = ls.services.workspace_for(Path(path))
-        if workspace is None:
-            continue
-        if prioritize:
-            workspace.index.prioritize([path])
-        else:
-            workspace.index.notify_changed([path])
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
 
 
-def setup(server: AuroLanguageServer) -> None:
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: AuroLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
-        _route(ls, [params.text_document.uri])
+class FileEvents(LanguageFeature):
+    def __init__(self, server: AuroLanguageServer) -> None:
+        self.server = server
 
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: AuroLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-        _route(ls, [params.text_document.uri], prioritize=True)
+    def route(self, uris: list[str], prioritize: bool = False) -> None:
+        for uri in uris:
+            path = to_fs_path(uri)
+            if path is None:
+                continue
+            workspace = self.server.services.workspace_for(Path(path))
+            if workspace is None:
+                continue
+            if prioritize:
+                workspace.index.prioritize([path])
+            else:
+                workspace.index.notify_changed([path])
 
-    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-    def watched(ls: AuroLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
-        _route(ls, [change.uri for change in params.changes])
+    def document_saved(self, params: types.DidSaveTextDocumentParams) -> None:
+        self.route([params.text_document.uri])
 
-    async def register_watcher() -> None:
+    def document_opened(self, params: types.DidOpenTextDocumentParams) -> None:
+        self.route([params.text_document.uri], prioritize=True)
+
+    async def initialized(self, params: types.InitializedParams) -> None:
         """Ask the client to report file changes, when it can register dynamically."""
-        workspace = server.client_capabilities.workspace
+        workspace = self.server.client_capabilities.workspace
         watched_caps = workspace.did_change_watched_files if workspace else None
         if not (watched_caps and watched_caps.dynamic_registration):
             return
         options = types.DidChangeWatchedFilesRegistrationOptions(
             watchers=[types.FileSystemWatcher(glob_pattern="**/*")]
         )
-        await server.client_register_capability_async(
+        await self.server.client_register_capability_async(
             types.RegistrationParams(
                 registrations=[
                     types.Registration(
@@ -64,4 +61,11 @@ def setup(server: AuroLanguageServer) -> None:
             )
         )
 
-    server.initialized_hooks.append(register_watcher)
+
+def setup(server: AuroLanguageServer) -> None:
+    events = FileEvents(server)
+    server.add_feature(events)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched(ls: AuroLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+        events.route([change.uri for change in params.changes])

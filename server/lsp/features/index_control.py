@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from server.lsp.server import AuroLanguageServer
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
 
 INDEX_STATUS = "auro/indexStatus"
 

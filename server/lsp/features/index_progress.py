@@ -6,12 +6,16 @@ import asyncio
 import itertools
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from server.indexing.progress import ProgressEvent
-from server.lsp.server import AuroLanguageServer
+from server.lsp.language_feature import LanguageFeature
 from server.services import Workspace
+
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
 
 log = logging.getLogger(__name__)
 _serial = itertools.count(1)
@@ -69,25 +73,30 @@ class RootProgress:
             )
 
 
-def setup(server: AuroLanguageServer) -> None:
-    tasks: list[asyncio.Task[None]] = []
+class IndexProgress(LanguageFeature):
+    """One progress bar per root, for clients that show work-done progress."""
 
-    def attach(workspace: Workspace) -> None:
-        root = RootProgress(server, workspace)
+    def __init__(self, server: AuroLanguageServer) -> None:
+        self.server = server
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def attach(self, workspace: Workspace) -> None:
+        root = RootProgress(self.server, workspace)
         workspace.index.add_progress_listener(root.queue.put_nowait)
-        tasks.append(asyncio.get_running_loop().create_task(root.pump()))
+        self.tasks.append(asyncio.get_running_loop().create_task(root.pump()))
 
-    async def start() -> None:
-        window = server.client_capabilities.window
+    async def initialized(self, params: types.InitializedParams) -> None:
+        window = self.server.client_capabilities.window
         if not (window and window.work_done_progress):
             return
-        for workspace in server.services.workspaces:
-            attach(workspace)
-        server.services.workspace_listeners.append(attach)
+        for workspace in self.server.services.workspaces:
+            self.attach(workspace)
+        self.server.services.workspace_listeners.append(self.attach)
 
-    async def stop() -> None:
-        for task in tasks:
+    def shutdown(self) -> None:
+        for task in self.tasks:
             task.cancel()
 
-    server.initialized_hooks.append(start)
-    server.shutdown_hooks.append(stop)
+
+def setup(server: AuroLanguageServer) -> None:
+    server.add_feature(IndexProgress(server))

@@ -9,7 +9,7 @@ which closes the upstream FIM request at once.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pydantic import BaseModel, ConfigDict
@@ -19,7 +19,9 @@ from pygls.exceptions import JsonRpcInvalidParams
 from server.completion import CompletionInput, CompletionOutcome
 from server.lsp.editor_code import PositionModel, document, language_of, path_of
 from server.lsp.params import parse_params
-from server.lsp.server import AuroLanguageServer
+
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
 
 AURO_INLINE_COMPLETION = "auro/inlineCompletion"
 

@@ -1,10 +1,13 @@
-"""initialize / initialized / shutdown: build the services, start the sidecar, report status."""
+"""The session itself: `initialize` builds the services; `initialized` opens the workspace
+folders, starts the sidecar and reports status. Closing is the server's (`close`).
+
+Added last (`server.lsp.features.FEATURES`): the indexes open after the other features have
+pulled the client's configuration."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -12,10 +15,11 @@ from pygls.uris import to_fs_path
 from server.config import load_settings
 from server.http.sidecar import Sidecar
 from server.logs import set_level
-from server.lsp.server import AuroLanguageServer, run_hooks
+from server.lsp.language_feature import LanguageFeature
 from server.services import Services
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
 
 
 def init_layer(options: Any) -> dict[str, Any]:
@@ -36,9 +40,13 @@ def workspace_roots(params: types.InitializeParams) -> list[Path]:
     return []
 
 
-def setup(server: AuroLanguageServer) -> None:
-    @server.feature(types.INITIALIZE)
-    async def initialize(ls: AuroLanguageServer, params: types.InitializeParams) -> None:
+class Lifecycle(LanguageFeature):
+    def __init__(self, server: AuroLanguageServer) -> None:
+        self.server = server
+
+    def initialize(self, params: types.InitializeParams) -> None:
+        """Settings and services only; `initialize` itself answers at once."""
+        ls = self.server
         ls.init_options = init_layer(params.initialization_options)
         settings, warnings = load_settings(("initializationOptions", ls.init_options))
         set_level(settings.log_level)
@@ -46,11 +54,8 @@ def setup(server: AuroLanguageServer) -> None:
         ls.services = Services(settings)
         ls.initial_roots = workspace_roots(params)
 
-    @server.feature(types.INITIALIZED)
-    async def initialized(ls: AuroLanguageServer, _: types.InitializedParams) -> None:
-        """Hooks first (the client's configuration is pulled), then the indexes open with
-        it, then the sidecar starts; initialize itself answers at once."""
-        await run_hooks(ls.initialized_hooks)
+    async def initialized(self, params: types.InitializedParams) -> None:
+        ls = self.server
         for root in ls.initial_roots:
             try:
                 await ls.services.add_workspace(root)
@@ -66,8 +71,6 @@ def setup(server: AuroLanguageServer) -> None:
                 ls.warn(f"Auro: HTTP sidecar not started on port {settings.http_port}: {exc}")
         ls.send_status()
 
-    @server.feature(types.SHUTDOWN)
-    async def shutdown(ls: AuroLanguageServer, _: None) -> None:
-        """Running requests are cancelled, then everything closes (`exit` may come before
-        this answers: it waits for the same close, within its own budget)."""
-        await ls.close()
+
+def setup(server: AuroLanguageServer) -> None:
+    server.add_feature(Lifecycle(server))

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from server.logs import ClientLogHandler
-from server.lsp.server import AuroLanguageServer
+from server.lsp.language_feature import LanguageFeature
+
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
 
 LEVELS = {
     logging.ERROR: types.MessageType.Error,
@@ -17,20 +21,26 @@ LEVELS = {
 }
 
 
-def setup(server: AuroLanguageServer) -> None:
-    handler: list[ClientLogHandler] = []
+class LoggingBridge(LanguageFeature):
+    """Attached at `initialized` (the client can show messages from then on), detached at
+    shutdown."""
 
-    def send(record: logging.LogRecord, text: str) -> None:
+    def __init__(self, server: AuroLanguageServer) -> None:
+        self.server = server
+        self.handler: ClientLogHandler | None = None
+
+    def send(self, record: logging.LogRecord, text: str) -> None:
         kind = LEVELS.get(record.levelno, types.MessageType.Log)
-        server.window_log_message(types.LogMessageParams(type=kind, message=text))
+        self.server.window_log_message(types.LogMessageParams(type=kind, message=text))
 
-    async def attach() -> None:
-        handler.append(ClientLogHandler(send, asyncio.get_running_loop()))
-        logging.getLogger().addHandler(handler[0])
+    async def initialized(self, params: types.InitializedParams) -> None:
+        self.handler = ClientLogHandler(self.send, asyncio.get_running_loop())
+        logging.getLogger().addHandler(self.handler)
 
-    async def detach() -> None:
-        for h in handler:
-            logging.getLogger().removeHandler(h)
+    def shutdown(self) -> None:
+        if self.handler is not None:
+            logging.getLogger().removeHandler(self.handler)
 
-    server.initialized_hooks.append(attach)
-    server.shutdown_hooks.append(detach)
+
+def setup(server: AuroLanguageServer) -> None:
+    server.add_feature(LoggingBridge(server))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pydantic import BaseModel, Field
 from pygls.uris import from_fs_path
 
 from server.lsp.params import parse_params, to_plain
-from server.lsp.server import AuroLanguageServer
 from server.services import Found
+
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
 
 SEARCH = "auro/search"
 SEARCH_COMMAND = "auro.search"

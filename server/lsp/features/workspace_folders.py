@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from server.lsp.server import AuroLanguageServer
+if TYPE_CHECKING:
+    from server.lsp.server import AuroLanguageServer
 
 
 def setup(server: AuroLanguageServer) -> None:
