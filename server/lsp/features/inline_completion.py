@@ -10,6 +10,7 @@ which closes the upstream FIM request at once.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pydantic import BaseModel, ConfigDict
@@ -54,7 +55,7 @@ async def complete_at(
     except JsonRpcInvalidParams as exc:
         return CompletionOutcome(notes=[str(exc)]), here
     path = path_of(uri)
-    buffer = ls.workspace.text_documents.get(uri)
+    buffer = ls.workspace.text_documents.get(unquote(uri))
     language = (buffer.language_id if buffer is not None else None) or language_of(path)
     offset = doc.offset_at_position(position)
     request = CompletionInput(
