@@ -305,7 +305,7 @@ async def run(args: argparse.Namespace) -> None:
                         "setup": "index_complete_before_timing",
                         "seconds": round(time.perf_counter() - t0, 1),
                         "chunks": status["chunks"],
-                        "files_embedded": status["files_embedded"],
+                        "files_embedded": status["filesEmbedded"],
                     }
                 )
                 uri = from_fs_path(str(big))

@@ -28,12 +28,12 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from bench.retrieval import REPO, build_task, index_corpus, load_scoring
+from server.cli.headless import headless
 from server.config import load_settings
 from server.indexing import rerank
 from server.indexing.catalog import ChunkRow
 from server.indexing.identifiers import query_terms
 from server.indexing.search import HybridSearch, SearchWeights, _Hit, fuse, merge_overlapping
-from server.services import Services
 
 DEV_LIBRARIES = (
     "click",
@@ -75,9 +75,8 @@ def dev_sources(dest: Path) -> Path:
 
 async def collect(corpus: Path, specs: list[dict]) -> list[Query]:
     settings, _ = load_settings()
-    services = Services(settings.model_copy(update={"watch_files": False}))
-    try:
-        index = (await services.add_workspace(corpus)).index
+    async with headless(settings, corpus) as opened:
+        index = opened.workspace.index
         await index.wait_until_complete()
         search = HybridSearch(index.catalog, index.store, index.embedding, SearchWeights())
         queries = []
@@ -91,8 +90,6 @@ async def collect(corpus: Path, specs: list[dict]) -> list[Query]:
                 Query(spec, candidates, list(fused.values()), np.array(rows), np.array(labels))
             )
         return queries
-    finally:
-        await services.close()
 
 
 def span(row: ChunkRow) -> dict:

@@ -48,7 +48,7 @@ async def open_services(data_dir: Path) -> Services:
     settings, _ = load_settings(
         ("bench", {"AURO_DATA_DIR": str(data_dir), "AURO_WATCH_FILES": "false"})
     )
-    return Services(settings)
+    return await Services.open(settings)
 
 
 async def full_index(tree: Path, data_dir: Path) -> dict:

@@ -21,8 +21,8 @@ import sysconfig
 import time
 from pathlib import Path
 
+from server.cli.headless import headless
 from server.config import load_settings
-from server.services import Services
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO.parent / "shared" / "eval"
@@ -69,15 +69,14 @@ def index_corpus(corpus: Path, env: dict[str, str]) -> dict:
 
 async def run_queries(corpus: Path, queries: list[dict], k: int) -> dict[str, list[list[dict]]]:
     settings, _ = load_settings()
-    services = Services(settings.model_copy(update={"watch_files": False}))
-    try:
-        workspace = await services.add_workspace(corpus)
+    async with headless(settings, corpus) as opened:
+        workspace = opened.workspace
         await workspace.index.wait_until_complete()
         ranked: dict[str, list[list[dict]]] = {}
         for mode, retrievers in MODES.items():
             ranked[mode] = []
             for q in queries:
-                outcome = await services.search(q["query"], k, retrievers=retrievers)
+                outcome = await opened.services.search(q["query"], k, retrievers=retrievers)
                 ranked[mode].append(
                     [
                         {
@@ -89,8 +88,6 @@ async def run_queries(corpus: Path, queries: list[dict], k: int) -> dict[str, li
                     ]
                 )
         return ranked
-    finally:
-        await services.close()
 
 
 def main() -> int:

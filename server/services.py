@@ -1,13 +1,15 @@
-"""The plain async services behind every front end: LSP, HTTP sidecar and CLI share these."""
+"""The plain async services behind every front end: LSP, HTTP sidecar and CLI share one
+`Services`, the composition root that builds and wires them."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from server.completion import CompletionService
 from server.config import Settings
 from server.health import ComponentHealth, worst
 from server.indexing.embedder import Embedder, create_embedder
@@ -20,41 +22,102 @@ from server.paths import data_root, workspace_data_dir
 from server.sessions import SessionStore
 from server.tools import ToolService
 
+if TYPE_CHECKING:
+    from server.chat.service import ChatService
+    from server.chat.suggestions import SuggestionService
+    from server.completion import CompletionService
+
 log = logging.getLogger(__name__)
 
-SettingsListener = Callable[[Settings, Settings], None]
 WorkspaceListener = Callable[["Workspace"], None]
 
 
 class Services:
-    """Owns settings, workspace roots and the components built on them."""
+    """The composition root: builds the components once, wires them, and owns the roots.
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+    `open` builds everything from settings (the session store's file, the sweeper task);
+    the constructor only wires what it is given, so it needs no running loop and does no
+    I/O. Nothing here is ever swapped: a settings change reconfigures each component in
+    place, so whoever holds one (the chat service, an HTTP route) keeps a live object.
+    Front ends use `chat` and `suggestions`; the rest is for the routes that report on it.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder,
+        llm: LLMManager,
+        tools: ToolService,
+        sessions: SessionStore,
+    ) -> None:
         self._settings = settings
         self._workspaces: dict[Path, Workspace] = {}
-        self._settings_listeners: list[SettingsListener] = []
         self.workspace_listeners: list[WorkspaceListener] = []
         self._lock = asyncio.Lock()
-        self.embedder = embedder or create_embedder(
-            settings, cache_dir=data_root(settings) / "models"
+        self.embedder = embedder
+        self.llm = llm
+        self.tools = tools
+        self.sessions = sessions
+        self._sweeper: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        tools: ToolService | None = None,
+    ) -> Services:
+        """Everything built from `settings` (or the given parts), and the session sweeper
+        running; `close` (or `async with`) ends it all."""
+        services = cls(
+            settings,
+            embedder=embedder
+            or create_embedder(settings, cache_dir=data_root(settings) / "models"),
+            llm=LLMManager.from_settings(settings),
+            tools=tools or ToolService.from_settings(settings),
+            sessions=SessionStore.from_settings(settings),
         )
-        self.llm = LLMManager.from_settings(settings)
-        self.tools = ToolService.from_settings(settings)
-        self.sessions = SessionStore.from_settings(settings)
-        self.completion = CompletionService(
-            settings, lambda query, k, retrievers: self.search(query, k, retrievers=retrievers)
+        services._sweeper = asyncio.get_running_loop().create_task(services.sessions.run_sweeper())
+        return services
+
+    @cached_property
+    def chat(self) -> ChatService:
+        """Built on first use, once: `auro-pai index` never loads the chat layer."""
+        from server.chat.service import ChatService
+
+        # the open roots (with `search_workspaces` behind `search`) are the `CodeSearch`
+        return ChatService(llm=self.llm, sessions=self.sessions, code=self, web=self.tools)
+
+    @cached_property
+    def suggestions(self) -> SuggestionService:
+        from server.chat.suggestions import SuggestionService
+
+        return SuggestionService(llm=self.llm, code=self)
+
+    @cached_property
+    def completion(self) -> CompletionService:
+        """Inline completion, built on first use; it searches the open roots."""
+        from server.completion import CompletionService
+
+        return CompletionService(
+            self._settings,
+            lambda query, k, retrievers: self.search(query, k, retrievers=retrievers),
         )
-        self._sweeper = asyncio.get_running_loop().create_task(self.sessions.run_sweeper())
+
+    async def __aenter__(self) -> Services:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
 
     @property
     def settings(self) -> Settings:
         return self._settings
 
-    def on_settings_changed(self, listener: SettingsListener) -> None:
-        self._settings_listeners.append(listener)
-
     async def update_settings(self, settings: Settings) -> None:
-        """Swap in new settings; LLM providers and tools are rebuilt from them at once.
+        """Take new settings: LLM providers and tools are reconfigured in place at once.
 
         Search weights apply at once; chunk size and ignore globs apply to files indexed
         from now on (`auro.reindex` applies them everywhere); the embedding model and the
@@ -62,16 +125,13 @@ class Services:
         """
         old, self._settings = self._settings, settings
         if _llm_fields(old) != _llm_fields(settings):
-            previous, self.llm = self.llm, LLMManager.from_settings(settings, usage=self.llm.usage)
-            await previous.aclose()
+            await self.llm.configure(settings)
         if _tool_fields(old) != _tool_fields(settings):
-            previous_tools, self.tools = self.tools, ToolService.from_settings(settings)
-            await previous_tools.close()
+            await self.tools.configure(settings)
         for workspace in self.workspaces:
             workspace.index.apply_settings(settings)
-        self.completion.apply_settings(settings)
-        for listener in self._settings_listeners:
-            listener(old, settings)
+        if "completion" in self.__dict__:
+            self.completion.apply_settings(settings)
 
     @property
     def workspaces(self) -> list[Workspace]:
@@ -149,9 +209,11 @@ class Services:
         data is in the WAL already, and the next open replays it."""
         for root in list(self._workspaces):
             await self.remove_workspace(root, process_ending=process_ending)
-        self._sweeper.cancel()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         await self.llm.aclose()
-        await self.completion.aclose()
+        if "completion" in self.__dict__:
+            await self.completion.aclose()
         await self.tools.close()
         if not process_ending:
             self.sessions.close()

@@ -9,11 +9,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from server.chat.models import CodeCitation, FocusCode, WebCitation
+from server.chat.ports import CodeSearch, WebPages
 from server.llm import BudgetReport, ContextChunk, ToolResult
-from server.services import Services, Workspace
 from server.tools.errors import ToolError
+
+if TYPE_CHECKING:
+    from server.indexing.multi_root import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +64,10 @@ def relative(path: Path, workspace: Workspace | None) -> str:
     return path.as_posix()
 
 
-def focus_chunk(services: Services, focus: FocusCode) -> tuple[ContextChunk, CodeCitation]:
+def focus_chunk(code: CodeSearch, focus: FocusCode) -> tuple[ContextChunk, CodeCitation]:
     """The open buffer as a chunk that outranks every retrieved one."""
     chunk = ContextChunk(
-        path=relative(focus.path, services.workspace_for(focus.path)),
+        path=relative(focus.path, code.workspace_for(focus.path)),
         start_line=focus.start_line,
         end_line=focus.end_line,
         text=focus.text,
@@ -73,12 +77,12 @@ def focus_chunk(services: Services, focus: FocusCode) -> tuple[ContextChunk, Cod
 
 
 async def retrieve(
-    services: Services, query: str, near: Path | None, k: int = RAG_RESULTS
+    code: CodeSearch, query: str, near: Path | None, k: int = RAG_RESULTS
 ) -> list[tuple[ContextChunk, CodeCitation]]:
     """Best chunks from the workspace containing `near`, or from every workspace."""
-    home = services.workspace_for(near) if near is not None else None
+    home = code.workspace_for(near) if near is not None else None
     try:
-        outcome = await services.search(query, k, workspaces=[home] if home else None)
+        outcome = await code.search(query, k, workspaces=[home] if home else None)
     except Exception:
         log.warning("workspace search failed; answering without it", exc_info=True)
         return []
@@ -90,10 +94,10 @@ async def retrieve(
     return found
 
 
-async def web_results(services: Services, query: str) -> list[tuple[ToolResult, WebCitation]]:
+async def web_results(web: WebPages, query: str) -> list[tuple[ToolResult, WebCitation]]:
     """Pages read for the question; their text enters the prompt as untrusted data."""
     try:
-        result = await services.tools.search_and_fetch(query, WEB_RESULTS, WEB_PAGES)
+        result = await web.search_and_fetch(query, WEB_RESULTS, WEB_PAGES)
     except ToolError as exc:
         log.warning("web search for chat failed: %s", exc)
         return []
@@ -104,7 +108,8 @@ async def web_results(services: Services, query: str) -> list[tuple[ToolResult, 
 
 
 async def gather(
-    services: Services,
+    code: CodeSearch,
+    web: WebPages,
     query: str,
     focus: FocusCode | None,
     *,
@@ -113,16 +118,16 @@ async def gather(
 ) -> PromptContext:
     context = PromptContext()
     if focus is not None and focus.whole_file:
-        context.add_chunk(*focus_chunk(services, focus))
+        context.add_chunk(*focus_chunk(code, focus))
     elif focus is not None:
         context.focus = CodeCitation(str(focus.path), focus.start_line, focus.end_line)
     if include_rag:
-        for chunk, citation in await retrieve(services, query, focus.path if focus else None):
+        for chunk, citation in await retrieve(code, query, focus.path if focus else None):
             if focus is not None and focus.whole_file and citation.path == str(focus.path):
                 continue  # already in the prompt, as the live buffer
             context.add_chunk(chunk, citation)
     if include_tools:
-        for result, citation in await web_results(services, query):
+        for result, citation in await web_results(web, query):
             context.tool_results.append(result)
             context.web_citations.append(citation)
     return context

@@ -14,6 +14,7 @@ from contextlib import aclosing
 
 from server.chat.context import PromptContext, gather
 from server.chat.models import ChatReply, ChatRequest, CodeCitation
+from server.chat.ports import ChatSessions, CodeSearch, Streamer, WebPages
 from server.chat.reply_notes import context_notices, truncation_notice
 from server.llm import (
     LLMError,
@@ -27,8 +28,7 @@ from server.llm import (
     TextDelta,
     TextPart,
 )
-from server.services import Services
-from server.sessions import SessionStore, Turn, as_history
+from server.sessions import Turn, as_history
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +77,16 @@ def fallback_text(context: PromptContext, error: LLMUnavailable) -> str:
 
 
 class ChatService:
-    """Runs chat turns against whatever `services` holds now (providers may be swapped)."""
+    """Runs chat turns: `code` and `web` give the context, `llm` the answer, `sessions`
+    keep the conversation."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-
-    @property
-    def sessions(self) -> SessionStore:
-        return self.services.sessions
+    def __init__(
+        self, *, llm: Streamer, sessions: ChatSessions, code: CodeSearch, web: WebPages
+    ) -> None:
+        self.llm = llm
+        self.sessions = sessions
+        self.code = code
+        self.web = web
 
     async def open_session(self, session_id: str | None, title: str) -> str:
         """The given session, created under that id if it does not exist (yet or any more);
@@ -118,7 +120,7 @@ class ChatService:
 
     def _roots(self) -> list[str]:
         """The workspace roots a new session belongs to (the web UI lists sessions by root)."""
-        return [str(w.root) for w in self.services.workspaces]
+        return [str(w.root) for w in self.code.workspaces]
 
     async def _turn(
         self,
@@ -132,7 +134,8 @@ class ChatService:
         try:
             history = as_history(await self.sessions.history(session_id, HISTORY_TURNS))
             context = await gather(
-                self.services,
+                self.code,
+                self.web,
                 request.message,
                 request.focus,
                 include_rag=request.include_rag,
@@ -175,7 +178,7 @@ class ChatService:
             if on_text is not None:
                 await on_text(text)
 
-        stream = self.services.llm.stream(prompt, session_id=reply.session_id)
+        stream = self.llm.stream(prompt, session_id=reply.session_id)
         try:
             async with aclosing(stream):
                 async for event in stream:

@@ -25,11 +25,11 @@ from server.chat.contracts import (
 )
 from server.chat.edits import FileChange, LineEdit, NewFile, append_text, replace_lines
 from server.chat.models import CodeCitation
+from server.chat.ports import CodeSearch, Completer
 from server.chat.reply_limit import suggestion_reply_limit
 from server.chat.syntax import check_edit, enclosing_definition
 from server.chat.tests_layout import path_for_tests
 from server.llm import ContextChunk, LLMError, Prompt
-from server.services import Services
 from server.workspace_files import PathRefused, read_existing
 
 log = logging.getLogger(__name__)
@@ -138,10 +138,12 @@ def python_module(path: Path, root: Path | None) -> str:
 
 
 class SuggestionService:
-    """Turns a request into a reviewed-ready `Suggestion`, calling the model once."""
+    """Turns a request into a reviewed-ready `Suggestion`, calling the model once; `code`
+    places the file in its workspace and finds related code."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, *, llm: Completer, code: CodeSearch) -> None:
+        self.llm = llm
+        self.code = code
 
     async def suggest(self, request: SuggestionRequest) -> Suggestion:
         first, last = target_lines(request)
@@ -149,7 +151,7 @@ class SuggestionService:
         target = "\n".join(lines[first : last + 1])
         if not target.strip():
             raise SuggestionFailed("There is no code in the selected lines to work on.")
-        workspace = self.services.workspace_for(request.path)
+        workspace = self.code.workspace_for(request.path)
         root = workspace.root if workspace is not None else None
         target_citation = CodeCitation(str(request.path), first + 1, last + 1)
         related = await self._related(request, target, first, last)
@@ -159,7 +161,7 @@ class SuggestionService:
             chunks=[chunk for chunk, _ in related],
         )
         try:
-            result = await self.services.llm.complete(
+            result = await self.llm.complete(
                 prompt,
                 temperature=TEMPERATURE,
                 max_tokens=suggestion_reply_limit(request.kind, target),
@@ -226,7 +228,7 @@ class SuggestionService:
         self, request: SuggestionRequest, target: str, first: int, last: int
     ) -> list[tuple[ContextChunk, CodeCitation]]:
         """Other workspace code like the target, for context; the target itself is left out."""
-        found = await retrieve(self.services, target[:QUERY_CHARS], request.path, RELATED_CHUNKS)
+        found = await retrieve(self.code, target[:QUERY_CHARS], request.path, RELATED_CHUNKS)
         own = str(request.path)
         return [
             (chunk, citation)
@@ -241,7 +243,7 @@ class SuggestionService:
     def _question(
         self, request: SuggestionRequest, target: str, first: int, last: int, root: Path | None
     ) -> str:
-        workspace = self.services.workspace_for(request.path)
+        workspace = self.code.workspace_for(request.path)
         name = relative(request.path, workspace)
         lang = request.language
         parts = [

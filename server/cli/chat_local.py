@@ -13,13 +13,12 @@ import sys
 from pathlib import Path
 
 from server.chat.models import ChatRequest
-from server.chat.service import ChatService
 from server.cli.errors import CliError
+from server.cli.headless import Headless, OpenFailed, headless
 from server.cli.output import echo_text, print_chat_end
 from server.config import Settings
 from server.indexing.indexer import WorkspaceIndex
 from server.llm import ModelLoading
-from server.services import Services
 from server.sessions import SessionLimitReached, SessionNotFound
 
 KEYWORD_WAIT_S = 15.0
@@ -43,33 +42,38 @@ async def chat_in_terminal(
 ) -> int:
     """Exit status 0 when the model answered (also when the answer was cut short: a note on
     stderr says so and how to continue), 1 otherwise (the answer says why)."""
-    services = Services(settings.model_copy(update={"watch_files": False}))
     try:
-        workspace = await services.add_workspace(root)
-        if include_rag:
-            await keyword_searchable(workspace.index)
+        async with headless(settings, root) as opened:
+            return await answer(opened, message, session_id, include_rag, as_json)
+    except OpenFailed as exc:
+        raise CliError(str(exc)) from None
 
-        async def echo(text: str) -> None:
-            if not as_json:
-                echo_text(text)
 
-        async def loading(event: ModelLoading) -> None:
-            sys.stderr.write(event.message() + "\n")
+async def answer(
+    opened: Headless, message: str, session_id: str | None, include_rag: bool, as_json: bool
+) -> int:
+    if include_rag:
+        await keyword_searchable(opened.workspace.index)
 
-        try:
-            reply = await ChatService(services).chat(
-                ChatRequest(message, session_id, include_rag=include_rag),
-                on_text=echo,
-                on_loading=loading,
-            )
-        except SessionNotFound:  # deleted between the CLI's check and the turn
-            raise CliError(
-                f"no chat session {session_id!r} (it may have expired or been deleted)",
-                "start a new one: auro-pai chat MESSAGE",
-            ) from None
-        except SessionLimitReached as exc:
-            raise CliError(str(exc), "wait for a chat to finish, or raise MAX_SESSIONS") from None
-        print_chat_end(reply.to_json(), workspace.root, as_json)
-        return 0 if reply.status == "completed" else 1
-    finally:
-        await services.close()
+    async def echo(text: str) -> None:
+        if not as_json:
+            echo_text(text)
+
+    async def loading(event: ModelLoading) -> None:
+        sys.stderr.write(event.message() + "\n")
+
+    try:
+        reply = await opened.services.chat.chat(
+            ChatRequest(message, session_id, include_rag=include_rag),
+            on_text=echo,
+            on_loading=loading,
+        )
+    except SessionNotFound:  # deleted between the CLI's check and the turn
+        raise CliError(
+            f"no chat session {session_id!r} (it may have expired or been deleted)",
+            "start a new one: auro-pai chat MESSAGE",
+        ) from None
+    except SessionLimitReached as exc:
+        raise CliError(str(exc), "wait for a chat to finish, or raise MAX_SESSIONS") from None
+    print_chat_end(reply.to_json(), opened.workspace.root, as_json)
+    return 0 if reply.status == "completed" else 1

@@ -1,5 +1,5 @@
-"""What the one-shot commands share: settings with quiet logging, the `--debug` switch and
-the check that a root has been indexed."""
+"""What the commands share: settings with logging set up for the command, the `--debug`
+switch and the check that a root has been indexed."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import argparse
 import logging
 import os
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from server.cli.errors import CliError
-from server.config import Settings, load_settings
+from server.config import ConfigWarning, Settings, load_settings
 from server.logs import FORMAT, configure
 from server.paths import workspace_data_path
 
@@ -38,17 +40,35 @@ class NoTraceback(logging.Formatter):
         return text if error is None else f"{text} ({error})"
 
 
+def command_settings(
+    args: argparse.Namespace,
+    *layers: tuple[str, Mapping[str, Any]],
+    quiet: bool = True,
+    report: bool = True,
+) -> tuple[Settings, list[ConfigWarning]]:
+    """Load the settings and set up logging for one command.
+
+    `quiet` (the one-shot commands): warnings only, one line each; `--debug` shows all,
+    with tracebacks. Otherwise (the servers) LOG_LEVEL applies. `report` logs the
+    configuration warnings; without it the caller shows them its own way."""
+    settings, warnings = load_settings(*layers)
+    if not quiet:
+        configure(settings.log_level)
+    else:
+        configure("DEBUG" if debugging(args) else "WARNING")
+        if not debugging(args):
+            for handler in logging.getLogger().handlers:
+                if getattr(handler, "auro_stderr", False):
+                    handler.setFormatter(NoTraceback(FORMAT))
+    if report:
+        for warning in warnings:
+            log.warning(warning.message())
+    return settings, warnings
+
+
 def tool_settings(args: argparse.Namespace) -> Settings:
     """Settings for the one-shot commands: warnings on stderr, quiet logging."""
-    settings, warnings = load_settings()
-    configure("DEBUG" if debugging(args) else "WARNING")
-    if not debugging(args):
-        for handler in logging.getLogger().handlers:
-            if getattr(handler, "auro_stderr", False):
-                handler.setFormatter(NoTraceback(FORMAT))
-    for warning in warnings:
-        log.warning(warning.message())
-    return settings
+    return command_settings(args)[0]
 
 
 def indexed_data_dir(settings: Settings, root: Path) -> Path:

@@ -11,15 +11,14 @@ from pathlib import Path
 
 import aiohttp
 
-from server.cli.context import debugging
+from server.cli.context import command_settings
 from server.cli.errors import existing_dir
-from server.config import ConfigWarning, Settings, load_settings
+from server.config import ConfigWarning, Settings
 from server.llm.errors import CONFIGURE_HINT
 from server.llm.factory import KNOWN_PROVIDERS, WHAT_TO_SET, build_providers, provider_order
 from server.llm.llamacpp import connection_problem
 from server.llm.model_info import EndpointProbe
 from server.llm.policy import Timeouts
-from server.logs import configure
 from server.paths import workspace_data_dir
 
 
@@ -249,6 +248,5 @@ async def doctor(settings: Settings, warnings: list[ConfigWarning], workspace: P
 
 def run(args: argparse.Namespace) -> int:
     root = existing_dir(args.workspace, "--workspace", "auro-pai doctor --workspace DIR")
-    settings, warnings = load_settings()
-    configure("DEBUG" if debugging(args) else "WARNING")
+    settings, warnings = command_settings(args, report=False)  # listed by `doctor` itself
     return asyncio.run(doctor(settings, warnings, root))

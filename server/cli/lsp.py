@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from server.cli.context import command_settings
 from server.cli.errors import CliError
-from server.config import load_settings
-from server.logs import configure, protect_stdout
+from server.logs import protect_stdout
 
 
 def run(args: argparse.Namespace) -> int:
     from server.lsp.server import create_server
 
-    settings, _ = load_settings()  # warnings are shown to the client at initialize
-    configure(settings.log_level)
+    command_settings(args, quiet=False, report=False)  # warnings go to the client at initialize
     server = create_server()
     if args.tcp:
         try:

@@ -8,12 +8,12 @@ import logging
 import signal
 from pathlib import Path
 
+from server.cli.context import command_settings
 from server.cli.errors import existing_dir
-from server.config import Settings, load_settings
+from server.cli.headless import Headless, OpenFailed, headless
+from server.config import Settings
 from server.http.security import ExposureRefused, check_exposure
 from server.http.sidecar import Sidecar
-from server.logs import configure
-from server.services import Services
 from server.settings_model import SERVE_PORT
 
 log = logging.getLogger(__name__)
@@ -26,20 +26,21 @@ async def serve(settings: Settings, workspace: Path) -> int:
     except ExposureRefused as exc:
         log.error("%s", exc)
         return 2
-    services = Services(settings)
     try:
-        await services.add_workspace(workspace)
-    except ValueError as exc:
-        log.error("%s", exc)
-        await services.close()
+        async with headless(settings, workspace, watch=True) as opened:
+            return await serve_http(settings, opened)
+    except OpenFailed as exc:
+        log.error("%s", exc.cause)
         return 2
-    sidecar = Sidecar(services)
+
+
+async def serve_http(settings: Settings, opened: Headless) -> int:
+    sidecar = Sidecar(opened.services)
     port = SERVE_PORT if settings.http_port is None else settings.http_port
     try:
         address = await sidecar.start(settings.http_host, port)
     except ExposureRefused as exc:
         log.error("%s", exc)
-        await services.close()
         return 2
     except OSError as exc:
         log.error(
@@ -49,9 +50,8 @@ async def serve(settings: Settings, workspace: Path) -> int:
             port,
             exc.strerror or exc,
         )
-        await services.close()
         return 1
-    print(f"Auro-PAI serving {workspace.resolve()} at {address.url}", flush=True)
+    print(f"Auro-PAI serving {opened.workspace.root} at {address.url}", flush=True)
     token = sidecar.token
     if token is None:
         print("HTTP auth is OFF (AURO_HTTP_AUTH=false)", flush=True)
@@ -65,7 +65,6 @@ async def serve(settings: Settings, workspace: Path) -> int:
     await stop.wait()
     log.info("shutting down")
     await sidecar.stop()
-    await services.close()
     return 0
 
 
@@ -74,8 +73,5 @@ def run(args: argparse.Namespace) -> int:
     overrides = {
         k: v for k, v in {"http_host": args.host, "http_port": args.port}.items() if v is not None
     }
-    settings, warnings = load_settings(("command line", overrides))
-    configure(settings.log_level)
-    for warning in warnings:
-        log.warning(warning.message())
+    settings, _ = command_settings(args, ("command line", overrides), quiet=False)
     return asyncio.run(serve(settings, root))

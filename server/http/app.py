@@ -171,7 +171,7 @@ def create_app(services: Services, *, bind_host: str | None = None) -> web.Appli
     app[STREAMS] = streams
     app.on_response_prepare.append(_on_prepare)
     health_api.add_routes(app, services)
-    tools_api.add_routes(app, lambda: services.tools)
+    tools_api.add_routes(app, services.tools)
     rag_api.add_routes(app, services)
     meta_api.add_routes(app, metrics)
     chat_api.add_routes(app, services)

@@ -366,5 +366,5 @@ async def usage(request: web.Request) -> dict[str, Any]:
 
 def add_routes(app: web.Application, services: Services) -> None:
     app[SERVICES] = services
-    app[CHAT] = ChatService(services)
+    app[CHAT] = services.chat
     routes.add_to(app)

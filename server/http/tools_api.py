@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiohttp import web
 from pydantic import BaseModel, Field
 
@@ -18,7 +16,7 @@ from server.tools.models import (
     TimeRange,
 )
 
-TOOLS = web.AppKey("auro_tools", object)  # () -> ToolService: the service in force
+TOOLS = web.AppKey("auro_tools", ToolService)
 
 STATUS_BY_CODE = {
     "tool_disabled": 503,
@@ -87,7 +85,7 @@ FETCH_ERRORS = {
 
 
 def _tools(request: web.Request) -> ToolService:
-    return request.app[TOOLS]()
+    return request.app[TOOLS]
 
 
 @routes.post(
@@ -129,7 +127,7 @@ async def search_and_fetch(request: web.Request, body: SearchAndFetchRequest):
     )
 
 
-def add_routes(app: web.Application, tools: Callable[[], ToolService]) -> None:
-    """`tools` returns the service in force (it is rebuilt when settings change)."""
+def add_routes(app: web.Application, tools: ToolService) -> None:
+    """`tools` is reconfigured in place when settings change, so the routes keep it."""
     app[TOOLS] = tools
     routes.add_to(app)

@@ -94,6 +94,14 @@ class LLMManager:
             load=load or LoadPolicy.from_settings(settings),
         )
 
+    async def configure(self, settings: Settings) -> None:
+        """Take new settings in place, so holders keep this object; usage is kept. The old
+        providers close: a reply still streaming through one ends with an error."""
+        fresh, previous = LLMManager.from_settings(settings, usage=self.usage), self.pools
+        self.pools, self.timeouts, self.retry = fresh.pools, fresh.timeouts, fresh.retry
+        self.load, self.reply_reserve = fresh.load, fresh.reply_reserve
+        await close_pools(previous)
+
     @property
     def provider_names(self) -> list[str]:
         return [pool.name for pool in self.pools]
@@ -390,6 +398,10 @@ class LLMManager:
         return await overall_health(self.pools, configure_hint(self.pools))
 
     async def aclose(self) -> None:
-        for pool in self.pools:
-            for endpoint in pool.endpoints:
-                await endpoint.provider.aclose()
+        await close_pools(self.pools)
+
+
+async def close_pools(pools: list[ProviderPool]) -> None:
+    for pool in pools:
+        for endpoint in pool.endpoints:
+            await endpoint.provider.aclose()

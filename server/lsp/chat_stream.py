@@ -1,23 +1,26 @@
-"""One chat turn streamed to the editor: `auro/chatChunk` notifications and `$/progress`.
+"""One chat turn streamed to the editor: `auro/chatChunk` notifications mirrored as
+work-done progress. Used by `auro/chat` and by the commands that answer through chat
+(`auro.explain`).
 
-Shared by `auro/chat` and the commands that answer through chat (`auro.explain`).
+The turn runs in the request's handler task: `$/cancelRequest` (or cancelling its work-done
+progress) cancels that task, which closes the upstream LLM stream at once; the chat service
+then stores the turn as cancelled with the text sent so far.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from server.chat import ChatReply, ChatRequest, ChatService
+from server.chat import ChatReply, ChatRequest
 from server.llm import ModelLoading
+from server.lsp import protocol as p
 
 if TYPE_CHECKING:
     from server.lsp.server import AuroLanguageServer
-
-CHAT_CHUNK = "auro/chatChunk"
 
 
 class ChunkStream:
@@ -26,9 +29,9 @@ class ChunkStream:
     def __init__(
         self,
         ls: AuroLanguageServer,
-        request_id: Any,
+        request_id: p.RequestId,
         session_id: str,
-        token: int | str | None,
+        token: p.RequestId | None,
         title: str,
     ) -> None:
         self.ls = ls
@@ -51,15 +54,10 @@ class ChunkStream:
             cancelled.add_done_callback(lambda f: f.cancelled() and task.cancel())
 
     async def send(self, text: str) -> None:
-        self.ls.protocol.notify(
-            CHAT_CHUNK,
-            {
-                "requestId": self.request_id,
-                "sessionId": self.session_id,
-                "index": self.index,
-                "text": text,
-            },
+        chunk = p.ChatChunk(
+            request_id=self.request_id, session_id=self.session_id, index=self.index, text=text
         )
+        self.ls.protocol.notify(p.CHAT_CHUNK, chunk.wire())
         self.index += 1
         if self.token is not None:
             self.ls.work_done_progress.report(
@@ -82,12 +80,12 @@ class ChunkStream:
 async def stream_chat(
     ls: AuroLanguageServer,
     request: ChatRequest,
-    token: int | str | None = None,
+    token: p.RequestId | None = None,
     title: str = "Auro chat",
-    request_id: int | str | None = None,
+    request_id: p.RequestId | None = None,
 ) -> ChatReply:
-    """Run one turn, streaming its text to the client; shared by `auro/chat` and commands."""
-    chat = ChatService(ls.services)
+    """Run one turn, streaming its text to the client."""
+    chat = ls.services.chat
     session_id = await chat.open_session(request.session_id, request.message)
     chunk_id = ls.protocol.msg_id if request_id is None else request_id
     chunks = ChunkStream(ls, chunk_id, session_id, token, title)

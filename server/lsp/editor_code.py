@@ -1,4 +1,4 @@
-"""Editor buffers and ranges to the plain records of `server.chat`, and citations back.
+"""Editor buffers and ranges to the plain records of `server.chat`.
 
 Buffers are read through the workspace, so unsaved text in the editor is what the model sees;
 files the editor has not opened are read only under the rules of `server.workspace_files`.
@@ -8,37 +8,20 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from lsprotocol import types
-from pydantic import BaseModel
 from pygls.exceptions import JsonRpcInvalidParams
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
-from server.chat import Citation, CodeCitation, FocusCode
+from server.chat import FocusCode
 from server.indexing.chunking import detect_language
 from server.workspace_files import PathRefused, check_buffer, read_workspace_file
 
 if TYPE_CHECKING:
     from server.lsp.server import AuroLanguageServer
-
-
-class PositionModel(BaseModel):
-    line: int
-    character: int
-
-    def lsp(self) -> types.Position:
-        return types.Position(line=max(0, self.line), character=max(0, self.character))
-
-
-class RangeModel(BaseModel):
-    start: PositionModel
-    end: PositionModel
-
-    def lsp(self) -> types.Range:
-        return types.Range(start=self.start.lsp(), end=self.end.lsp())
 
 
 def path_of(uri: str) -> Path:
@@ -97,16 +80,3 @@ async def focus_from(ls: AuroLanguageServer, uri: str, range_: types.Range | Non
         return FocusCode(path, source, 1, lines, whole_file=True, language=language)
     text = doc.text_in_client_range(range_)
     return FocusCode(path, text, range_.start.line + 1, last_line(range_) + 1, language=language)
-
-
-def lsp_citation(citation: Citation) -> dict[str, Any]:
-    if isinstance(citation, CodeCitation):
-        return {
-            "uri": from_fs_path(citation.path),
-            "range": {
-                "start": {"line": citation.start_line - 1, "character": 0},
-                "end": {"line": citation.end_line, "character": 0},
-            },
-            "symbol": citation.symbol,
-        }
-    return citation.to_json()

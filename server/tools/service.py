@@ -39,15 +39,32 @@ class ToolService:
         resolver: Resolver | None = None,
         clock: Callable[[], float] | None = None,
     ):
-        self.config = config or ToolsConfig()
-        self._engine = engine or create_engine(self.config)
-        self._limits = RateLimits(self.config.global_rate, self.config.host_rate)
-        self._fetcher = Fetcher(self.config, resolver or SystemResolver(), self._limits)
-        self._robots = RobotsPolicy(self._fetcher, self.config.user_agent)
+        self._build(config or ToolsConfig(), engine, resolver, clock or time.monotonic)
+
+    def _build(
+        self,
+        config: ToolsConfig,
+        engine: SearchEngine | None,
+        resolver: Resolver | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.config = config
+        self._engine = engine or create_engine(config)
+        self._limits = RateLimits(config.global_rate, config.host_rate)
+        self._fetcher = Fetcher(config, resolver or SystemResolver(), self._limits)
+        self._robots = RobotsPolicy(self._fetcher, config.user_agent)
         self._cache: TtlCache[str, FetchedPage] = TtlCache(
-            self.config.cache_size, self.config.cache_ttl, clock or time.monotonic
+            config.cache_size, config.cache_ttl, clock
         )
+        self._clock = clock
         self._last_search_error: str | None = None
+
+    async def configure(self, settings: Settings) -> None:
+        """Take new settings in place (holders keep this object): engine, limits, fetcher
+        and cache start afresh from them, as at start; the old fetcher's session closes."""
+        previous = self._fetcher
+        self._build(ToolsConfig.from_settings(settings), None, None, self._clock)
+        await previous.close()
 
     @classmethod
     def from_settings(

@@ -6,7 +6,7 @@ storage, history, fallback without a model, broken streams, untrusted web result
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +52,10 @@ class StubTools:
 
 
 @dataclass
-class StubServices:
-    """What ChatService uses of `Services`: llm, sessions, tools and search."""
+class StubCode:
+    """Stands in for the workspace roots: one root, and one search hit in it."""
 
-    llm: LLMManager
-    sessions: SessionStore
     root: Path
-    tools: StubTools = field(default_factory=StubTools)
 
     @property
     def workspaces(self) -> list[Workspace]:
@@ -72,6 +69,10 @@ class StubServices:
         return MultiSearch([Found(self.workspaces[0], hit)], True, [])
 
 
+def chat_over(llm: LLMManager, sessions: SessionStore, root: Path) -> ChatService:
+    return ChatService(llm=llm, sessions=sessions, code=StubCode(root), web=StubTools())
+
+
 @pytest.fixture
 def store(tmp_path: Path):
     sessions = SessionStore(tmp_path / "sessions.sqlite3")
@@ -81,7 +82,7 @@ def store(tmp_path: Path):
 
 async def test_turn_is_streamed_stored_and_replayed_as_history(fake_openai, store, tmp_path):
     fake_openai.reply_text = REPLY
-    chat = ChatService(StubServices(llm_for(fake_openai), store, tmp_path))
+    chat = chat_over(llm_for(fake_openai), store, tmp_path)
     pieces: list[str] = []
 
     async def collect(text: str) -> None:
@@ -116,7 +117,7 @@ async def test_turn_is_streamed_stored_and_replayed_as_history(fake_openai, stor
 
 
 async def test_without_a_model_the_answer_lists_code_and_what_to_configure(store, tmp_path):
-    chat = ChatService(StubServices(llm_for(None), store, tmp_path))
+    chat = chat_over(llm_for(None), store, tmp_path)
     pieces: list[str] = []
 
     async def collect(text: str) -> None:
@@ -135,7 +136,7 @@ async def test_without_a_model_the_answer_lists_code_and_what_to_configure(store
 async def test_a_broken_stream_keeps_the_text_and_stores_the_reason(fake_openai, store, tmp_path):
     fake_openai.reply_text = "A long answer that will break off halfway through."
     fake_openai.push(Drop(after_chunks=3))
-    chat = ChatService(StubServices(llm_for(fake_openai), store, tmp_path))
+    chat = chat_over(llm_for(fake_openai), store, tmp_path)
     reply = await chat.chat(ChatRequest("Explain", include_rag=False))
     assert reply.status == "error"
     assert reply.text == "A long answer that will break off halfway through."[:15]
@@ -146,7 +147,7 @@ async def test_a_broken_stream_keeps_the_text_and_stores_the_reason(fake_openai,
 
 
 async def test_web_results_enter_as_untrusted_data_with_their_urls(fake_openai, store, tmp_path):
-    chat = ChatService(StubServices(llm_for(fake_openai), store, tmp_path))
+    chat = chat_over(llm_for(fake_openai), store, tmp_path)
     focus = FocusCode(tmp_path / "calc.py", "return a + b", 5, 5, language="python")
     reply = await chat.chat(
         ChatRequest("Is add right?", focus=focus, include_rag=False, include_tools=True)

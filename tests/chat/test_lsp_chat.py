@@ -9,6 +9,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 from pygls.uris import from_fs_path
 
+from server.lsp import protocol
+from server.lsp.params import to_plain
 from tests.chat.conftest import chat_env
 from tests.chat.lsp_helpers import open_document, request, rest, wait_indexed
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -25,6 +27,7 @@ async def test_chat_streams_chunks_in_order_and_the_session_is_shared_with_rest(
     env = chat_env(tmp_path / "data", fake_openai)
     async with lsp_session(env, [repo], listen=LISTEN) as (client, recorder):
         status = await recorder.next("auro/status", 1)
+        protocol.ServerStatus.model_validate(to_plain(status))  # the contract, as sent
         await wait_indexed(client, "circle_area", "geometry.py")
         uri = open_document(client, repo / "calc.py")
         # unsaved text in the buffer is what the model sees
@@ -55,7 +58,8 @@ async def test_chat_streams_chunks_in_order_and_the_session_is_shared_with_rest(
         assert "".join(c.text for c in chunks) == result["text"] == REPLY
         assert {c.sessionId for c in chunks} == {result["sessionId"]}
         assert (result["provider"], result["status"]) == ("openai", "completed")
-        assert result["usage"]["completion_tokens"] > 0
+        assert result["usage"]["completionTokens"] > 0
+        protocol.ChatResult.model_validate(result)  # the contract, as sent
 
         # the selection (from the unsaved buffer) and retrieved code reached the model
         prompt = fake_openai.requests[-1]["messages"][-1]["content"]
@@ -64,6 +68,7 @@ async def test_chat_streams_chunks_in_order_and_the_session_is_shared_with_rest(
         assert uri in cited and from_fs_path(str(repo / "geometry.py")) in cited
         calc = next(c for c in result["citations"] if c["uri"] == uri)
         assert calc["range"]["start"]["line"] == 8
+        assert (calc["path"], calc["root"]) == ("calc.py", str(repo))  # as search hits
 
         reports = client.progress_reports["chat-1"]
         assert isinstance(reports[0], types.WorkDoneProgressBegin)
@@ -71,6 +76,7 @@ async def test_chat_streams_chunks_in_order_and_the_session_is_shared_with_rest(
         assert isinstance(reports[-1], types.WorkDoneProgressEnd)
 
         usage = await request(client, "auro/usage", None)
+        protocol.Usage.model_validate(usage)
         assert usage["totals"]["requests"] == 1
         assert len(usage["sessions"]) == 1  # keyed by session id (renamed by the decoder)
 
@@ -131,7 +137,7 @@ async def test_cancel_closes_the_upstream_stream_and_stores_the_turn_as_cancelle
         usage = await request(client, "auro/usage", None)
         totals = usage["totals"]
         assert (totals["requests"], totals["cancelled"], totals["estimated"]) == (1, 1, 1)
-        assert totals["prompt_tokens"] > 0 and totals["completion_tokens"] > 0
+        assert totals["promptTokens"] > 0 and totals["completionTokens"] > 0
 
 
 async def test_a_loading_model_shows_in_the_chat_progress(

@@ -20,6 +20,7 @@ from server.indexing.search import SearchResult
 from server.llm import LLMManager
 from server.services import Found, MultiSearch, Workspace
 from server.sessions import SessionStore
+from server.tools.models import SearchAndFetchResult
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
 
@@ -46,11 +47,9 @@ def llm_for(fake: FakeOpenAIServer) -> LLMManager:
 
 
 @dataclass
-class Services:
-    """What ChatService uses of `Services`, with scripted search hits."""
+class ScriptedCode:
+    """Stands in for the workspace roots: one root, with scripted search hits."""
 
-    llm: LLMManager
-    sessions: SessionStore
     root: Path
     hits: list[SearchResult] = field(default_factory=list)
 
@@ -65,6 +64,15 @@ class Services:
         return MultiSearch([Found(self.workspaces[0], h) for h in self.hits], True, [])
 
 
+class NoWeb:
+    async def search_and_fetch(self, *_: Any) -> SearchAndFetchResult:
+        raise AssertionError("these turns do not search the web")
+
+
+def chat_over(llm: LLMManager, sessions: SessionStore, code: ScriptedCode) -> ChatService:
+    return ChatService(llm=llm, sessions=sessions, code=code, web=NoWeb())
+
+
 @pytest.fixture
 def store(tmp_path: Path):
     sessions = SessionStore(tmp_path / "sessions.sqlite3")
@@ -75,8 +83,8 @@ def store(tmp_path: Path):
 async def test_a_cut_reply_is_reported_stored_and_continued(store, tmp_path):
     async with FakeOpenAIServer() as fake:
         fake.script.append(LONG_REPLY)
-        services = Services(llm_for(fake), store, tmp_path)
-        chat = ChatService(services)  # type: ignore[arg-type]
+        llm = llm_for(fake)
+        chat = chat_over(llm, store, ScriptedCode(tmp_path))
         first = await chat.chat(ChatRequest("Explain everything."))
         assert fake.requests[0]["max_tokens"] == LIMIT
         assert first.truncated and first.status == "completed"
@@ -90,7 +98,7 @@ async def test_a_cut_reply_is_reported_stored_and_continued(store, tmp_path):
         assert turns[-1].usage["truncated"] is True
 
         second = await chat.chat(ChatRequest("continue", session_id=first.session_id))
-        await services.llm.aclose()
+        await llm.aclose()
     sent = fake.requests[1]["messages"]
     assert {"role": "assistant", "content": first.text} in sent, "the partial answer is replayed"
     assert sent[-1]["content"].endswith("continue")
@@ -105,9 +113,10 @@ async def test_oversized_chunks_are_cut_and_citations_match_what_was_sent(store,
         SearchResult("beta.py", 1, 200, "", "python", 0.5, other, ["keyword"]),
     ]
     async with FakeOpenAIServer(props_n_ctx=700) as fake:
-        services = Services(llm_for(fake), store, tmp_path, hits)
-        reply = await ChatService(services).chat(ChatRequest("Where is parse_config defined?"))  # type: ignore[arg-type]
-        await services.llm.aclose()
+        llm = llm_for(fake)
+        chat = chat_over(llm, store, ScriptedCode(tmp_path, hits))
+        reply = await chat.chat(ChatRequest("Where is parse_config defined?"))
+        await llm.aclose()
     assert reply.status == "completed", reply.error
     prompt = fake.requests[0]["messages"][-1]["content"]
     assert "def parse_config(path)" in prompt, "the best match survives, as an excerpt"
@@ -127,9 +136,11 @@ async def test_oversized_chunks_are_cut_and_citations_match_what_was_sent(store,
 async def test_a_prompt_that_cannot_fit_cites_nothing(store, tmp_path):
     hits = [SearchResult("alpha.py", 1, 3, "", "python", 0.9, "a = 1\nb = 2\nc = 3", ["keyword"])]
     async with FakeOpenAIServer(props_n_ctx=200) as fake:
-        services = Services(llm_for(fake), store, tmp_path, hits)
-        reply = await ChatService(services).chat(ChatRequest("why " * 300))  # type: ignore[arg-type]
-        await services.llm.aclose()
+        llm = llm_for(fake)
+        reply = await chat_over(llm, store, ScriptedCode(tmp_path, hits)).chat(
+            ChatRequest("why " * 300)
+        )
+        await llm.aclose()
     assert reply.status == "error" and "window" in (reply.error or "")
     assert reply.citations == [], "nothing was sent, so nothing is cited"
     assert fake.requests == []

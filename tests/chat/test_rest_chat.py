@@ -41,7 +41,7 @@ async def served_chat(
 ) -> AsyncIterator[tuple[ClientSession, Services]]:
     """The real sidecar on 127.0.0.1 (the production runner: handlers are not cancelled when
     a client leaves) over `chat_settings`, with a client bound to it and the services."""
-    services = Services(chat_settings(fake, data_dir, **overrides))
+    services = await Services.open(chat_settings(fake, data_dir, **overrides))
     sidecar = Sidecar(services)
     address = await sidecar.start("127.0.0.1", 0)
     client = ClientSession(base_url=address.url)

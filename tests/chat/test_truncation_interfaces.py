@@ -55,7 +55,7 @@ async def api(fake_openai: FakeOpenAIServer, tmp_path: Path) -> AsyncIterator[Te
             "http_auth": False,
         }
     )
-    services = Services(settings)
+    services = await Services.open(settings)
     client = TestClient(TestServer(create_app(services)))
     await client.start_server()
     try:

@@ -89,7 +89,7 @@ local ok, err = xpcall(function()
   wait(60000, function()
     local r = lsp.request_sync(client, 'auro/indexStatus', vim.empty_dict(), 2000, bufnr)
     index = r and r.result
-    return index ~= nil and index.files_total >= 2 and index.files_keyword_indexed >= index.files_total
+    return index ~= nil and index.filesTotal >= 2 and index.filesKeywordIndexed >= index.filesTotal
   end, 'the keyword index')
   out.index = index
   step('indexed')
@@ -157,7 +157,13 @@ local ok, err = xpcall(function()
   wait(30000, function()
     return chat.turn.done
   end, 'the follow-up answer')
-  out.followup = { session_id = chat.turn.session_id, status = chat.turn.status }
+  out.followup = {
+    session_id = chat.turn.session_id,
+    status = chat.turn.status,
+    truncated = chat.turn.truncated,
+    notices = chat.turn.notices,
+    lines = buf_lines(chat.buf),
+  }
   step('followup')
 
   -- a new session whose slow answer is cancelled after the first chunks

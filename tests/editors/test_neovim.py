@@ -75,7 +75,7 @@ async def test_search_chat_cancel_reindex_status(
 ):
     fake_openai.push(
         Reply(text=ANSWER, chunk_chars=6),
-        Reply(text=FOLLOW_UP),
+        Reply(text=FOLLOW_UP, finish_reason="length"),  # cut off: the reply says so
         Reply(text=STORY, chunk_chars=8, delay=0.1),
         Reply(text=DOC_ADD),
         Reply(text=DOC_DIVIDE),
@@ -159,7 +159,13 @@ async def test_search_chat_cancel_reindex_status(
     assert "When does divide fail?" in first_prompt and "ZeroDivisionError" in first_prompt
 
     # the follow-up continued the session; `:AuroChat!` opened a new one
-    assert seen["followup"] == {"session_id": chat["session_id"], "status": "completed"}
+    followup = seen["followup"]
+    assert (followup["session_id"], followup["status"]) == (chat["session_id"], "completed")
+    # the answer was cut off: the chat buffer says so, as the server's notice
+    assert followup["truncated"] is True
+    [notice] = followup["notices"]
+    assert notice.startswith("> The reply was cut off after") and '"continue"' in notice
+    assert notice in followup["lines"]
 
     cancelled = seen["cancelled"]
     assert cancelled["status"] == "cancelled"
@@ -171,7 +177,7 @@ async def test_search_chat_cancel_reindex_status(
     await fake_openai.wait_for_disconnects(1, timeout=10)  # the model stream was closed
 
     # :AuroReindex and :AuroStatus
-    assert seen["reindex"]["files_total"] == 2
+    assert seen["reindex"]["filesTotal"] == 2
     status = "\n".join(seen["status_lines"])
     assert "index:" in status and http["url"] in status
     assert str(workspace) in status

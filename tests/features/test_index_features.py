@@ -9,6 +9,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import from_fs_path
 
+from server.lsp import protocol
+from server.lsp.params import to_plain
 from tests.lsp_harness import lsp_session, server_env
 
 FILES = {
@@ -55,15 +57,17 @@ async def settled(client) -> dict:
 async def test_search_returns_locations_and_retrievers(tmp_path, repo):
     async with lsp_session(server_env(tmp_path / "data"), [repo]) as (client, _):
         status = await settled(client)
-        assert status.files_total == 3 and status.chunks >= 3
+        assert status.filesTotal == 3 and status.chunks >= 3
+        assert protocol.IndexStatus.model_validate(to_plain(status)).roots[0].root == str(repo)
 
         result = await client.protocol.send_request_async(
             "auro/search", {"query": "turn a title into a url slug", "k": 3}
         )
+        protocol.SearchResult.model_validate(to_plain(result))  # the contract, as sent
         top = result.results[0]
         assert top.path == "text/slug.py" and top.symbol == "slugify"
         assert top.location.uri == from_fs_path(str(repo / "text/slug.py"))
-        assert top.location.range.start.line == top.start_line - 1
+        assert top.location.range.start.line == top.startLine - 1
         assert set(top.retrievers) <= {"dense", "keyword"} and top.retrievers
         assert result.complete is True
 
@@ -116,7 +120,7 @@ async def test_progress_and_control_commands(tmp_path, repo):
         await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="auro.reindex")
         )
-        assert (await settled(client)).files_total == 3
+        assert (await settled(client)).filesTotal == 3
 
 
 async def test_saved_file_becomes_searchable(tmp_path, repo):

@@ -79,10 +79,11 @@ def tiny_workspace(root: Path) -> Path:
     return root
 
 
-async def open_services(tmp_path: Path, **env: str) -> Services:
-    services = Services(make_settings(tmp_path / "data", **env))
-    real_tools, services.tools = services.tools, StubTools()
-    await real_tools.close()
+async def open_services(tmp_path: Path, tools: Any = None, **env: str) -> Services:
+    """`tools`: the tool service to use (default: `StubTools`)."""
+    services = await Services.open(
+        make_settings(tmp_path / "data", **env), tools=tools or StubTools()
+    )
     await services.add_workspace(tiny_workspace(tmp_path / "ws"))
     return services
 
@@ -106,11 +107,14 @@ StartApi = Callable[..., Awaitable[Api]]
 
 @pytest.fixture
 async def start_api(tmp_path: Path) -> AsyncIterator[StartApi]:
-    """`await start_api(AURO_HTTP_...="...", setup=fn(app))` -> a served app and its token."""
+    """`await start_api(AURO_HTTP_...="...", setup=fn(app), tools=...)` -> a served app and
+    its token."""
     started: list[Api] = []
 
-    async def start(setup: Callable[[web.Application], None] | None = None, **env: str) -> Api:
-        services = await open_services(tmp_path, **env)
+    async def start(
+        setup: Callable[[web.Application], None] | None = None, tools: Any = None, **env: str
+    ) -> Api:
+        services = await open_services(tmp_path, tools, **env)
         app = create_app(services)
         if setup is not None:
             setup(app)

@@ -142,9 +142,8 @@ async def test_directory_path_the_os_refuses_is_422(start_api: StartApi, monkeyp
 
 
 async def test_fetch_url_with_a_64_character_label_is_400(start_api: StartApi) -> None:
-    api = await start_api()
     resolver = FakeResolver()
-    api.services.tools = ToolService(ToolsConfig(), engine=FakeEngine(), resolver=resolver)
+    api = await start_api(tools=ToolService(ToolsConfig(), engine=FakeEngine(), resolver=resolver))
     for host in ("a" * 64 + ".example", "a." * 127 + "com", "a..example"):
         response = await api.client.post(
             "/api/v1/tools/fetch", headers=api.auth(), json={"url": f"http://{host}/"}

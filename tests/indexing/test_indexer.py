@@ -247,7 +247,7 @@ async def test_reranked_search_name_views_and_live_weights(
 async def test_new_settings_reach_open_indexes(
     repo: Path, settings: Settings, embedder: CountingEmbedder
 ) -> None:
-    services = Services(settings, embedder=embedder)
+    services = await Services.open(settings, embedder=embedder)
     try:
         index = (await services.add_workspace(repo)).index
         await index.wait_until_complete(TIMEOUT)

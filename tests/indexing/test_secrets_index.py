@@ -54,7 +54,7 @@ async def test_search_withholds_a_file_that_became_a_secret_link(
     (repo / "real").mkdir(parents=True)
     (repo / "notes.txt").write_text("quarterly zqplanningmarker notes\n")
     (repo / "real" / ".env").write_text("TOKEN=zqplanningmarker\n")
-    services = Services(settings, embedder=embedder)
+    services = await Services.open(settings, embedder=embedder)
     try:
         index = (await services.add_workspace(repo)).index
         await index.wait_until_complete(TIMEOUT)

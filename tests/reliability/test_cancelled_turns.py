@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from server.chat import ChatRequest, ChatService
-from server.services import MultiSearch
+from server.indexing.multi_root import MultiSearch
 from server.sessions import SessionStore
-from tests.chat.test_chat_service import StubServices, llm_for
+from tests.chat.test_chat_service import StubCode, StubTools, llm_for
 
 
-class SlowSearch(StubServices):
+class SlowSearch(StubCode):
     """Search blocks until cancelled, like a query queued behind an embedding batch."""
 
     entered: asyncio.Event | None = None
@@ -36,12 +36,12 @@ async def test_cancel_during_retrieval_stores_question_and_cancelled_answer(
 ) -> None:
     sessions = SessionStore(tmp_path / "sessions.sqlite3")
     try:
-        services = SlowSearch(llm_for(None), sessions, tmp_path)
-        services.entered = asyncio.Event()
-        chat = ChatService(services)  # type: ignore[arg-type]
+        code = SlowSearch(tmp_path)
+        code.entered = asyncio.Event()
+        chat = ChatService(llm=llm_for(None), sessions=sessions, code=code, web=StubTools())
         session = await chat.open_session("cut-short", "cut short")
         turn = asyncio.create_task(chat.chat(ChatRequest("where is add?", session)))
-        await asyncio.wait_for(services.entered.wait(), 10)
+        await asyncio.wait_for(code.entered.wait(), 10)
         turn.cancel()
         with pytest.raises(asyncio.CancelledError):
             await turn

@@ -120,14 +120,14 @@ def leave(srv: RawServer, mode: str) -> tuple[float, int | None, float | None]:
 def run_indexing(bench: Bench, mode: str) -> dict[str, Any]:
     bench.add_files(40)
     srv = bench.start(with_root=True)
-    first = wait_status(srv, lambda s: s["files_embedded"] > 0 or s["complete"], 120)
+    first = wait_status(srv, lambda s: s["filesEmbedded"] > 0 or s["complete"], 120)
     time.sleep(bench.rng.uniform(0.0, 1.0))
     status = index_status(srv)
     latency, code, shutdown_s = leave(srv, mode)
     return {
         "mid_embedding": not status["complete"],
-        "embedded_then": f"{status['files_embedded']}/{status['files_total']}",
-        "first_seen": f"{first['files_embedded']}/{first['files_total']}",
+        "embedded_then": f"{status['filesEmbedded']}/{status['filesTotal']}",
+        "first_seen": f"{first['filesEmbedded']}/{first['filesTotal']}",
         "latency": latency,
         "code": code,
         "shutdown_s": shutdown_s,
@@ -174,7 +174,7 @@ def run_idle(bench: Bench, mode: str) -> dict[str, Any]:
     """A start that completes the index (what earlier exits cut short), then an idle exit."""
     srv = bench.start(with_root=True)
     status = wait_status(srv, lambda s: s["complete"], 300)
-    assert status["complete"] and status["files_embedded"] == status["files_total"], status
+    assert status["complete"] and status["filesEmbedded"] == status["filesTotal"], status
     time.sleep(bench.rng.uniform(0.0, 0.5))
     latency, code, shutdown_s = leave(srv, mode)
     notes = [n for n in srv.notifications if n.get("method") == "auro/status"]
@@ -183,7 +183,7 @@ def run_idle(bench: Bench, mode: str) -> dict[str, Any]:
         "latency": latency,
         "code": code,
         "shutdown_s": shutdown_s,
-        "files": status["files_total"],
+        "files": status["filesTotal"],
         "data_dir": data_dir,
     }
 

@@ -74,7 +74,7 @@ def run_storm(tmp_path: Path, events: int, name: str) -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             status = srv.request("auro/indexStatus", {})["result"]
-            if status["files_total"] >= 100 and status["files_keyword_indexed"] >= 100:
+            if status["filesTotal"] >= 100 and status["filesKeywordIndexed"] >= 100:
                 break
             time.sleep(0.3)
         srv.request("auro/search", {"query": "warm up", "k": 1}, timeout=120)  # loads the model
@@ -89,7 +89,7 @@ def run_storm(tmp_path: Path, events: int, name: str) -> None:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             status = srv.request("auro/indexStatus", {})["result"]
-            if status["files_keyword_indexed"] >= 100 + events:
+            if status["filesKeywordIndexed"] >= 100 + events:
                 break
             time.sleep(0.5)
         batches = [int(n) for n in BATCH.findall(srv.stderr_tail(10**9))][before:]
@@ -100,12 +100,12 @@ def run_storm(tmp_path: Path, events: int, name: str) -> None:
                 "storm_seconds": round(writer_seconds[0], 2),
                 "batches": len(batches),
                 "batch_sizes": batches[:10],
-                "files_keyword_indexed": status["files_keyword_indexed"],
+                "files_keyword_indexed": status["filesKeywordIndexed"],
                 "idle": idle,
                 "during_storm": during,
             },
         )
-        assert status["files_keyword_indexed"] >= 100 + events, status
+        assert status["filesKeywordIndexed"] >= 100 + events, status
         assert 1 <= len(batches) <= 5, batches
         assert during["indexStatus_p99_ms"] < 1000 and during["search_p99_ms"] < 3000, during
     finally:

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 
 import { ChatRouter, StreamEvent } from './core/chatRouter';
-import { CitationTarget, ParsedChatResult, answerMeta, normalizeCitations, parseChatResult } from './core/chatResult';
+import { CitationTarget, answerMeta, normalizeCitations, parseChatResult } from './core/chatResult';
 import { ChatParams, Methods, Range } from './core/protocol';
 import { chatOptions } from './core/settings';
 import { FromWebview, ToWebview, parseFromWebview } from './core/webviewProtocol';
@@ -152,8 +152,9 @@ export class ChatPanel implements vscode.Disposable {
         const citations = normalizeCitations(event.result.citations, root);
         this.citations.set(requestId, citations.map((c) => c.target));
         const msg: ToWebview = { type: 'done', requestId, text: event.text, citations: citations.map((c) => c.view) };
-        const meta = answerMeta(event.result as ParsedChatResult);
+        const meta = answerMeta(event.result);
         if (meta) msg.provider = meta;
+        if (event.result.notices?.length) msg.notices = event.result.notices;
         this.post(msg);
         break;
       }

@@ -11,7 +11,7 @@ describe('parseChatResult', () => {
       sessionId: 's9',
       text: 'answer',
       citations: [{ uri: 'file:///w/a.py', range, symbol: 'f' }],
-      usage: { prompt_tokens: 3 },
+      usage: { promptTokens: 3, completionTokens: 2, totalTokens: 5, estimated: false },
       provider: 'openai',
       model: 'gpt-4o-mini',
       status: 'ok',
@@ -23,6 +23,21 @@ describe('parseChatResult', () => {
     assert.equal(r.provider, 'openai');
     assert.equal(r.model, 'gpt-4o-mini');
     assert.equal(r.error, undefined);
+  });
+
+  it('keeps truncated and the notices, dropping non-strings', () => {
+    const r = parseChatResult({
+      sessionId: 's',
+      text: 'part',
+      citations: [],
+      truncated: true,
+      notices: ['Left out 2 retrieved code piece(s) that did not fit the model\'s window: a.py:1-9, b.py:3-4.', 5, ''],
+    });
+    assert.equal(r.truncated, true);
+    assert.deepEqual(r.notices, ["Left out 2 retrieved code piece(s) that did not fit the model's window: a.py:1-9, b.py:3-4."]);
+    const plain = parseChatResult({ sessionId: 's', text: 'x', truncated: false, notices: [] });
+    assert.equal(plain.truncated, undefined);
+    assert.equal(plain.notices, undefined);
   });
 
   it('survives garbage and keeps the request session', () => {
@@ -56,6 +71,12 @@ describe('normalizeCitations', () => {
     assert.deepEqual(out[2].target, { kind: 'code', uri: 'file:///w/b.py' });
     assert.deepEqual(normalizeCitations(undefined), []);
   });
+
+  it('labels code with the server-given workspace-relative path', () => {
+    const [c] = normalizeCitations([{ uri: 'file:///other/root/pkg/m.py', range, symbol: 'run', path: 'pkg/m.py', root: '/other/root' }], '/w');
+    assert.equal(c.view.label, 'pkg/m.py:1 (run)');
+    assert.deepEqual(c.target, { kind: 'code', uri: 'file:///other/root/pkg/m.py', range });
+  });
 });
 
 describe('answerMeta', () => {
@@ -63,6 +84,7 @@ describe('answerMeta', () => {
     assert.equal(answerMeta(parseChatResult({ provider: 'llamacpp', model: 'm', status: 'ok' })), 'llamacpp · m');
     assert.equal(answerMeta(parseChatResult({ provider: 'llamacpp', status: 'completed' })), 'llamacpp');
     assert.equal(answerMeta(parseChatResult({ provider: 'gemini', status: 'truncated' })), 'gemini · truncated');
+    assert.equal(answerMeta(parseChatResult({ provider: 'llamacpp', truncated: true })), 'llamacpp · cut off');
     assert.equal(answerMeta(parseChatResult({})), '');
   });
 });

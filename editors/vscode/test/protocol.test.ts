@@ -45,17 +45,33 @@ describe('server payload parsers', () => {
   });
 
   it('parses auro/indexStatus with defaults for missing fields', () => {
-    assert.deepEqual(parseIndexStatus({ files_total: 3, complete: true, state: 'idle' }), {
-      files_total: 3,
-      files_keyword_indexed: 0,
-      files_embedded: 0,
+    assert.deepEqual(parseIndexStatus({ filesTotal: 3, complete: true, state: 'idle' }), {
+      filesTotal: 3,
+      filesKeywordIndexed: 0,
+      filesEmbedded: 0,
       chunks: 0,
       state: 'idle',
-      phase: null,
-      files_per_s: null,
-      eta_s: null,
       complete: true,
+      roots: [],
     });
+    const parsed = parseIndexStatus({
+      filesTotal: 3,
+      roots: [{ root: '/w', filesTotal: 3, phase: 'embedding', filesPerS: 1.5, etaS: 2, complete: false }, 'x'],
+    });
+    assert.deepEqual(parsed?.roots, [
+      {
+        root: '/w',
+        filesTotal: 3,
+        filesKeywordIndexed: 0,
+        filesEmbedded: 0,
+        chunks: 0,
+        state: 'unknown',
+        complete: false,
+        phase: 'embedding',
+        filesPerS: 1.5,
+        etaS: 2,
+      },
+    ]);
   });
 
   it('normalises numeric chunk request ids', () => {
@@ -71,8 +87,8 @@ describe('server payload parsers', () => {
 describe('search results → QuickPick items', () => {
   const result = {
     path: 'src/pkg/mod.py',
-    start_line: 10,
-    end_line: 24,
+    startLine: 10,
+    endLine: 24,
     symbol: 'Indexer.run',
     language: 'python',
     score: 0.87654,
@@ -90,7 +106,7 @@ describe('search results → QuickPick items', () => {
   });
 
   it('falls back to the path and 1-based lines without a location', () => {
-    const item = toPickItem({ path: 'a/b.ts', start_line: 3, end_line: 3 });
+    const item = toPickItem({ path: 'a/b.ts', startLine: 3, endLine: 3 });
     assert.equal(item.label, '$(file) b.ts:3');
     assert.equal(item.description, 'a/b.ts:3');
     assert.deepEqual(item.target, { path: 'a/b.ts', range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } } });

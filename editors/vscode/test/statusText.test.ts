@@ -2,21 +2,29 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { ProgressTracker } from '../src/core/progress';
-import { IndexStatus } from '../src/core/protocol';
+import { IndexStatus, RootIndexStatus } from '../src/core/protocol';
 import { formatDuration, formatStatusBar, formatStatusReport, indexPercentage } from '../src/core/statusText';
 
-const index = (over: Partial<IndexStatus> = {}): IndexStatus => ({
-  files_total: 200,
-  files_keyword_indexed: 200,
-  files_embedded: 50,
+const root = (over: Partial<RootIndexStatus> = {}): RootIndexStatus => ({
+  root: '/w',
+  filesTotal: 200,
+  filesKeywordIndexed: 200,
+  filesEmbedded: 50,
   chunks: 900,
   state: 'indexing',
   phase: 'embedding',
-  files_per_s: 12.5,
-  eta_s: 95,
+  filesPerS: 12.5,
+  etaS: 95,
   complete: false,
   ...over,
 });
+
+/** One root; the totals repeat its counters, as the server sends them. */
+const index = (over: Partial<RootIndexStatus> = {}): IndexStatus => {
+  const r = root(over);
+  const { filesTotal, filesKeywordIndexed, filesEmbedded, chunks, state, complete } = r;
+  return { filesTotal, filesKeywordIndexed, filesEmbedded, chunks, state, complete, roots: [r] };
+};
 
 describe('formatStatusBar', () => {
   it('shows starting and stopped states', () => {
@@ -49,7 +57,7 @@ describe('formatStatusBar', () => {
   it('is a check mark when indexed and healthy', () => {
     const view = formatStatusBar({
       client: 'running',
-      index: index({ files_embedded: 200, complete: true, state: 'idle', phase: null }),
+      index: index({ filesEmbedded: 200, complete: true, state: 'idle', phase: 'done', etaS: 0 }),
       llm: { status: 'ok' },
     });
     assert.equal(view.text, '$(check) Auro');
@@ -81,7 +89,7 @@ describe('formatStatusBar', () => {
   it('clamps percentages and handles no total', () => {
     assert.equal(formatStatusBar({ client: 'running', progress: { percentage: 140 } }).text, '$(sync~spin) Auro 100%');
     assert.equal(formatStatusBar({ client: 'running', progress: {} }).text, '$(sync~spin) Auro: indexing');
-    assert.equal(indexPercentage(index({ files_total: 0 })), undefined);
+    assert.equal(indexPercentage(index({ filesTotal: 0 })), undefined);
   });
 });
 
@@ -111,6 +119,16 @@ describe('formatStatusReport', () => {
     assert.match(text, /Health: degraded/);
     assert.match(text, /llm: down — no provider/);
     assert.match(text, /index: ok$/m);
+  });
+
+  it('takes phase, rate and ETA from the root still indexing', () => {
+    const done = root({ root: '/a', complete: true, phase: 'done', filesPerS: 0, etaS: 0 });
+    const busy = root({ root: '/b', phase: 'scanning', filesPerS: 3, etaS: 20 });
+    const status: IndexStatus = { ...index(), roots: [done, busy] };
+    const text = formatStatusReport({ client: 'running', index: status });
+    assert.match(text, /Index state: indexing \/ scanning/);
+    assert.match(text, /rate: 3\.0 files\/s/);
+    assert.match(text, /ETA: 20s/);
   });
 
   it('reports errors instead of data', () => {

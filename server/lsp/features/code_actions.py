@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
-from pydantic import BaseModel, Field
 from pygls.exceptions import JsonRpcContentModified, JsonRpcException
 
 from server.chat import (
@@ -27,17 +26,11 @@ from server.chat import (
 )
 from server.chat.explain import EXPLAIN_MESSAGE, write_explanation
 from server.chat.refused import write_refusal
-from server.chat.suggestions import TITLES, SuggestionRequest, SuggestionService
+from server.chat.suggestions import TITLES, SuggestionRequest
+from server.lsp import convert
+from server.lsp import protocol as p
 from server.lsp.chat_stream import stream_chat
-from server.lsp.editor_code import (
-    RangeModel,
-    document,
-    focus_from,
-    language_of,
-    last_line,
-    path_of,
-)
-from server.lsp.features.chat import chat_result
+from server.lsp.editor_code import document, focus_from, language_of, last_line, path_of
 from server.lsp.params import parse_params
 from server.lsp.show_document import show_document
 from server.lsp.suggestion_edits import (
@@ -52,8 +45,6 @@ from server.paths import data_root
 if TYPE_CHECKING:
     from server.lsp.server import AuroLanguageServer
 
-APPLY_COMMAND = "auro.applySuggestion"
-EXPLAIN_COMMAND = "auro.explain"
 EXPLAIN_TITLE = "Auro: Explain"
 DIAGNOSTIC_TITLE_CHARS = 60
 
@@ -66,21 +57,6 @@ KINDS: dict[SuggestionKind, str] = {
 }
 
 
-class ActionData(BaseModel):
-    """What a code action needs to compute its edit later (its `data` / command argument)."""
-
-    kind: SuggestionKind
-    uri: str = Field(min_length=1)
-    range: RangeModel
-    version: int | None = None
-    diagnostic: str | None = None
-
-
-class ExplainArgs(BaseModel):
-    uri: str = Field(min_length=1)
-    range: RangeModel | None = None
-
-
 def wanted(kind: str, only: list[str] | None) -> bool:
     return not only or any(kind == o or kind.startswith(f"{o}.") for o in only)
 
@@ -91,26 +67,26 @@ def offered(
     """The actions for a range; nothing here calls the model."""
     uri = params.text_document.uri
     only = [getattr(k, "value", k) for k in params.context.only] if params.context.only else None
-    selection = RangeModel.model_validate(_range_json(params.range))
+    selection = convert.from_lsp(params.range)
 
-    def action(data: ActionData, title: str | None = None) -> types.CodeAction:
+    def action(data: p.ActionData, title: str | None = None) -> types.CodeAction:
         title = title or TITLES[data.kind]
-        payload = data.model_dump(mode="json")
+        payload = data.wire()
         if support.resolve_edit:
             return types.CodeAction(title=title, kind=KINDS[data.kind], data=payload)
-        command = types.Command(title=title, command=APPLY_COMMAND, arguments=[payload])
+        command = types.Command(title=title, command=p.APPLY_COMMAND, arguments=[payload])
         return types.CodeAction(title=title, kind=KINDS[data.kind], command=command)
 
     def on_selection(kind: SuggestionKind) -> types.CodeAction:
-        return action(ActionData(kind=kind, uri=uri, range=selection, version=version))
+        return action(p.ActionData(kind=kind, uri=uri, range=selection, version=version))
 
     actions: list[types.CodeAction] = []
     if wanted(Kind.RefactorRewrite, only):
         actions.append(on_selection("refactor"))
     if wanted(Kind.Refactor, only):
-        explain_args = {"uri": uri, "range": selection.model_dump()}
+        explain_args = p.ExplainArgs(uri=uri, range=selection).wire()
         command = types.Command(
-            title=EXPLAIN_TITLE, command=EXPLAIN_COMMAND, arguments=[explain_args]
+            title=EXPLAIN_TITLE, command=p.EXPLAIN_COMMAND, arguments=[explain_args]
         )
         actions.append(types.CodeAction(title=EXPLAIN_TITLE, kind=Kind.Refactor, command=command))
     if wanted(Kind.Source, only):
@@ -121,10 +97,10 @@ def offered(
             short = message[:DIAGNOSTIC_TITLE_CHARS]
             if len(message) > DIAGNOSTIC_TITLE_CHARS:
                 short += "…"
-            data = ActionData(
+            data = p.ActionData(
                 kind="fix",
                 uri=uri,
-                range=RangeModel.model_validate(_range_json(diagnostic.range)),
+                range=convert.from_lsp(diagnostic.range),
                 version=version,
                 diagnostic=message,
             )
@@ -136,14 +112,7 @@ def offered(
     return actions
 
 
-def _range_json(range_: types.Range) -> dict[str, Any]:
-    return {
-        "start": {"line": range_.start.line, "character": range_.start.character},
-        "end": {"line": range_.end.line, "character": range_.end.character},
-    }
-
-
-async def suggest(ls: AuroLanguageServer, data: ActionData) -> Suggestion:
+async def suggest(ls: AuroLanguageServer, data: p.ActionData) -> Suggestion:
     """Compute the suggestion for an action; refusals become RequestFailed with the reason."""
     doc = await document(ls, data.uri)
     if data.version is not None and doc.version is not None and doc.version != data.version:
@@ -151,7 +120,7 @@ async def suggest(ls: AuroLanguageServer, data: ActionData) -> Suggestion:
             "The document changed since the action was offered; ask for the action again."
         )
     path = path_of(data.uri)
-    selection = data.range.lsp()
+    selection = convert.to_lsp(data.range)
     request = SuggestionRequest(
         kind=data.kind,
         path=path,
@@ -163,7 +132,7 @@ async def suggest(ls: AuroLanguageServer, data: ActionData) -> Suggestion:
         diagnostic=data.diagnostic,
     )
     try:
-        return await SuggestionService(ls.services).suggest(request)
+        return await ls.services.suggestions.suggest(request)
     except SuggestionRefused as exc:
         raise rejected(ls, path, exc) from exc
     except SuggestionFailed as exc:
@@ -183,8 +152,8 @@ def rejected(ls: AuroLanguageServer, path: Path, refused: SuggestionRefused) -> 
             message=f"{refused.title}: the refused answer follows.\n{refused.answer}",
         )
     )
-    data = {"reason": refused.reason, "answer": refused.answer, "document": uri}
-    return SuggestionRejected(message, data=data)
+    data = p.RejectedData(reason=refused.reason, answer=refused.answer, document=uri)
+    return SuggestionRejected(message, data=data.wire())
 
 
 def tell(ls: AuroLanguageServer, kind: types.MessageType, message: str) -> None:
@@ -211,7 +180,7 @@ def setup(server: AuroLanguageServer) -> None:
     async def resolve(ls: AuroLanguageServer, action: types.CodeAction) -> types.CodeAction:
         if action.data is None or action.edit is not None:
             return action
-        data = parse_params(ActionData, action.data, "codeAction/resolve data")
+        data = parse_params(p.ActionData, action.data, "codeAction/resolve data")
         suggestion = await suggest(ls, data)
         support = EditSupport.of(ls.client_capabilities)
         action.edit = workspace_edit(ls, suggestion, support)
@@ -219,35 +188,35 @@ def setup(server: AuroLanguageServer) -> None:
             tell(ls, types.MessageType.Info, explanation(suggestion))
         return action
 
-    @server.command(APPLY_COMMAND)
+    @server.command(p.APPLY_COMMAND)
     async def apply_suggestion(ls: AuroLanguageServer, *args: Any) -> dict[str, Any]:
-        data = parse_params(ActionData, args[0] if args else None, APPLY_COMMAND)
+        data = parse_params(p.ActionData, args[0] if args else None, p.APPLY_COMMAND)
         support = EditSupport.of(ls.client_capabilities)
         try:
             suggestion = await suggest(ls, data)
             edit = workspace_edit(ls, suggestion, support)
         except SuggestionRejected as exc:  # already shown, with the answer
-            return {"applied": False, "error": exc.message, **exc.data}
+            return p.ApplyResult(applied=False, error=exc.message, **exc.data).wire()
         except JsonRpcException as exc:
             tell(ls, types.MessageType.Error, exc.message)
-            return {"applied": False, "error": exc.message}
+            return p.ApplyResult(applied=False, error=exc.message).wire()
         if not support.annotations:
             tell(ls, types.MessageType.Info, explanation(suggestion))
         result = await ls.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(edit=edit, label=suggestion.title)
         )
-        return {
-            "applied": result.applied,
-            "error": result.failure_reason,
-            "rationale": suggestion.rationale,
-        }
+        return p.ApplyResult(
+            applied=result.applied, error=result.failure_reason, rationale=suggestion.rationale
+        ).wire()
 
-    @server.command(EXPLAIN_COMMAND)
+    @server.command(p.EXPLAIN_COMMAND)
     async def explain(ls: AuroLanguageServer, *args: Any) -> dict[str, Any]:
-        params = parse_params(ExplainArgs, args[0] if args else None, EXPLAIN_COMMAND)
-        focus = await focus_from(ls, params.uri, params.range.lsp() if params.range else None)
+        params = parse_params(p.ExplainArgs, args[0] if args else None, p.EXPLAIN_COMMAND)
+        selection = convert.to_lsp(params.range) if params.range else None
+        focus = await focus_from(ls, params.uri, selection)
         reply = await stream_chat(
             ls, ChatRequest(EXPLAIN_MESSAGE, focus=focus), title=EXPLAIN_TITLE
         )
         path = write_explanation(data_root(ls.settings) / "explanations", focus, reply)
-        return {**chat_result(reply), "document": show_document(ls, path)}
+        chat = convert.chat_result(reply, [w.root for w in ls.services.workspaces])
+        return p.ExplainResult(**dict(chat), document=show_document(ls, path)).wire()

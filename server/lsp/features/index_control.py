@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from server.lsp import convert
+
 if TYPE_CHECKING:
     from server.lsp.server import AuroLanguageServer
 
@@ -11,20 +13,8 @@ INDEX_STATUS = "auro/indexStatus"
 
 
 def statuses(ls: AuroLanguageServer) -> dict[str, Any]:
-    """Per-root status plus totals, so single-root clients can read the top level."""
-    roots = [{"root": str(w.root), **w.index.status().to_json()} for w in ls.services.workspaces]
-    total = {
-        key: sum(r[key] for r in roots)
-        for key in ("files_total", "files_keyword_indexed", "files_embedded", "chunks")
-    }
-    states = {r["state"] for r in roots}
-    state = "indexing" if "indexing" in states else "paused" if "paused" in states else "idle"
-    return {
-        **total,
-        "state": state,
-        "complete": bool(roots) and all(r["complete"] for r in roots),
-        "roots": roots,
-    }
+    """Per-root status plus totals (`server.lsp.protocol.IndexStatus`)."""
+    return convert.index_status(ls.services.workspaces).wire()
 
 
 def setup(server: AuroLanguageServer) -> None:

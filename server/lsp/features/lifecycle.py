@@ -44,14 +44,14 @@ class Lifecycle(LanguageFeature):
     def __init__(self, server: AuroLanguageServer) -> None:
         self.server = server
 
-    def initialize(self, params: types.InitializeParams) -> None:
+    async def initialize(self, params: types.InitializeParams) -> None:
         """Settings and services only; `initialize` itself answers at once."""
         ls = self.server
         ls.init_options = init_layer(params.initialization_options)
         settings, warnings = load_settings(("initializationOptions", ls.init_options))
         set_level(settings.log_level)
         ls.report_config(warnings)
-        ls.services = Services(settings)
+        ls.services = await Services.open(settings)
         ls.initial_roots = workspace_roots(params)
 
     async def initialized(self, params: types.InitializedParams) -> None:

@@ -14,7 +14,7 @@ local BUF_NAME = 'auro://chat'
 M.buf = nil
 M.session_id = nil
 -- the turn in flight (or the last one): {client_id, request_id, session_id, question,
--- next_index, pending, text, chunks, done, status}
+-- next_index, pending, text, chunks, done, status, truncated, notices}
 M.turn = nil
 -- "client_id:request_id" -> turn
 local turns = {}
@@ -113,6 +113,7 @@ local function flush(turn)
 end
 
 --- `auro/chatChunk` handler: {requestId, sessionId, index, text}.
+---@param chunk auro.ChatChunk
 function M.on_chunk(chunk, ctx)
   if type(chunk) ~= 'table' or type(chunk.text) ~= 'string' then
     return
@@ -141,20 +142,28 @@ local function relative(path)
   return vim.fn.fnamemodify(path, ':~:.')
 end
 
+---@param c auro.CodeCitation|auro.WebCitation
+local function citation_line(c)
+  if c.uri then
+    local line = c.range and c.range.start and (c.range.start.line + 1) or 1
+    -- the server's workspace-relative path (as in search results), else the file's own
+    local path = type(c.path) == 'string' and type(c.root) == 'string' and c.path or relative(vim.uri_to_fname(c.uri))
+    local text = string.format('- %s:%d', path, line)
+    if type(c.symbol) == 'string' and c.symbol ~= '' then
+      text = text .. ' ' .. c.symbol
+    end
+    return text
+  elseif c.url then
+    return '- ' .. (type(c.title) == 'string' and (c.title .. ' ') or '') .. c.url
+  end
+  return nil
+end
+
 local function citation_lines(citations)
   local lines = {}
   for _, c in ipairs(citations or {}) do
     if type(c) == 'table' then
-      if c.uri then
-        local line = c.range and c.range.start and (c.range.start.line + 1) or 1
-        local text = string.format('- %s:%d', relative(vim.uri_to_fname(c.uri)), line)
-        if type(c.symbol) == 'string' and c.symbol ~= '' then
-          text = text .. ' ' .. c.symbol
-        end
-        table.insert(lines, text)
-      elseif c.url then
-        table.insert(lines, '- ' .. (type(c.title) == 'string' and (c.title .. ' ') or '') .. c.url)
-      end
+      table.insert(lines, citation_line(c))
     end
   end
   if #lines > 0 then
@@ -163,6 +172,23 @@ local function citation_lines(citations)
   return lines
 end
 
+--- What the user must know about the answer, as Markdown quotes: context that was cut or
+--- left out to fit the model's window, and an answer that was cut off.
+---@param result auro.ChatResult
+local function notice_lines(result)
+  local lines = {}
+  for _, notice in ipairs(type(result.notices) == 'table' and result.notices or {}) do
+    if type(notice) == 'string' and notice ~= '' then
+      table.insert(lines, '> ' .. notice)
+    end
+  end
+  if result.truncated == true and #lines == 0 then
+    table.insert(lines, '> The answer was cut off.')
+  end
+  return lines
+end
+
+---@param result auro.ChatResult
 local function finish(turn, err, result)
   if turn.done then
     return
@@ -197,6 +223,12 @@ local function finish(turn, err, result)
       local reason = type(result.error) == 'string' and (': ' .. result.error) or ''
       table.insert(tail, '')
       table.insert(tail, '[' .. turn.status .. reason .. ']')
+    end
+    turn.truncated = result.truncated == true
+    turn.notices = notice_lines(result)
+    if #turn.notices > 0 then
+      table.insert(tail, '')
+      vim.list_extend(tail, turn.notices)
     end
     local sources = citation_lines(result.citations)
     if #sources > 0 then
@@ -240,6 +272,7 @@ function M.ask(question, opts)
   if opts.new_session then
     M.session_id = nil
   end
+  ---@type auro.ChatParams
   local params = {
     message = question,
     sessionId = M.session_id,

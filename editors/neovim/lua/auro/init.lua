@@ -79,7 +79,12 @@ end
 
 -- ---------------------------------------------------------------------------------------
 -- search
+--
+-- Messages from the server are typed with LuaLS annotations (`---@param x auro.Name`, the
+-- names of docs/protocol.schema.json); tests/lsp/test_protocol_clients.py checks every field
+-- this plugin reads from them against that schema.
 
+---@param r auro.SearchHit
 local function result_file(r)
   if type(r.location) == 'table' and type(r.location.uri) == 'string' then
     return vim.uri_to_fname(r.location.uri)
@@ -90,21 +95,26 @@ local function result_file(r)
   return r.path
 end
 
+---@param r auro.SearchHit
+local function search_item(r)
+  local text = first_line(r.snippet)
+  if type(r.symbol) == 'string' and r.symbol ~= '' then
+    text = r.symbol .. ': ' .. text
+  end
+  return {
+    filename = result_file(r),
+    lnum = r.startLine or 1,
+    end_lnum = r.endLine,
+    col = 1,
+    text = text,
+  }
+end
+
 --- Quickfix items for `auro/search` results.
 function M.search_items(results)
   local items = {}
   for _, r in ipairs(results or {}) do
-    local text = first_line(r.snippet)
-    if type(r.symbol) == 'string' and r.symbol ~= '' then
-      text = r.symbol .. ': ' .. text
-    end
-    table.insert(items, {
-      filename = result_file(r),
-      lnum = r.start_line or 1,
-      end_lnum = r.end_line,
-      col = 1,
-      text = text,
-    })
+    table.insert(items, search_item(r))
   end
   return items
 end
@@ -138,6 +148,7 @@ function M.search(query, opts)
   end
   local state = { query = query, done = false }
   M.last_search = state
+  ---@type auro.SearchParams
   local params = { query = query, k = opts.k or M.config.search.k, paths = opts.paths, languages = opts.languages }
   lsp.with_client(0, function(client, err)
     local function done()
@@ -151,6 +162,7 @@ function M.search(query, opts)
       echo('Auro: ' .. err, 'ErrorMsg')
       return done()
     end
+    ---@param result auro.SearchResult
     lsp.request(client, 'auro/search', params, function(e, result)
       if e then
         state.error = e.message or tostring(e.code)
@@ -186,16 +198,22 @@ end
 -- ---------------------------------------------------------------------------------------
 -- index control and status
 
+---@param s auro.IndexStatus|auro.RootIndexStatus
 local function index_line(s)
   return string.format(
     '%s%s: %d/%d files keyword-indexed, %d embedded, %d chunks',
     s.state or '?',
     s.complete and ' (complete)' or '',
-    s.files_keyword_indexed or 0,
-    s.files_total or 0,
-    s.files_embedded or 0,
+    s.filesKeywordIndexed or 0,
+    s.filesTotal or 0,
+    s.filesEmbedded or 0,
     s.chunks or 0
   )
+end
+
+---@param root auro.RootIndexStatus
+local function root_line(root)
+  return '  ' .. root.root .. ': ' .. index_line(root)
 end
 
 --- Calls `cb(status, err)` with the server's `auro/indexStatus` answer.
@@ -204,6 +222,7 @@ function M.index_status(cb)
     if not client then
       return cb(nil, err)
     end
+    ---@param result auro.IndexStatus
     lsp.request(client, 'auro/indexStatus', vim.empty_dict(), function(e, result)
       cb(result, e and (e.message or tostring(e.code)) or nil, client)
     end, 0)
@@ -221,12 +240,14 @@ end
 
 --- The HTTP sidecar's {url, host, port, token}, or nil.
 function M.http()
+  ---@type auro.ServerStatus
   local status = M.server_status()
   return status and type(status.http) == 'table' and status.http or nil
 end
 
 function M.status(opts)
   opts = opts or {}
+  ---@param result auro.IndexStatus
   M.index_status(function(result, err, client)
     if not result then
       echo('Auro: ' .. tostring(err), 'ErrorMsg')
@@ -235,14 +256,16 @@ function M.status(opts)
       end
       return
     end
+    ---@type auro.ServerStatus
     local server = lsp.status[client.id] or {}
     local lines = {
       string.format('Auro-PAI %s (client %d)', server.version or '?', client.id),
       'index: ' .. index_line(result),
     }
     for _, root in ipairs(result.roots or {}) do
-      table.insert(lines, '  ' .. root.root .. ': ' .. index_line(root))
+      table.insert(lines, root_line(root))
     end
+    ---@type auro.HttpInfo
     local http = type(server.http) == 'table' and server.http or nil
     if http then
       table.insert(lines, 'sidecar: ' .. tostring(http.url) .. ' (web UI at /; token: require("auro").http().token)')
@@ -267,6 +290,7 @@ local function command(name, opts)
       echo('Auro: ' .. err, 'ErrorMsg')
       return
     end
+    ---@param result auro.IndexStatus
     lsp.request(client, 'workspace/executeCommand', { command = name, arguments = {} }, function(e, result)
       if e then
         echo('Auro: ' .. name .. ' failed: ' .. tostring(e.message or e.code), 'ErrorMsg')

@@ -218,6 +218,7 @@ end
 
 --- A suggestion the server would not offer: its reason and the model's answer, to read.
 function M.refused(title, err)
+  ---@type auro.RejectedData
   local data = type(err.data) == 'table' and err.data or {}
   local review = { state = 'refused', title = title, reason = data.reason or err.message }
   if data.answer then

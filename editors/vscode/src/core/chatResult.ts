@@ -13,20 +13,14 @@ export interface NormalizedCitation {
   target: CitationTarget;
 }
 
-export interface ParsedChatResult extends ChatResult {
-  status?: string;
-  error?: string;
-  model?: string;
-}
-
 function optStr(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
 /** The response with safe defaults; `sessionId` falls back to the one the request used. */
-export function parseChatResult(raw: unknown, fallbackSessionId = ''): ParsedChatResult {
+export function parseChatResult(raw: unknown, fallbackSessionId = ''): ChatResult {
   const r = isObject(raw) ? raw : {};
-  const out: ParsedChatResult = {
+  const out: ChatResult = {
     sessionId: optStr(r.sessionId) ?? fallbackSessionId,
     text: typeof r.text === 'string' ? r.text : '',
     citations: Array.isArray(r.citations) ? (r.citations as ChatResult['citations']) : [],
@@ -39,12 +33,15 @@ export function parseChatResult(raw: unknown, fallbackSessionId = ''): ParsedCha
   if (status) out.status = status;
   if (error) out.error = error;
   if (model) out.model = model;
+  if (r.truncated === true) out.truncated = true;
+  const notices = Array.isArray(r.notices) ? r.notices.filter((n): n is string => typeof n === 'string' && n.length > 0) : [];
+  if (notices.length) out.notices = notices;
   return out;
 }
 
 const WEB = /^https?:\/\//i;
 
-/** Code citations (`{uri, range, symbol}`) and web citations (`{url, title}`); others are dropped. */
+/** Code citations (`{uri, range, symbol, path}`) and web citations (`{url, title}`); others are dropped. */
 export function normalizeCitations(raw: unknown, root?: string): NormalizedCitation[] {
   if (!Array.isArray(raw)) return [];
   const out: NormalizedCitation[] = [];
@@ -53,7 +50,9 @@ export function normalizeCitations(raw: unknown, root?: string): NormalizedCitat
     if (typeof c.uri === 'string' && c.uri.length > 0) {
       const range = isRange(c.range) ? c.range : undefined;
       const symbol = typeof c.symbol === 'string' ? c.symbol : undefined;
-      const view: CitationView = { label: citationLabel(c.uri, range, symbol, root), uri: c.uri };
+      // the server's workspace-relative `path` when it sent one, else the URI made relative
+      const shown = typeof c.path === 'string' && c.path.length > 0 ? c.path : c.uri;
+      const view: CitationView = { label: citationLabel(shown, range, symbol, root), uri: c.uri };
       const target: CitationTarget = { kind: 'code', uri: c.uri };
       if (range) {
         view.range = range;
@@ -68,10 +67,11 @@ export function normalizeCitations(raw: unknown, root?: string): NormalizedCitat
   return out;
 }
 
-/** A meta line under an answer: provider/model and a non-ok status. */
-export function answerMeta(result: ParsedChatResult): string {
+/** A meta line under an answer: provider/model, a non-ok status, and a cut-off answer. */
+export function answerMeta(result: ChatResult): string {
   const parts: string[] = [];
   if (result.provider) parts.push(result.model ? `${result.provider} · ${result.model}` : result.provider);
   if (result.status && !['ok', 'complete', 'completed'].includes(result.status)) parts.push(result.status);
+  if (result.truncated) parts.push('cut off');
   return parts.join(' · ');
 }

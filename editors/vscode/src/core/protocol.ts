@@ -20,6 +20,10 @@ export const ServerCommands = {
   search: 'auro.search',
 } as const;
 
+// Wire types. Field names and optionality are checked against docs/protocol.schema.json
+// (generated from server/lsp/protocol.py) by tests/lsp/test_protocol_clients.py: a field
+// here must exist there, and a field not marked optional must be one the server always sends.
+
 export interface Position {
   line: number;
   character: number;
@@ -42,22 +46,37 @@ export interface ChatParams {
   range?: Range;
   includeRag?: boolean;
   includeTools?: boolean;
-  /** Client-chosen id; the server may echo it in `auro/chatChunk`. */
+  /** Client-chosen id; the server echoes it in `auro/chatChunk`. */
   requestId?: string;
 }
 
-export interface Citation {
+export interface CodeCitation {
   uri: string;
   range?: Range;
   symbol?: string | null;
+  /** Relative to `root` (absolute when the file is in no workspace root). */
+  path?: string;
+  root?: string | null;
+}
+
+export interface WebCitation {
+  url: string;
+  title?: string;
 }
 
 export interface ChatResult {
   sessionId: string;
   text: string;
-  citations: Citation[];
+  citations: (CodeCitation | WebCitation)[];
   usage?: unknown;
   provider?: string | null;
+  model?: string;
+  status?: string;
+  error?: string;
+  /** The reply limit or the model's window cut the answer short. */
+  truncated?: boolean;
+  /** What the user must know about this answer: context cut or left out, truncation. */
+  notices?: string[];
 }
 
 export interface ChatChunk {
@@ -74,10 +93,15 @@ export interface HttpInfo {
   token?: string;
 }
 
+export interface WorkspaceInfo {
+  root: string;
+  dataDir: string;
+}
+
 export interface ServerStatus {
   version: string;
   http: HttpInfo | null;
-  workspaces: { root: string; dataDir: string }[];
+  workspaces: WorkspaceInfo[];
 }
 
 export interface SearchParams {
@@ -87,10 +111,11 @@ export interface SearchParams {
   languages?: string[];
 }
 
-export interface SearchResultItem {
+export interface SearchHit {
   path: string;
-  start_line: number;
-  end_line: number;
+  /** 1-based, inclusive. */
+  startLine: number;
+  endLine: number;
   symbol?: string | null;
   language?: string | null;
   score?: number;
@@ -99,22 +124,34 @@ export interface SearchResultItem {
   location?: Location;
 }
 
-export interface SearchResponse {
-  results: SearchResultItem[];
+export interface SearchResult {
+  results: SearchHit[];
   complete?: boolean;
-  [extra: string]: unknown;
+  warnings?: string[];
 }
 
-export interface IndexStatus {
-  files_total: number;
-  files_keyword_indexed: number;
-  files_embedded: number;
+export interface RootIndexStatus {
+  root: string;
+  filesTotal: number;
+  filesKeywordIndexed: number;
+  filesEmbedded: number;
   chunks: number;
   state: string;
   phase?: string | null;
-  files_per_s?: number | null;
-  eta_s?: number | null;
+  filesPerS?: number | null;
+  etaS?: number | null;
   complete: boolean;
+}
+
+export interface IndexStatus {
+  filesTotal: number;
+  filesKeywordIndexed: number;
+  filesEmbedded: number;
+  chunks: number;
+  state: string;
+  complete: boolean;
+  /** Each workspace root; phase, rate and ETA are per root. */
+  roots: RootIndexStatus[];
 }
 
 export type HealthLevel = 'ok' | 'degraded' | 'down' | 'unconfigured';
@@ -191,19 +228,36 @@ export function parseServerStatus(value: unknown): ServerStatus | undefined {
   return { version: str(value.version) ?? 'unknown', http, workspaces };
 }
 
-export function parseIndexStatus(value: unknown): IndexStatus | undefined {
-  if (!isObject(value)) return undefined;
+function parseCounts(value: Record<string, unknown>): Omit<IndexStatus, 'roots'> {
   return {
-    files_total: num(value.files_total) ?? 0,
-    files_keyword_indexed: num(value.files_keyword_indexed) ?? 0,
-    files_embedded: num(value.files_embedded) ?? 0,
+    filesTotal: num(value.filesTotal) ?? 0,
+    filesKeywordIndexed: num(value.filesKeywordIndexed) ?? 0,
+    filesEmbedded: num(value.filesEmbedded) ?? 0,
     chunks: num(value.chunks) ?? 0,
     state: str(value.state) ?? 'unknown',
-    phase: str(value.phase) ?? null,
-    files_per_s: num(value.files_per_s) ?? null,
-    eta_s: num(value.eta_s) ?? null,
     complete: value.complete === true,
   };
+}
+
+function parseRoot(value: Record<string, unknown>): RootIndexStatus {
+  return {
+    root: str(value.root) ?? '',
+    ...parseCounts(value),
+    phase: str(value.phase) ?? null,
+    filesPerS: num(value.filesPerS) ?? null,
+    etaS: num(value.etaS) ?? null,
+  };
+}
+
+export function parseIndexStatus(value: unknown): IndexStatus | undefined {
+  if (!isObject(value)) return undefined;
+  const roots = Array.isArray(value.roots) ? value.roots.filter(isObject).map(parseRoot) : [];
+  return { ...parseCounts(value), roots };
+}
+
+/** The root whose phase, rate and ETA describe the indexing: the first one still working. */
+export function busiestRoot(index: IndexStatus): RootIndexStatus | undefined {
+  return index.roots.find((r) => !r.complete) ?? index.roots[0];
 }
 
 const LEVELS: readonly HealthLevel[] = ['ok', 'degraded', 'down', 'unconfigured'];

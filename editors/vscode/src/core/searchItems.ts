@@ -3,7 +3,7 @@
  * logic of the live search box. Pure: no `vscode` import.
  */
 
-import { Range, SearchResultItem, isLocation, isObject } from './protocol';
+import { Range, SearchHit, isLocation, isObject } from './protocol';
 
 export interface SearchPickItem {
   label: string;
@@ -34,23 +34,23 @@ export function snippetPreview(snippet: string | undefined, max = MAX_DETAIL): s
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
 }
 
-export function resultTarget(result: SearchResultItem): SearchTarget {
+export function resultTarget(result: SearchHit): SearchTarget {
   if (isLocation(result.location)) {
     return { uri: result.location.uri, range: result.location.range };
   }
-  // start_line / end_line are 1-based in the server's results.
-  const start = Math.max(0, (result.start_line ?? 1) - 1);
-  const end = Math.max(start, (result.end_line ?? result.start_line ?? 1) - 1);
+  // startLine / endLine are 1-based in the server's results.
+  const start = Math.max(0, (result.startLine ?? 1) - 1);
+  const end = Math.max(start, (result.endLine ?? result.startLine ?? 1) - 1);
   return { path: result.path, range: { start: { line: start, character: 0 }, end: { line: end, character: 0 } } };
 }
 
-export function toPickItem(result: SearchResultItem): SearchPickItem {
+export function toPickItem(result: SearchHit): SearchPickItem {
   const lines =
-    result.end_line && result.end_line !== result.start_line
-      ? `${result.start_line}-${result.end_line}`
-      : `${result.start_line}`;
+    result.endLine && result.endLine !== result.startLine
+      ? `${result.startLine}-${result.endLine}`
+      : `${result.startLine}`;
   const name = basename(result.path);
-  const label = result.symbol ? `$(symbol-misc) ${result.symbol}` : `$(file) ${name}:${result.start_line}`;
+  const label = result.symbol ? `$(symbol-misc) ${result.symbol}` : `$(file) ${name}:${result.startLine}`;
   const meta = [result.language, typeof result.score === 'number' ? result.score.toFixed(3) : undefined]
     .filter(Boolean)
     .join(' · ');
@@ -67,8 +67,8 @@ export function toPickItems(response: unknown): SearchPickItem[] {
   if (!isObject(response) || !Array.isArray(response.results)) return [];
   return response.results
     .filter(
-      (r): r is SearchResultItem =>
-        isObject(r) && typeof r.path === 'string' && typeof r.start_line === 'number',
+      (r): r is SearchHit =>
+        isObject(r) && typeof r.path === 'string' && typeof r.startLine === 'number',
     )
     .map(toPickItem);
 }

@@ -2,7 +2,7 @@
  * Text for the status bar item and the "Auro: Show Status" report. Pure: no `vscode` import.
  */
 
-import { HealthLevel, HealthReport, IndexStatus, ServerStatus } from './protocol';
+import { HealthLevel, HealthReport, IndexStatus, ServerStatus, busiestRoot } from './protocol';
 
 export type ClientState = 'starting' | 'running' | 'stopped' | 'failed';
 
@@ -35,9 +35,9 @@ function pct(value: number | undefined): string {
 
 /** Percentage from the index counters, when no `$/progress` percentage is available. */
 export function indexPercentage(index: IndexStatus): number | undefined {
-  if (index.files_total <= 0) return undefined;
-  const done = index.files_embedded > 0 ? index.files_embedded : index.files_keyword_indexed;
-  return (100 * Math.min(done, index.files_total)) / index.files_total;
+  if (index.filesTotal <= 0) return undefined;
+  const done = index.filesEmbedded > 0 ? index.filesEmbedded : index.filesKeywordIndexed;
+  return (100 * Math.min(done, index.filesTotal)) / index.filesTotal;
 }
 
 export function formatDuration(seconds: number | null | undefined): string {
@@ -82,10 +82,11 @@ export function formatStatusBar(input: StatusInputs): StatusBarView {
   }
   if (input.index) {
     const i = input.index;
+    const root = busiestRoot(i);
     lines.push(
-      `Index: ${i.files_embedded}/${i.files_total} files embedded, ${i.files_keyword_indexed} keyword-indexed, ${i.chunks} chunks (${i.state}${i.phase ? `, ${i.phase}` : ''})`,
+      `Index: ${i.filesEmbedded}/${i.filesTotal} files embedded, ${i.filesKeywordIndexed} keyword-indexed, ${i.chunks} chunks (${i.state}${root?.phase ? `, ${root.phase}` : ''})`,
     );
-    const eta = formatDuration(i.eta_s);
+    const eta = formatDuration(root?.etaS);
     if (!i.complete && eta) lines.push(`ETA ${eta}`);
   }
 
@@ -128,11 +129,12 @@ export function formatStatusReport(input: StatusReportInputs): string {
   out.push('');
   if (input.index) {
     const i = input.index;
-    out.push(`Index state: ${i.state}${i.phase ? ` / ${i.phase}` : ''}${i.complete ? ' (complete)' : ''}`);
-    out.push(`  files: ${i.files_total} total, ${i.files_keyword_indexed} keyword-indexed, ${i.files_embedded} embedded`);
+    const root = busiestRoot(i);
+    out.push(`Index state: ${i.state}${root?.phase ? ` / ${root.phase}` : ''}${i.complete ? ' (complete)' : ''}`);
+    out.push(`  files: ${i.filesTotal} total, ${i.filesKeywordIndexed} keyword-indexed, ${i.filesEmbedded} embedded`);
     out.push(`  chunks: ${i.chunks}`);
-    if (i.files_per_s) out.push(`  rate: ${i.files_per_s.toFixed(1)} files/s`);
-    const eta = formatDuration(i.eta_s);
+    if (root?.filesPerS) out.push(`  rate: ${root.filesPerS.toFixed(1)} files/s`);
+    const eta = formatDuration(root?.etaS);
     if (!i.complete && eta) out.push(`  ETA: ${eta}`);
   } else {
     out.push(`Index: ${input.indexError ?? 'unknown'}`);

@@ -18,7 +18,15 @@ export type ToWebview =
   | { type: 'reset'; sessionId?: string }
   | { type: 'user'; requestId: string; text: string }
   | { type: 'delta'; requestId: string; delta: string }
-  | { type: 'done'; requestId: string; text: string; citations: CitationView[]; provider?: string }
+  | {
+      type: 'done';
+      requestId: string;
+      text: string;
+      citations: CitationView[];
+      provider?: string;
+      /** What the user must know about the answer (cut or left-out context, truncation). */
+      notices?: string[];
+    }
   | { type: 'cancelled'; requestId: string; text: string }
   | { type: 'error'; requestId?: string; message: string }
   | { type: 'busy'; busy: boolean };
@@ -85,6 +93,10 @@ export function parseToWebview(raw: unknown): ToWebview | undefined {
       if (!raw.citations.every(isCitation)) return undefined;
       const msg: ToWebview = { type: 'done', requestId: raw.requestId, text: raw.text, citations: raw.citations };
       if (typeof raw.provider === 'string') msg.provider = raw.provider;
+      if (raw.notices !== undefined) {
+        if (!Array.isArray(raw.notices) || !raw.notices.every((n) => isStr(n, 10_000))) return undefined;
+        msg.notices = raw.notices;
+      }
       return msg;
     }
     case 'cancelled':

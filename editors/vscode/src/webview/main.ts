@@ -87,6 +87,16 @@ function handle(message: ToWebview): void {
         });
         el.appendChild(list);
       }
+      if (message.notices?.length) {
+        const list = document.createElement('ul');
+        list.className = 'notices';
+        for (const notice of message.notices) {
+          const li = document.createElement('li');
+          li.textContent = notice;
+          list.appendChild(li);
+        }
+        el.appendChild(list);
+      }
       if (message.provider) {
         const meta = document.createElement('div');
         meta.className = 'meta';
