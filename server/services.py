@@ -25,6 +25,7 @@ from server.tools import ToolService
 if TYPE_CHECKING:
     from server.chat.service import ChatService
     from server.chat.suggestions import SuggestionService
+    from server.completion import CompletionService
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,16 @@ class Services:
 
         return SuggestionService(llm=self.llm, code=self)
 
+    @cached_property
+    def completion(self) -> CompletionService:
+        """Inline completion, built on first use; it searches the open roots."""
+        from server.completion import CompletionService
+
+        return CompletionService(
+            self._settings,
+            lambda query, k, retrievers: self.search(query, k, retrievers=retrievers),
+        )
+
     async def __aenter__(self) -> Services:
         return self
 
@@ -119,6 +130,8 @@ class Services:
             await self.tools.configure(settings)
         for workspace in self.workspaces:
             workspace.index.apply_settings(settings)
+        if "completion" in self.__dict__:
+            self.completion.apply_settings(settings)
 
     @property
     def workspaces(self) -> list[Workspace]:
@@ -199,6 +212,8 @@ class Services:
         if self._sweeper is not None:
             self._sweeper.cancel()
         await self.llm.aclose()
+        if "completion" in self.__dict__:
+            await self.completion.aclose()
         await self.tools.close()
         if not process_ending:
             self.sessions.close()

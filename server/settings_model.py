@@ -125,6 +125,47 @@ class Settings(BaseSettings):
         ge=0,
     )
 
+    # Inline completion (fill-in-the-middle)
+    inline_completion_enabled: bool = setting(
+        True,
+        "AURO_INLINE_COMPLETION",
+        "Offer inline (fill-in-the-middle) completions; debounce is the editor's setting",
+    )
+    inline_completion_provider: Literal["auto", "llamacpp", "openai"] = setting(
+        "auto",
+        "AURO_INLINE_COMPLETION_PROVIDER",
+        "FIM provider: auto = the configured ones with FIM (llama.cpp /infill, OpenAI "
+        "/v1/completions with suffix), in AURO_LLM_PROVIDERS order",
+    )
+    inline_completion_max_lines: int = setting(
+        8,
+        "AURO_INLINE_COMPLETION_MAX_LINES",
+        "Most lines of a multi-line suggestion (only at a new block or an empty body)",
+        ge=1,
+        le=100,
+        workspace=True,
+    )
+    inline_completion_max_tokens: int = setting(
+        128,
+        "AURO_INLINE_COMPLETION_MAX_TOKENS",
+        "Most tokens a multi-line suggestion may generate (n_predict)",
+        gt=0,
+        le=2048,
+    )
+    inline_completion_context_tokens: int = setting(
+        512,
+        "AURO_INLINE_COMPLETION_CONTEXT_TOKENS",
+        "Token budget for chunks of other files found in the index (0 = none)",
+        ge=0,
+        le=16384,
+    )
+    inline_completion_disabled_languages: CsvList = setting(
+        [],
+        "AURO_INLINE_COMPLETION_DISABLED_LANGUAGES",
+        "Languages (LSP language ids, e.g. markdown,plaintext) without inline completion",
+        workspace=True,
+    )
+
     # Sessions
     max_sessions: int = setting(
         100, "MAX_SESSIONS", "Chat sessions kept; the least recently used is evicted"
@@ -297,7 +338,12 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "llm_providers", "ignore_globs", "fetch_allow_hosts", "index_allow_dirs", mode="before"
+        "llm_providers",
+        "ignore_globs",
+        "fetch_allow_hosts",
+        "index_allow_dirs",
+        "inline_completion_disabled_languages",
+        mode="before",
     )
     @classmethod
     def _split_csv(cls, value: Any) -> Any:

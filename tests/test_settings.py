@@ -159,6 +159,9 @@ def test_every_endpoint_key_host_port_and_path_field_is_user_only():
         "search_keyword_weight",
         "search_rerank",
         "log_level",
+        # they can only make inline completion smaller or switch it off for a language
+        "inline_completion_max_lines",
+        "inline_completion_disabled_languages",
     }
     assert SENSITIVE | WORKSPACE_SAFE == set(Settings.model_fields)
 

@@ -25,6 +25,7 @@ USAGE = "auro/usage"
 SEARCH = "auro/search"
 INDEX_STATUS = "auro/indexStatus"
 STATUS = "auro/status"
+INLINE_COMPLETION = "auro/inlineCompletion"
 
 SEARCH_COMMAND = "auro.search"
 REINDEX_COMMAND = "auro.reindex"
@@ -307,6 +308,39 @@ class ApplyResult(Wire):
     document: str | None = None
 
 
+# -- inline completion (LSP 3.18 `textDocument/inlineCompletion` shapes) -------------------
+
+
+class TextDocumentId(Wire):
+    uri: str
+
+
+class InlineContext(Wire):
+    trigger_kind: int = 2  # 1 = invoked (more context and time), 2 = automatic
+
+
+class InlineCompletionParams(Wire):
+    text_document: TextDocumentId
+    position: Position
+    context: InlineContext = InlineContext()
+
+
+class InlineItem(Wire):
+    insert_text: str
+    range: Range
+
+
+class InlineCompletionResult(Wire):
+    """`InlineCompletionList` plus what happened, for a client to show."""
+
+    items: list[InlineItem]
+    provider: str | None
+    cached: bool
+    multiline: bool
+    context_files: list[str]
+    notes: list[str]
+
+
 @dataclass(frozen=True)
 class Method:
     """One entry of the method table the schema is built from."""
@@ -351,5 +385,11 @@ METHODS: dict[str, Method] = {
     ),
     EXPLAIN_COMMAND: Method(
         kind="command", params=ExplainArgs, result=ExplainResult, doc="Explain code."
+    ),
+    INLINE_COMPLETION: Method(
+        kind="request",
+        params=InlineCompletionParams,
+        result=InlineCompletionResult,
+        doc="`textDocument/inlineCompletion` for clients without LSP 3.18.",
     ),
 }

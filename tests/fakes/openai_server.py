@@ -17,6 +17,14 @@ attributes, so a test changes what the next call reports (a restarted server). W
 `vision`, a chat request with an image part gets llama-server's HTTP 500 "image input is
 not supported" (no `--mmproj`); an OpenAI-style test sets `vision=True`.
 
+Fill-in-the-middle: llama-server's `POST /infill` (`input_prefix`, `input_suffix`,
+`input_extra` `[{filename, text}]`, `n_predict`, `t_max_predict_ms`, `stop`, `cache_prompt`;
+answers `content`, `stop: true`, `stop_type`, `timings`) and OpenAI's `POST /v1/completions`
+with `suffix` (answers `choices[0].text`). Both record the request body in `requests`, reply
+with the scripted behaviour (`Hang` waits for the client to go, counting the disconnect) and
+cut the reply at the first `stop` string. With `fim=False` they answer as a model without FIM
+tokens does: llama-server's HTTP 501 `not_supported_error`, OpenAI's 404 for a chat model.
+
 Run standalone: `python -m tests.fakes.openai_server --port 0` prints `READY <url>`.
 """
 
@@ -91,6 +99,7 @@ class FakeOpenAIServer(FakeServer):
         model_path: str | None = None,
         model_alias: str | None = None,
         vision: bool = False,
+        fim: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -101,6 +110,7 @@ class FakeOpenAIServer(FakeServer):
         self.model_path = model_path
         self.model_alias = model_alias
         self.vision = vision
+        self.fim = fim
         self.tokenize_calls = 0
         self.health_calls = 0
         self.props_calls = 0
@@ -131,7 +141,7 @@ class FakeOpenAIServer(FakeServer):
             and request.path not in ("/v1/models", "/models")
             and not (request.path.startswith("/_fake/"))
         ):
-            if request.path == "/v1/chat/completions":
+            if request.path in ("/v1/chat/completions", "/infill", "/v1/completions"):
                 self.loading_refusals += 1
             error = {"code": 503, "message": "Loading model", "type": "unavailable_error"}
             return web.json_response({"error": error}, status=503)
@@ -150,6 +160,8 @@ class FakeOpenAIServer(FakeServer):
             web.post("/tokenize", self.tokenize),
             web.post("/apply-template", self.template),
             web.get("/props", self.props),
+            web.post("/infill", self.infill),
+            web.post("/v1/completions", self.text_completion),
         ]
 
     # -- llama.cpp extras -----------------------------------------------------
@@ -206,6 +218,102 @@ class FakeOpenAIServer(FakeServer):
             "meta": None if self.loading else llama_meta,
         }
         return web.json_response({"object": "list", "data": [model]})
+
+    # -- fill-in-the-middle ------------------------------------------------------
+    async def fim_text(self, request: web.Request, body: dict[str, Any]) -> str | web.Response:
+        """The scripted reply, cut at `n_predict`/`max_tokens` and the first stop string."""
+        behaviour = self.next_behaviour()
+        if isinstance(behaviour, Fail):
+            return self.error(behaviour)
+        if isinstance(behaviour, Hang | Drop | Garbage):
+            try:
+                await self.hang(request)
+            except ClientGone:
+                self.disconnects += 1
+            return web.Response(status=504)
+        if behaviour.delay or self.delay:
+            try:
+                await self.pause(request, behaviour.delay or self.delay)
+            except ClientGone:
+                self.disconnects += 1
+                return web.Response(status=499)
+        text = behaviour.text if behaviour.text is not None else self.reply_text
+        limit = body.get("n_predict", body.get("max_tokens"))
+        _, pieces = within_limit(behaviour, chunks(text, self.chunk_chars), limit)
+        text = "".join(pieces)
+        for stop in body.get("stop") or []:
+            if stop and stop in text:
+                text = text[: text.index(stop)]
+        self.completed += 1
+        return text
+
+    async def infill(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests.append(body)
+        if not self.fim:
+            error = {
+                "code": 501,
+                "message": "Infill is not supported by this model: prefix token is missing.",
+                "type": "not_supported_error",
+            }
+            return web.json_response({"error": error}, status=501)
+        extra = "".join(c["filename"] + c["text"] for c in body.get("input_extra") or [])
+        n_prompt = len(fake_tokens(extra + body["input_prefix"] + body["input_suffix"]))
+        text = await self.fim_text(request, body)
+        if isinstance(text, web.Response):
+            return text
+        n_predicted = len(fake_tokens(text))
+        return web.json_response(
+            {
+                "index": 0,
+                "content": text,
+                "tokens": [],
+                "id_slot": 0,
+                "stop": True,
+                "model": self.model_alias or self.model,
+                "tokens_predicted": n_predicted,
+                "tokens_evaluated": n_prompt,
+                "has_new_line": "\n" in text,
+                "truncated": False,
+                "stop_type": "eos",
+                "stopping_word": "",
+                "tokens_cached": 0,
+                "timings": {
+                    "prompt_n": n_prompt,
+                    "prompt_ms": 1.0,
+                    "predicted_n": n_predicted,
+                    "predicted_ms": 1.0,
+                },
+            }
+        )
+
+    async def text_completion(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests.append(body)
+        if (denied := self.check_key(request)) is not None:
+            return denied
+        if not self.fim:
+            error = {
+                "message": "This is a chat model and not supported in the v1/completions "
+                "endpoint. Did you mean to use v1/chat/completions?",
+                "type": "invalid_request_error",
+                "code": None,
+            }
+            return web.json_response({"error": error}, status=404)
+        text = await self.fim_text(request, body)
+        if isinstance(text, web.Response):
+            return text
+        n_prompt = len(fake_tokens(body.get("prompt", "") + body.get("suffix", "")))
+        return web.json_response(
+            {
+                "id": "cmpl-fake",
+                "object": "text_completion",
+                "created": int(time.time()),
+                "model": self.model,
+                "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": "stop"}],
+                "usage": self.usage(n_prompt, len(fake_tokens(text))),
+            }
+        )
 
     # -- chat -----------------------------------------------------------------
     def check_key(self, request: web.Request) -> web.Response | None:

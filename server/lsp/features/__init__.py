@@ -8,6 +8,7 @@ from server.lsp.features import (
     file_events,
     index_control,
     index_progress,
+    inline_completion,
     lifecycle,
     logging_bridge,
     search,
@@ -27,5 +28,6 @@ FEATURES = [
     search,
     chat,
     code_actions,
+    inline_completion,
     lifecycle,
 ]
