@@ -32,7 +32,7 @@ from pytest_lsp import LanguageClient
 from bench.editor_features import generate_python, summary
 from tests.fakes.common import Hang
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.lsp_harness import lsp_session, server_env
+from tests.support.lsp_harness import lsp_session, server_env
 
 TARGETS = {"overhead_p50_ms": 15.0, "cancel_p95_ms": 50.0}
 REPLY = "values[index] * scale"

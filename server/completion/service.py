@@ -20,6 +20,7 @@ from server.completion.providers import NoFim, ProviderFailed, ProviderLoading, 
 from server.completion.request import CompletionInput, CompletionOutcome, FimAnswer, FimRequest
 from server.completion.shape import trim_completion, wants_multiline
 from server.config import Settings
+from server.indexing.search import Retriever
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,10 @@ class CompletionService:
             return CompletionOutcome(hit.text, hit.multiline, cached=True)
         multiline = wants_multiline(request.prefix, request.suffix)
         prefix, suffix = window(request.prefix, request.suffix)
-        retrievers = ("dense", "keyword") if request.invoked else ("keyword",)
+        # invoked: worth a query embedding; automatic: keyword search only, for speed
+        retrievers: tuple[Retriever, ...] = ("dense", "keyword")
+        if not request.invoked:
+            retrievers = ("keyword",)
         context = await gather_context(
             self.search,
             prefix,
