@@ -16,6 +16,7 @@ SERVER = TESTS.parent / "server"
 
 # Suites that cut across packages, and the helpers they share.
 CROSS_CUTTING = {"deploy", "editors", "fakes", "reliability", "security", "support"}
+TOP_LEVEL = {"bench"}  # tests of the repository's other top-level packages
 DATA_DIR = "fixtures"  # files a test reads, not test code
 
 
@@ -76,7 +77,8 @@ def test_every_test_folder_mirrors_a_server_package_or_is_a_cross_cutting_suite(
     strays = [
         str(folder)
         for folder in folders_with_tests()
-        if folder.parts[0] not in CROSS_CUTTING and not (SERVER / folder / "__init__.py").is_file()
+        if folder.parts[0] not in CROSS_CUTTING | TOP_LEVEL
+        and not (SERVER / folder / "__init__.py").is_file()
     ]
     assert not strays, f"tests/<dir> must match a server/<package> or be cross-cutting: {strays}"
 

@@ -6,11 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.fixtures import fake_openai, fake_openai_2  # noqa: F401
-from tests.sample_code import CALC, GEOMETRY
-
-AWS_KEY = "AKIAQWERTYUIOPASDFGH"
-ENV_SECRET = "hunter2-circle-area-password"
+from tests.completion.secret_values import AWS_KEY, ENV_SECRET
+from tests.support.sample_code import CALC, GEOMETRY
 
 
 @pytest.fixture

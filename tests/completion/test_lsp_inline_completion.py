@@ -16,10 +16,10 @@ from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient
 
 from server.lsp.params import to_plain
-from tests.completion.conftest import AWS_KEY, ENV_SECRET
+from tests.completion.secret_values import AWS_KEY, ENV_SECRET
 from tests.fakes.common import Hang, Reply
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.lsp_harness import lsp_session, server_env
+from tests.support.lsp_harness import lsp_session, server_env
 
 RING = "from geometry import circle_area\n\n\ndef ring_area(outer, inner):\n    return "
 

@@ -4,33 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from server.config import Settings
 from server.indexing.catalog import Catalog
-from server.indexing.embedder import Embedder
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.progress import ProgressEvent
 from server.services import Services
 from tests.indexing.counting_embedder import CountingEmbedder
 from tests.indexing.fixture_repo import make_repo
-
-TIMEOUT = 120
-
-
-@asynccontextmanager
-async def running(
-    root: Path, settings: Settings, embedder: Embedder, data: Path | None = None
-) -> AsyncIterator[WorkspaceIndex]:
-    index = await WorkspaceIndex.open(root, data or settings.data_dir, settings, embedder)
-    try:
-        yield index
-    finally:
-        await index.close()
+from tests.indexing.running import TIMEOUT, running
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from server.indexing.chunking import TokenCounter, chunker_fingerprint
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.keyword_scan import CHUNKER_META
 from server.indexing.progress import ProgressEvent
-from tests.indexing.conftest import CountingEmbedder
+from tests.indexing.counting_embedder import CountingEmbedder
 from tests.indexing.fixture_repo import make_repo
-from tests.indexing.test_indexer import TIMEOUT, running
+from tests.indexing.running import TIMEOUT, running
 
 
 def _mark_chunks_stale(catalog_file: Path) -> None:

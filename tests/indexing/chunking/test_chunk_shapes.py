@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from server.indexing.chunk import Chunk
-
-from .conftest import by_symbol, chunk
+from tests.indexing.chunking.checks import by_symbol, chunk
 
 FRAGMENT_LINES = 3
 
