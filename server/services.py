@@ -175,10 +175,11 @@ class Services:
         languages: list[str] | None = None,
         workspaces: list[Workspace] | None = None,
         retrievers: Sequence[Retriever] = ("dense", "keyword"),
+        group: bool = False,
     ) -> MultiSearch:
-        """Hybrid search in each root, merged by fused score."""
+        """Hybrid search in each root, merged by fused score; `group`: each file once."""
         targets = self.workspaces if workspaces is None else workspaces
-        return await search_workspaces(targets, query, k, paths, languages, retrievers)
+        return await search_workspaces(targets, query, k, paths, languages, retrievers, group)
 
     def symbols(self, query: str, limit: int = 100) -> list[tuple[Workspace, SymbolInfo]]:
         return [(w, s) for w in self._workspaces.values() for s in w.index.symbols(query, limit)]

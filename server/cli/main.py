@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
         "-k", type=int_in_range(1, 100), default=10, help="number of results (1-100)"
     )
     search.add_argument("--json", action="store_true", help="print results as JSON")
+    search.add_argument(
+        "--by-file", action="store_true", help="one result per file (its best place)"
+    )
 
     chat = commands.add_parser(
         "chat", parents=[common], help="ask one question; the answer streams to stdout"

@@ -112,12 +112,11 @@ def _api_error(exc: urllib.error.HTTPError) -> str:
         return exc.reason if isinstance(exc.reason, str) else str(exc)
 
 
-def remote_search(server: RemoteServer, query: str, k: int) -> dict[str, Any]:
+def remote_search(server: RemoteServer, query: str, k: int, group: bool = False) -> dict[str, Any]:
     """`POST /api/v1/rag/search`: {results, complete, warnings}."""
+    body = {"query": query, "k": k, "group": group}
     try:
-        with server.call(
-            "POST", "/api/v1/rag/search", {"query": query, "k": k}, SEARCH_TIMEOUT_S
-        ) as response:
+        with server.call("POST", "/api/v1/rag/search", body, SEARCH_TIMEOUT_S) as response:
             return json.load(response)
     except urllib.error.HTTPError as exc:
         raise CliError(

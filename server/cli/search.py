@@ -18,7 +18,9 @@ from server.paths import data_root, workspace_data_dir
 log = logging.getLogger(__name__)
 
 
-async def search(settings: Settings, root: Path, query: str, k: int, as_json: bool) -> int:
+async def search(
+    settings: Settings, root: Path, query: str, k: int, as_json: bool, group: bool = False
+) -> int:
     """Search what is indexed for `root` now; never waits for embeddings.
 
     Opens the index alone (no LLM clients, tools or sessions): the quickest start when no
@@ -34,7 +36,7 @@ async def search(settings: Settings, root: Path, query: str, k: int, as_json: bo
     index = await WorkspaceIndex.open(root, workspace_data_dir(settings, root), settings, embedder)
     try:
         await loading
-        response = await index.search(query, k)
+        response = await index.search(query, k, group=group)
         results = [r.to_json() for r in response.results]
         print_search(results, response.complete, response.warnings, as_json)
         return 0
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     server = find_server(data_dir, root, settings.http_token)
     if server is not None:
         log.debug("searching through the server at %s", server.url)
-        outcome = remote_search(server, args.query, args.k)
+        outcome = remote_search(server, args.query, args.k, args.by_file)
         print_search(outcome["results"], outcome["complete"], outcome["warnings"], args.json)
         return 0
-    return asyncio.run(search(settings, root, args.query, args.k, args.json))
+    return asyncio.run(search(settings, root, args.query, args.k, args.json, args.by_file))

@@ -54,6 +54,9 @@ class RagSearchRequest(BaseModel):
     k: int = Field(10, ge=1, le=100)
     paths: list[Annotated[str, AfterValidator(_glob)]] | None = None
     languages: list[str] | None = None
+    group: bool = Field(
+        False, description="one result per file (its best place): for 'which file' questions"
+    )
 
 
 class IndexJobOut(BaseModel):
@@ -203,7 +206,9 @@ async def get_job(request: web.Request, path: JobPath) -> dict[str, Any]:
 )
 async def search(request: web.Request, body: RagSearchRequest) -> dict[str, Any]:
     services: Services = services_of(request)
-    outcome = await services.search(body.query, body.k, body.paths, body.languages)
+    outcome = await services.search(
+        body.query, body.k, body.paths, body.languages, group=body.group
+    )
     return {
         "results": [f.result.to_json() for f in outcome.found],
         "complete": outcome.complete,

@@ -172,10 +172,13 @@ class WorkspaceIndex:
         paths: Sequence[str] | None = None,
         languages: Sequence[str] | None = None,
         retrievers: Sequence[Retriever] = ("dense", "keyword"),
+        group: bool = False,
     ) -> SearchResponse:
-        """Hybrid search over whatever is indexed so far."""
+        """Hybrid search over whatever is indexed so far; `group`: each file once."""
         status = self.status()
-        results, warnings = await self._search.search(query, k, paths, languages, retrievers)
+        results, warnings = await self._search.search(
+            query, k, paths, languages, retrievers, group=group
+        )
         if not status.complete:
             warnings.append(
                 f"index incomplete: {status.files_keyword_indexed}/{status.files_total} files "

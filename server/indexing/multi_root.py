@@ -51,12 +51,14 @@ async def search_workspaces(
     paths: list[str] | None = None,
     languages: list[str] | None = None,
     retrievers: Sequence[Retriever] = ("dense", "keyword"),
+    group: bool = False,
 ) -> MultiSearch:
-    """Hybrid search in each root, merged by fused score."""
+    """Hybrid search in each root, merged by fused score; `group`: each file once (roots
+    hold different files, so per-root grouping is enough)."""
     if not targets:
         return MultiSearch([], False, ["no workspace is open (yet)"])
     responses = await asyncio.gather(
-        *(w.index.search(query, k, paths, languages, retrievers) for w in targets)
+        *(w.index.search(query, k, paths, languages, retrievers, group) for w in targets)
     )
     found = [Found(w, r) for w, resp in zip(targets, responses, strict=True) for r in resp.results]
     found.sort(key=lambda f: f.result.score, reverse=True)

@@ -150,6 +150,7 @@ class SearchParams(Wire):
     k: int = Field(10, ge=1, le=100)
     paths: list[str] | None = None
     languages: list[str] | None = None
+    group: bool = False  # one result per file (its best place)
 
 
 class SearchHit(Wire):

@@ -93,8 +93,10 @@ def address_file(root: Path, data: Path) -> Path:
     return found
 
 
-async def search_json(env: dict[str, str], root: Path) -> tuple[dict, str]:
-    code, out, err = await auro(env, "search", "divide by zero", "--workspace", str(root), "--json")
+async def search_json(env: dict[str, str], root: Path, *extra: str) -> tuple[dict, str]:
+    code, out, err = await auro(
+        env, "search", "divide by zero", "--workspace", str(root), "--json", *extra
+    )
     assert code == 0, err
     return json.loads(out), err
 
@@ -107,6 +109,9 @@ async def test_search_and_chat_through_serve_match_in_process(
     env = chat_env(data, fake_openai, LOG_LEVEL="INFO")
     local, local_err = await search_json(env, root)
     assert local["complete"] is True and "incomplete" not in local_err
+    local_by_file, _ = await search_json(env, root, "--by-file")
+    files = [r["path"] for r in local_by_file["results"]]
+    assert len(files) == len(set(files)) and set(files) == {r["path"] for r in local["results"]}
     assert local["results"][0]["path"] == "calc.py"
     code, out, err = await auro(env, "chat", QUESTION, "--workspace", str(root), "--json")
     assert code == 0, err
@@ -118,6 +123,7 @@ async def test_search_and_chat_through_serve_match_in_process(
         remote, remote_err = await search_json(env, root)
         assert remote_err == ""  # nothing extra is said
         assert remote == local
+        assert (await search_json(env, root, "--by-file"))[0] == local_by_file
         code, out, err = await auro(env, "search", "divide by zero", "--workspace", str(root))
         assert (code, err) == (0, "") and out.startswith("calc.py:")
         code, out, err = await auro(env, "chat", QUESTION, "--workspace", str(root), "--json")
@@ -127,7 +133,7 @@ async def test_search_and_chat_through_serve_match_in_process(
         assert code == 0, err
     finally:
         log = await stop(server)
-    assert log.count('"POST /api/v1/rag/search HTTP/1.1" 200') == 2
+    assert log.count('"POST /api/v1/rag/search HTTP/1.1" 200') == 3
     assert log.count('"POST /api/v1/chat HTTP/1.1" 200') == 2
     for key in ("text", "citations", "status", "provider"):
         assert remote_chat[key] == local_chat[key], key

@@ -24,7 +24,9 @@ SYMBOL_KINDS = {
 
 
 async def run_search(ls: AuroLanguageServer, params: p.SearchParams) -> dict[str, Any]:
-    outcome = await ls.services.search(params.query, params.k, params.paths, params.languages)
+    outcome = await ls.services.search(
+        params.query, params.k, params.paths, params.languages, group=params.group
+    )
     return convert.search_result(outcome.found, outcome.complete, outcome.warnings).wire()
 
 

@@ -76,6 +76,14 @@ async def test_search_returns_locations_and_retrievers(tmp_path, repo):
         )
         assert [r.path for r in only_md.results] == ["notes.md"]
 
+        query = {"query": "math of circles and vectors", "k": 10}
+        every = await client.protocol.send_request_async("auro/search", query)
+        by_file = await client.protocol.send_request_async("auro/search", {**query, "group": True})
+        places = [r.path for r in every.results]
+        files = [r.path for r in by_file.results]
+        assert places.count("geometry.py") >= 2  # circle_area and Vector are two places
+        assert len(files) == len(set(files)) and set(files) == set(places)
+
 
 async def test_search_command_and_invalid_params(tmp_path, repo):
     async with lsp_session(server_env(tmp_path / "data"), [repo]) as (client, _):
