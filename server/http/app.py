@@ -24,18 +24,10 @@ from server.http.errors import (
     json_error,
     sse_error,
 )
+from server.http.limits import RateLimiter, StreamSlots, body_limit, largest_body
 from server.http.metrics import Metrics
 from server.http.routing import CORS_ORIGIN_KEY, REQUEST_ID_KEY
-from server.http.security import (
-    RateLimiter,
-    StreamSlots,
-    TokenAuth,
-    bearer_auth,
-    body_limit,
-    cors,
-    host_check,
-    largest_body,
-)
+from server.http.security import TokenAuth, bearer_auth, cors, host_check
 from server.services import Services
 
 log = logging.getLogger(__name__)

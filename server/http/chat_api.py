@@ -21,8 +21,8 @@ from pydantic import BaseModel, Field
 from server.chat import ChatReply, ChatRequest, ChatService
 from server.chat.images import ImageLimits, ImageRejected, check_count, image_from_text
 from server.config import Settings
-from server.http.errors import error_payload, json_error, sse_error
-from server.http.routing import SERVICES, ApiError, RouteTable, services_of
+from server.http.errors import ApiError, error_payload, json_error, sse_error
+from server.http.routing import SERVICES, RouteTable, services_of
 from server.llm import ImagePart, ModelLoading
 from server.services import Services
 from server.sessions import SessionLimitReached, SessionNotFound

@@ -7,6 +7,7 @@ stream has started it is the stream's last event, `event: error` with the same p
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -46,3 +47,27 @@ def sse_error(payload: dict[str, Any]) -> bytes:
 
 def is_event_stream(response: web.StreamResponse) -> bool:
     return response.content_type == "text/event-stream"
+
+
+class ApiError(Exception):
+    """Raise from a handler to answer with the one JSON error shape."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = dict(headers or {})
+
+    def response(self) -> web.Response:
+        response = json_error(self.status, self.code, self.message, self.details)
+        response.headers.update(self.headers)
+        return response

@@ -15,7 +15,8 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from server.http.routing import SERVICES, ApiError, RouteTable, services_of
+from server.http.errors import ApiError
+from server.http.routing import SERVICES, RouteTable, services_of
 from server.indexing.chunking.languages import detect_language
 from server.services import Services, Workspace
 

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import AfterValidator, BaseModel, Field
 
-from server.http.routing import SERVICES, ApiError, RouteTable, services_of
+from server.http.errors import ApiError
+from server.http.routing import SERVICES, RouteTable, services_of
 from server.indexing.progress import IndexStatus
 from server.indexing.search import SearchResult, path_filter
 from server.services import Services, Workspace

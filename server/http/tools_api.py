@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from server.http.routing import ApiError, RouteTable
+from server.http.errors import ApiError
+from server.http.routing import RouteTable
 from server.tools import InvalidUrl, ToolError, ToolService
 from server.tools.models import (
     FetchedPage,
