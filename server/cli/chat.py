@@ -6,14 +6,37 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from server.cli.context import tool_settings
-from server.cli.errors import existing_dir
+from server.cli.errors import USAGE_ERROR, CliError, existing_dir
 from server.cli.output import echo_text, print_chat_end
 from server.cli.remote import find_server, remote_chat
+from server.config import Settings
 from server.paths import workspace_data_path
 
+if TYPE_CHECKING:
+    from server.llm import ImagePart
+
 log = logging.getLogger(__name__)
+
+
+def read_images(paths: list[str], settings: Settings) -> tuple[ImagePart, ...]:
+    """The `--image` files, checked as the server checks them; a CliError names the one
+    refused. Imported only when asked for: the image types pull in the LLM layer."""
+    if not paths:
+        return ()
+    from server.chat.images import ImageLimits, ImageRejected, check_count, image_from_file
+
+    limits = ImageLimits.from_settings(settings)
+    try:
+        check_count(paths, limits)
+        return tuple(image_from_file(Path(path).expanduser(), limits) for path in paths)
+    except ImageRejected as exc:
+        raise CliError(
+            f"--image: {exc}", "attach PNG, JPEG, GIF or WebP files within the limits", USAGE_ERROR
+        ) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,16 +46,19 @@ def run(args: argparse.Namespace) -> int:
         from server.cli.sessions import open_session
 
         asyncio.run(open_session(settings, args.session, args.message, args.new_session))
+    images = read_images(args.image or [], settings)
     server = find_server(workspace_data_path(settings, root), root, settings.http_token)
     if server is not None:
         log.debug("chatting through the server at %s", server.url)
-        reply = remote_chat(
-            server, args.message, args.session, not args.no_rag, None if args.json else echo_text
-        )
+        on_text = None if args.json else echo_text
+        urls = [image.data_url() for image in images]
+        reply = remote_chat(server, args.message, args.session, not args.no_rag, on_text, urls)
         print_chat_end(reply, root, args.json)
         return 0 if reply["status"] == "completed" else 1
     from server.cli.chat_local import chat_in_terminal  # the LLM layer is slow to import
 
     return asyncio.run(
-        chat_in_terminal(settings, root, args.message, args.session, not args.no_rag, args.json)
+        chat_in_terminal(
+            settings, root, args.message, args.session, not args.no_rag, args.json, images
+        )
     )

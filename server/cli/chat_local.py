@@ -18,7 +18,7 @@ from server.cli.headless import Headless, OpenFailed, headless
 from server.cli.output import echo_text, print_chat_end
 from server.config import Settings
 from server.indexing.indexer import WorkspaceIndex
-from server.llm import ModelLoading
+from server.llm import ImagePart, ModelLoading
 from server.sessions import SessionLimitReached, SessionNotFound
 
 KEYWORD_WAIT_S = 15.0
@@ -39,20 +39,21 @@ async def chat_in_terminal(
     session_id: str | None,
     include_rag: bool,
     as_json: bool,
+    images: tuple[ImagePart, ...] = (),
 ) -> int:
     """Exit status 0 when the model answered (also when the answer was cut short: a note on
     stderr says so and how to continue), 1 otherwise (the answer says why)."""
     try:
         async with headless(settings, root) as opened:
-            return await answer(opened, message, session_id, include_rag, as_json)
+            request = ChatRequest(message, session_id, include_rag=include_rag, images=images)
+            return await answer(opened, request, as_json)
     except OpenFailed as exc:
         raise CliError(str(exc)) from None
 
 
-async def answer(
-    opened: Headless, message: str, session_id: str | None, include_rag: bool, as_json: bool
-) -> int:
-    if include_rag:
+async def answer(opened: Headless, request: ChatRequest, as_json: bool) -> int:
+    session_id = request.session_id
+    if request.include_rag:
         await keyword_searchable(opened.workspace.index)
 
     async def echo(text: str) -> None:
@@ -64,7 +65,7 @@ async def answer(
 
     try:
         reply = await opened.services.chat.chat(
-            ChatRequest(message, session_id, include_rag=include_rag),
+            request,
             on_text=echo,
             on_loading=loading,
         )

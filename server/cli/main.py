@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="start a new session (under the --session id when one is given)",
     )
     chat.add_argument("--no-rag", action="store_true", help="do not search the workspace")
+    chat.add_argument(
+        "--image",
+        action="append",
+        metavar="PATH",
+        help="attach an image (PNG, JPEG, GIF or WebP) for a model that sees; repeatable",
+    )
     chat.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     config = commands.add_parser("config", parents=[common], help="print the effective settings")

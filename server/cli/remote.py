@@ -16,7 +16,7 @@ import os
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,13 +147,16 @@ def remote_chat(
     session_id: str | None,
     include_rag: bool,
     on_text: Callable[[str], None] | None,
+    images: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """One streamed chat turn; `on_text` gets each piece, the full reply is returned."""
+    """One streamed chat turn; `on_text` gets each piece, the full reply is returned.
+    `images` are data URLs, checked again by the server."""
     body = {
         "message": message,
         "session_id": session_id,
         "include_rag": include_rag,
         "stream": True,
+        "images": list(images),
     }
     reply: dict[str, Any] | None = None
     try:

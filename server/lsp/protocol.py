@@ -85,6 +85,9 @@ class ChatParams(Wire):
     work_done_token: RequestId | None = None
     # The client's own id for routing chunks: clients that cannot see JSON-RPC ids send one.
     request_id: RequestId | None = None
+    # `file:` URIs of PNG, JPEG, GIF or WebP images inside the workspace, for a model that
+    # sees images (AURO_CHAT_MAX_IMAGES, AURO_CHAT_MAX_IMAGE_BYTES).
+    images: list[str] = Field(default_factory=list, max_length=16)
 
 
 class CodeCitation(Wire):

@@ -89,3 +89,33 @@ async def test_cli_chat_with_an_unknown_session_says_so(
     assert code == 1 and out == ""
     assert "error: no chat session 'no-such-id'" in err and "Traceback" not in err
     assert fake_openai.request_count == 0
+
+
+async def test_cli_chat_sends_an_image_and_refuses_a_bad_one(
+    fake_openai: FakeOpenAIServer, repo: Path, tmp_path: Path
+):
+    fake_openai.vision = True
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+    (tmp_path / "shot.png").write_bytes(png)
+    (tmp_path / "notes.png").write_text("not an image")
+    env = chat_env(tmp_path / "data", fake_openai)
+    code, out, err = await run_cli(
+        env, "What is drawn?", "--workspace", str(repo), "--image", str(tmp_path / "notes.png")
+    )
+    assert code == 2 and "--image: notes.png is not a PNG" in err and "Traceback" not in err
+    assert fake_openai.request_count == 0
+
+    code, out, err = await run_cli(
+        env,
+        "What is drawn?",
+        "--workspace",
+        str(repo),
+        "--no-rag",
+        "--json",
+        "--image",
+        str(tmp_path / "shot.png"),
+    )
+    assert code == 0, err
+    parts = fake_openai.requests[-1]["messages"][-1]["content"]
+    urls = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
+    assert [url.split(",")[0] for url in urls] == ["data:image/png;base64"]

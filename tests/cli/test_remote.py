@@ -106,6 +106,7 @@ async def test_search_and_chat_through_serve_match_in_process(
 ):
     root, data = indexed
     fake_openai.reply_text = REPLY
+    fake_openai.vision = True
     env = chat_env(data, fake_openai, LOG_LEVEL="INFO")
     local, local_err = await search_json(env, root)
     assert local["complete"] is True and "incomplete" not in local_err
@@ -131,14 +132,22 @@ async def test_search_and_chat_through_serve_match_in_process(
         remote_chat = json.loads(out)
         code, streamed, err = await auro(env, "chat", QUESTION, "--workspace", str(root))
         assert code == 0, err
+        picture = root.parent / "shot.png"
+        picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 24)
+        code, _, err = await auro(
+            env, "chat", "Drawn?", "--workspace", str(root), "--image", str(picture)
+        )
+        assert code == 0, err
+        parts = fake_openai.requests[-1]["messages"][-1]["content"]
+        assert [p["type"] for p in parts].count("image_url") == 1  # sent through the server
     finally:
         log = await stop(server)
     assert log.count('"POST /api/v1/rag/search HTTP/1.1" 200') == 3
-    assert log.count('"POST /api/v1/chat HTTP/1.1" 200') == 2
+    assert log.count('"POST /api/v1/chat HTTP/1.1" 200') == 3
     for key in ("text", "citations", "status", "provider"):
         assert remote_chat[key] == local_chat[key], key
     assert remote_chat["session_id"] != local_chat["session_id"]
-    prompts = [r["messages"][-1]["content"] for r in fake_openai.requests]
+    prompts = [r["messages"][-1]["content"] for r in fake_openai.requests[:-1]]  # not the image
     assert len(prompts) == 3 and prompts[0] == prompts[1] == prompts[2]
     assert streamed.startswith(REPLY) and "Sources:\n  calc.py:" in streamed
     assert "session: " in err

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from server.chat import ChatRequest, FocusCode
 from server.lsp import convert
 from server.lsp import protocol as p
+from server.lsp.chat_images import chat_images
 from server.lsp.chat_stream import stream_chat
 from server.lsp.editor_code import focus_from
 from server.lsp.params import parse_params
@@ -25,15 +26,16 @@ def setup(server: AuroLanguageServer) -> None:
     @server.feature(p.CHAT)
     async def chat(ls: AuroLanguageServer, raw: Any) -> dict[str, Any]:
         params = parse_params(p.ChatParams, raw, p.CHAT)
+        roots = [w.root for w in ls.services.workspaces]
         request = ChatRequest(
             params.message,
             params.session_id,
             await chat_focus(ls, params),
             params.include_rag,
             params.include_tools,
+            images=await chat_images(params.images, roots, ls.settings),
         )
         reply = await stream_chat(ls, request, params.work_done_token, request_id=params.request_id)
-        roots = [w.root for w in ls.services.workspaces]
         return convert.chat_result(reply, roots).wire()
 
     @server.feature(p.USAGE)

@@ -191,3 +191,42 @@ async def test_bad_chat_params_are_invalid_params_not_a_crash(fake_openai, repo,
         assert fake_openai.request_count == 0
         usage = await request(client, "auro/usage", None)
         assert usage["totals"]["requests"] == 0
+
+
+async def test_images_are_workspace_files_checked_before_the_model_sees_them(
+    fake_openai: FakeOpenAIServer, repo, tmp_path
+):
+    fake_openai.vision = True
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+    (repo / "shot.png").write_bytes(png)
+    (repo / "fake.png").write_text("not an image")
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(png)
+    (repo / "link.png").symlink_to(outside)
+    env = chat_env(tmp_path / "data", fake_openai)
+    async with lsp_session(env, [repo]) as (client, recorder):
+        await recorder.next("auro/status", 1)
+        for name, reason in [
+            ("fake.png", "not a PNG, JPEG, GIF or WebP"),
+            ("link.png", "outside the workspace"),
+            ("missing.png", "cannot read"),
+        ]:
+            params = {"message": "hi", "images": [from_fs_path(str(repo / name))]}
+            with pytest.raises(Exception, match=reason) as error:
+                await request(client, "auro/chat", params)
+            assert getattr(error.value, "code", None) == -32602, name
+        assert fake_openai.request_count == 0  # nothing was sent for a refused image
+
+        result = await request(
+            client,
+            "auro/chat",
+            {
+                "message": "What is drawn?",
+                "includeRag": False,
+                "images": [from_fs_path(str(repo / "shot.png"))],
+            },
+        )
+        assert result["status"] == "completed"
+        parts = fake_openai.requests[-1]["messages"][-1]["content"]
+        urls = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
+        assert [url.split(",")[0] for url in urls] == ["data:image/png;base64"]
