@@ -23,7 +23,7 @@ async def client() -> AsyncIterator[Client]:
 
     async def start(tools: ToolService) -> TestClient:
         app = web.Application(middlewares=[json_errors])
-        tools_api.add_routes(app, lambda: tools)
+        tools_api.add_routes(app, tools)
         test_client = TestClient(TestServer(app))
         await test_client.start_server()
         clients.append(test_client)
