@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,9 +36,13 @@ class ImageLimits:
     def from_settings(cls, settings: Settings) -> ImageLimits:
         return cls(settings.chat_max_images, settings.chat_max_image_bytes)
 
+    def base64_bytes_each(self) -> int:
+        """The largest allowed image as base64, with room for a data URL's prefix."""
+        return 4 * -(-self.max_bytes // 3) + 64
+
     def base64_bytes(self) -> int:
-        """How many body bytes the largest allowed images take as base64 (plus slack)."""
-        return self.max_images * (4 * -(-self.max_bytes // 3) + 64)
+        """How many body bytes the largest allowed images take as base64."""
+        return self.max_images * self.base64_bytes_each()
 
 
 class ImageRejected(ValueError):
@@ -88,6 +92,20 @@ def image_from_file(path: Path, limits: ImageLimits) -> ImagePart:
     return image_from_bytes(data, limits, name)
 
 
+def images_from_files(
+    paths: Sequence[Path], limits: ImageLimits, check: Callable[[Path], None] | None = None
+) -> tuple[ImagePart, ...]:
+    """The files as images, counted first; `check` refuses a path before it is read (the
+    LSP confines paths to the workspace; the CLI user names their own files)."""
+    check_count(paths, limits)
+    images = []
+    for path in paths:
+        if check is not None:
+            check(path)
+        images.append(image_from_file(path, limits))
+    return tuple(images)
+
+
 def image_from_text(value: str, limits: ImageLimits, name: str = "image") -> ImagePart:
     """A `data:image/...;base64,` URL or bare base64; a declared type must match the bytes."""
     declared = None
@@ -95,7 +113,7 @@ def image_from_text(value: str, limits: ImageLimits, name: str = "image") -> Ima
         declared, value = match["mime"].lower(), match["data"]
     elif value.lstrip().startswith("data:"):
         raise ImageRejected(f"{name} is a data URL without ';base64,' (only base64 is accepted)")
-    if len(value) > limits.base64_bytes() // max(limits.max_images, 1):
+    if len(value) > limits.base64_bytes_each():
         raise ImageRejected(
             f"{name} is larger than {limits.max_bytes} bytes (AURO_CHAT_MAX_IMAGE_BYTES)", 413
         )

@@ -27,12 +27,11 @@ def read_images(paths: list[str], settings: Settings) -> tuple[ImagePart, ...]:
     refused. Imported only when asked for: the image types pull in the LLM layer."""
     if not paths:
         return ()
-    from server.chat.images import ImageLimits, ImageRejected, check_count, image_from_file
+    from server.chat.images import ImageLimits, ImageRejected, images_from_files
 
     limits = ImageLimits.from_settings(settings)
     try:
-        check_count(paths, limits)
-        return tuple(image_from_file(Path(path).expanduser(), limits) for path in paths)
+        return images_from_files([Path(path).expanduser() for path in paths], limits)
     except ImageRejected as exc:
         raise CliError(
             f"--image: {exc}", "attach PNG, JPEG, GIF or WebP files within the limits", USAGE_ERROR

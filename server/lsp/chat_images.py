@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pygls.exceptions import JsonRpcInvalidParams
 
-from server.chat.images import ImageLimits, ImageRejected, check_count, image_from_file
+from server.chat.images import ImageLimits, ImageRejected, images_from_files
 from server.config import Settings
 from server.llm import ImagePart
 from server.lsp.editor_code import path_of
@@ -18,22 +18,20 @@ from server.secret_rules import is_secret_path
 from server.workspace_files import PathRefused, confine
 
 
-def read_image(path: Path, roots: Sequence[Path], limits: ImageLimits) -> ImagePart:
-    root = confine(path, roots)
-    if is_secret_path(path, root):
-        raise PathRefused(f"{path.name} is a credential file (secret rules)")
-    return image_from_file(path, limits)
-
-
 async def chat_images(
     uris: Sequence[str], roots: Sequence[Path], settings: Settings
 ) -> tuple[ImagePart, ...]:
-    """The images, read off the event loop; InvalidParams names the one refused."""
+    """The images, read off the event loop in one go; InvalidParams names the one refused."""
+    if not uris:
+        return ()
+
+    def allowed(path: Path) -> None:
+        if is_secret_path(path, confine(path, roots)):
+            raise PathRefused(f"{path.name} is a credential file (secret rules)")
+
+    paths = [path_of(uri) for uri in uris]
     limits = ImageLimits.from_settings(settings)
     try:
-        check_count(uris, limits)
-        return tuple(
-            [await asyncio.to_thread(read_image, path_of(uri), roots, limits) for uri in uris]
-        )
+        return await asyncio.to_thread(images_from_files, paths, limits, allowed)
     except (ImageRejected, PathRefused) as exc:
         raise JsonRpcInvalidParams(f"auro/chat images: {exc}") from None
