@@ -12,13 +12,17 @@ provider's counter.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from server.llm.errors import LLMRequestError
+from server.llm.errors import LLMRequestError, UpstreamError
 from server.llm.excerpt import excerpt, query_terms
 from server.llm.messages import ImagePart, Message, TextPart
+
+if TYPE_CHECKING:
+    from server.llm.provider import LLMProvider
 
 TokenCounter = Callable[[list[Message]], Awaitable[int]]
 MIN_EXCERPT_TOKENS = 32  # below this, an excerpt would be too small to help
@@ -273,3 +277,27 @@ async def fit_prompt(
                 f"leaves {budget} (window {window} minus {reserve} reserved for the reply). "
                 "Shorten the question or the system prompt, or use a model with a larger window."
             )
+
+
+async def fit_for_provider(
+    provider: LLMProvider, prompt: Prompt, reply_limit: int, deadline: float
+) -> FittedPrompt:
+    """Fit the prompt to this provider's window, keeping room for the reply limit (at most
+    half the window); counting tokens may call the server, so it honours the deadline."""
+    remaining = deadline - asyncio.get_running_loop().time()
+    try:
+        async with asyncio.timeout(remaining):
+            window = await provider.context_size()
+            return await fit_prompt(
+                prompt,
+                window=window,
+                reserve=min(reply_limit, window // 2),
+                count=provider.count_tokens,
+                exact=provider.exact_tokens,
+            )
+    except TimeoutError as exc:
+        raise UpstreamError(
+            f"{provider.name}: total timeout while counting tokens",
+            provider=provider.name,
+            endpoint=provider.endpoint,
+        ) from exc

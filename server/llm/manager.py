@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from server.config import Settings
 from server.health import ComponentHealth
-from server.llm.budget import FittedPrompt, Prompt, fit_prompt
+from server.llm.budget import FittedPrompt, Prompt, fit_for_provider
 from server.llm.endpoints import Endpoint, ProviderPool
 from server.llm.errors import (
     BLIND,
@@ -234,7 +234,9 @@ class LLMManager:
         reached = False  # the server took the request, so it spent tokens on it
         cancelled = False
         try:
-            fitted = await self._fit(provider, prompt, options, deadline)
+            fitted = await fit_for_provider(
+                provider, prompt, options.max_tokens or self.reply_reserve, deadline
+            )
             overflowed = False
             loading_since: float | None = None
             while True:
@@ -280,7 +282,9 @@ class LLMManager:
                         async for loading in waiting:
                             yield loading
                     provider.forget_model_info()  # a fresh load may bring a new window
-                    fitted = await self._fit(provider, prompt, options, deadline)
+                    fitted = await fit_for_provider(
+                        provider, prompt, options.max_tokens or self.reply_reserve, deadline
+                    )
                 except ContextOverflow as exc:
                     if overflowed or sent or not exc.n_ctx:
                         raise UpstreamError(
@@ -292,7 +296,9 @@ class LLMManager:
                     overflowed = True
                     log.info("%s reports n_ctx=%s; trimming and retrying", provider.name, exc.n_ctx)
                     provider.learn_context_size(exc.n_ctx)
-                    fitted = await self._fit(provider, prompt, options, deadline)
+                    fitted = await fit_for_provider(
+                        provider, prompt, options.max_tokens or self.reply_reserve, deadline
+                    )
             if end is None:
                 raise UpstreamError(
                     f"{provider.name}: the stream ended without a final event",
@@ -363,30 +369,6 @@ class LLMManager:
             session_id=options.session_id,
             error=str(exc),
         )
-
-    async def _fit(
-        self, provider: LLMProvider, prompt: Prompt, options: ReplyOptions, deadline: float
-    ) -> FittedPrompt:
-        """Fit the prompt to this provider's window, keeping room for the reply limit
-        (the request's, else the configured one; at most half the window)."""
-        remaining = deadline - asyncio.get_running_loop().time()
-        try:
-            async with asyncio.timeout(remaining):
-                window = await provider.context_size()
-                reserve = min(options.max_tokens or self.reply_reserve, window // 2)
-                return await fit_prompt(
-                    prompt,
-                    window=window,
-                    reserve=reserve,
-                    count=provider.count_tokens,
-                    exact=provider.exact_tokens,
-                )
-        except TimeoutError as exc:
-            raise UpstreamError(
-                f"{provider.name}: total timeout while counting tokens",
-                provider=provider.name,
-                endpoint=provider.endpoint,
-            ) from exc
 
     # -- health -----------------------------------------------------------------------
     async def health_report(self) -> dict[str, ComponentHealth]:

@@ -29,49 +29,13 @@ from typing import Any
 from server.config import Settings
 from server.paths import data_root
 from server.sessions.models import SessionInfo, Turn
+from server.sessions.schema import BUSY, COUNTED, LIVE, SCHEMA, session_info
 
 log = logging.getLogger(__name__)
 TITLE_CHARS = 60  # a session is titled with the start of its first message
 
 BUSY_TIMEOUT_MS = 10_000
 LEASE_S = 60.0  # a pin of another process counts this long after its last renewal
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    last_used REAL NOT NULL,
-    workspaces TEXT NOT NULL DEFAULT '[]'
-);
-CREATE INDEX IF NOT EXISTS sessions_last_used ON sessions(last_used);
-CREATE TABLE IF NOT EXISTS turns (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    role TEXT NOT NULL,
-    content TEXT NOT NULL,
-    status TEXT NOT NULL,
-    provider TEXT,
-    model TEXT,
-    usage TEXT NOT NULL,
-    citations TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS turns_session ON turns(session_id, id);
-CREATE TABLE IF NOT EXISTS turns_in_flight (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    owner TEXT NOT NULL,
-    lease_until REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS turns_in_flight_session ON turns_in_flight(session_id);
-"""
-# SQL conditions on a session row `s`; named parameters :owner, :now and :cutoff.
-BUSY = (
-    "EXISTS (SELECT 1 FROM turns_in_flight f WHERE f.session_id = s.id "
-    "AND (f.owner = :owner OR f.lease_until > :now))"
-)
-LIVE = f"(s.last_used >= :cutoff OR {BUSY})"
-COUNTED = "(SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS n"
 
 
 class SessionNotFound(KeyError):
@@ -80,17 +44,6 @@ class SessionNotFound(KeyError):
 
 class SessionLimitReached(RuntimeError):
     """No room for a new session: every one of `max_sessions` has a turn in flight."""
-
-
-def _info(row: sqlite3.Row) -> SessionInfo:
-    return SessionInfo(
-        row["id"],
-        row["title"],
-        row["created_at"],
-        row["last_used"],
-        row["n"],
-        tuple(json.loads(row["workspaces"])),
-    )
 
 
 class SessionStore:
@@ -164,7 +117,7 @@ class SessionStore:
             f"SELECT s.*, {COUNTED} FROM sessions s WHERE s.id = :id AND {LIVE}",
             self._params(id=session_id),
         ).fetchone()
-        return None if row is None else _info(row)
+        return None if row is None else session_info(row)
 
     def _open(
         self,
@@ -243,7 +196,7 @@ class SessionStore:
                 f"SELECT s.*, {COUNTED} FROM sessions s WHERE {LIVE} ORDER BY s.last_used DESC",
                 self._params(),
             ).fetchall()
-        infos = [_info(r) for r in rows]  # at most `max_sessions` rows
+        infos = [session_info(r) for r in rows]  # at most `max_sessions` rows
         return [i for i in infos if workspace is None or workspace in i.workspaces]
 
     def _get(self, session_id: str) -> SessionInfo | None:
