@@ -17,7 +17,7 @@ import { Timers } from './searchItems';
 export type Trigger = 'invoked' | 'automatic';
 
 /** LSP 3.18 `InlineCompletionTriggerKind` (VS Code numbers its own enum differently). */
-export const LSP_TRIGGER: Readonly<Record<Trigger, number>> = { invoked: 1, automatic: 2 };
+const LSP_TRIGGER: Readonly<Record<Trigger, number>> = { invoked: 1, automatic: 2 };
 
 export function inlineParams(uri: string, position: Position, trigger: Trigger): InlineCompletionParams {
   return {
@@ -29,7 +29,7 @@ export function inlineParams(uri: string, position: Position, trigger: Trigger):
 
 // ---------------------------------------------------------------- settings
 
-export const DEFAULT_DEBOUNCE_MS = 150;
+const DEFAULT_DEBOUNCE_MS = 150;
 const MAX_DEBOUNCE_MS = 2000;
 
 export interface InlineOptions {
