@@ -39,6 +39,11 @@ TS_TYPES = {
     "Location",
     "Range",
     "Position",
+    "InlineCompletionParams",
+    "InlineContext",
+    "InlineItem",
+    "InlineCompletionResult",
+    "TextDocumentId",
 }
 LUA_TYPES = {
     "ChatParams",

@@ -12,7 +12,7 @@ from server.config import SPELLINGS
 from server.settings_model import SENSITIVE, WORKSPACE_SAFE
 
 VSCODE = Path(__file__).resolve().parents[2] / "editors" / "vscode"
-CLIENT_ONLY = ("server.", "trace.", "chat.", "search.")
+CLIENT_ONLY = ("server.", "trace.", "chat.", "search.", "inlineCompletion.")
 
 
 def contributed() -> dict[str, dict]:

@@ -60,6 +60,9 @@ class StatusBarProgressFeature implements StaticFeature {
   }
 }
 
+/** The documents the server gets and answers for (chat context, code actions, inline completion). */
+export const DOCUMENT_SELECTOR: { scheme: string }[] = [{ scheme: 'file' }, { scheme: 'untitled' }];
+
 function workspaceRoot(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
@@ -91,7 +94,7 @@ export function createClient(output: vscode.OutputChannel, hooks: ClientHooks): 
   };
 
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
+    documentSelector: DOCUMENT_SELECTOR,
     outputChannel: output,
     initializationOptions: userSettings(output),
     synchronize: { configurationSection: 'auro' },

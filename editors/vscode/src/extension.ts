@@ -7,12 +7,14 @@ import { ChatPanel } from './chatPanel';
 import { createClient } from './client';
 import { ChatRouter } from './core/chatRouter';
 import { ServerCommands } from './core/protocol';
+import { InlineCompletion } from './inlineCompletion';
 import { needsRestart } from './core/settings';
 import { searchCodebase } from './search';
 import { StatusController, errorMessage } from './status';
 
 let client: LanguageClient | undefined;
 let status: StatusController | undefined;
+let inline: InlineCompletion | undefined;
 const router = new ChatRouter();
 
 /** The editor the user last worked in, and its selection (the chat's context). */
@@ -38,7 +40,10 @@ async function startClient(output: vscode.OutputChannel): Promise<void> {
     router,
     onStatus: (raw) => status?.onStatus(raw),
     onProgress: (token, value) => status?.onProgress(token, value),
-    onState: (s) => status?.setClientState(s),
+    onState: (s) => {
+      status?.setClientState(s);
+      inline?.render();
+    },
   });
   client = c;
   status?.attach(c);
@@ -93,12 +98,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const output = vscode.window.createOutputChannel('Auro-PAI');
   const statusChannel = vscode.window.createOutputChannel('Auro-PAI Status');
   status = new StatusController();
+  inline = new InlineCompletion(() => client, output);
   lastEditor = vscode.window.activeTextEditor;
 
   context.subscriptions.push(
     output,
     statusChannel,
     status,
+    inline,
     vscode.window.onDidChangeActiveTextEditor((e) => {
       if (e) lastEditor = e;
     }),

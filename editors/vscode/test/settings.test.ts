@@ -176,6 +176,23 @@ describe('splitServerSettings (trust)', () => {
     assert.deepEqual(warnings, []);
   });
 
+  it('splits the inline completion settings: the toggle and debounce stay in the editor', () => {
+    const { initializationOptions, workspace, warnings } = splitServerSettings({
+      inlineCompletion: { enabled: true, debounceMs: 150 },
+      inlineCompletionProvider: 'llamacpp',
+      inlineCompletionContextTokens: 256,
+      inlineCompletionMaxLines: 4,
+      inlineCompletionDisabledLanguages: ['markdown'],
+    });
+    assert.deepEqual(initializationOptions, { inlineCompletionProvider: 'llamacpp', inlineCompletionContextTokens: 256 });
+    assert.deepEqual(workspace, { inlineCompletionMaxLines: 4, inlineCompletionDisabledLanguages: ['markdown'] });
+    assert.deepEqual(warnings, []);
+    const changed = (names: string[]) => (section: string) => names.includes(section);
+    assert.ok(needsRestart(changed(['auro.inlineCompletionProvider'])));
+    assert.ok(!needsRestart(changed(['auro.inlineCompletion'])));
+    assert.ok(!needsRestart(changed(['auro.inlineCompletionDisabledLanguages'])));
+  });
+
   it('never puts a user-only key in the workspace answer', () => {
     const section: Record<string, unknown> = {};
     for (const key of USER_ONLY_KEYS) section[key] = 'x';

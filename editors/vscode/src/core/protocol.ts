@@ -10,6 +10,7 @@ export const Methods = {
   search: 'auro/search',
   indexStatus: 'auro/indexStatus',
   usage: 'auro/usage',
+  inlineCompletion: 'auro/inlineCompletion',
 } as const;
 
 /** Commands the server registers for workspace/executeCommand. */
@@ -154,6 +155,37 @@ export interface IndexStatus {
   roots: RootIndexStatus[];
 }
 
+export interface TextDocumentId {
+  uri: string;
+}
+
+export interface InlineContext {
+  /** 1 = invoked (more context and time), 2 = automatic (the server's default). */
+  triggerKind?: number;
+}
+
+export interface InlineCompletionParams {
+  textDocument: TextDocumentId;
+  position: Position;
+  context?: InlineContext;
+}
+
+export interface InlineItem {
+  insertText: string;
+  /** What the text replaces; the server sends the cursor (an insertion). */
+  range: Range;
+}
+
+/** `InlineCompletionList` plus what happened (provider, cache, context, why nothing came). */
+export interface InlineCompletionResult {
+  items: InlineItem[];
+  provider: string | null;
+  cached: boolean;
+  multiline: boolean;
+  contextFiles: string[];
+  notes: string[];
+}
+
 export type HealthLevel = 'ok' | 'degraded' | 'down' | 'unconfigured';
 
 export interface ComponentHealth {
@@ -258,6 +290,29 @@ export function parseIndexStatus(value: unknown): IndexStatus | undefined {
 /** The root whose phase, rate and ETA describe the indexing: the first one still working. */
 export function busiestRoot(index: IndexStatus): RootIndexStatus | undefined {
   return index.roots.find((r) => !r.complete) ?? index.roots[0];
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * A `auro/inlineCompletion` answer, or undefined when it is not an object with an `items`
+ * list. Malformed items are dropped; missing details get neutral values.
+ */
+export function parseInlineCompletionResult(value: unknown): InlineCompletionResult | undefined {
+  if (!isObject(value) || !Array.isArray(value.items)) return undefined;
+  const items = value.items
+    .filter((i): i is Json => isObject(i) && typeof i.insertText === 'string' && isRange(i.range))
+    .map((i) => ({ insertText: i.insertText as string, range: i.range as Range }));
+  return {
+    items,
+    provider: str(value.provider) ?? null,
+    cached: value.cached === true,
+    multiline: value.multiline === true,
+    contextFiles: strings(value.contextFiles),
+    notes: strings(value.notes),
+  };
 }
 
 const LEVELS: readonly HealthLevel[] = ['ok', 'degraded', 'down', 'unconfigured'];

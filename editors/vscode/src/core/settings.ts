@@ -6,7 +6,7 @@
  */
 
 /** Keys under `auro.*` that configure the extension itself and never reach the server. */
-export const CLIENT_ONLY_KEYS: readonly string[] = ['server', 'trace', 'chat', 'search', 'extraSettings'];
+export const CLIENT_ONLY_KEYS: readonly string[] = ['server', 'trace', 'chat', 'search', 'inlineCompletion', 'extraSettings'];
 
 /**
  * Server settings the extension contributes (camelCase, as the server accepts them).
@@ -29,6 +29,10 @@ export const SERVER_KEYS: readonly string[] = [
   'httpEnabled',
   'dataDir',
   'logLevel',
+  'inlineCompletionProvider',
+  'inlineCompletionContextTokens',
+  'inlineCompletionMaxLines',
+  'inlineCompletionDisabledLanguages',
 ];
 
 /**
@@ -47,10 +51,20 @@ export const USER_ONLY_KEYS: readonly string[] = [
   'webSearchEnabled',
   'httpEnabled',
   'dataDir',
+  'inlineCompletionProvider',
+  'inlineCompletionContextTokens',
 ];
 
 /** Server settings a workspace may set (index tuning, toggles): the `workspace/configuration` answer. */
-export const WORKSPACE_KEYS: readonly string[] = ['chunkSize', 'maxFileBytes', 'ignoreGlobs', 'watchFiles', 'logLevel'];
+export const WORKSPACE_KEYS: readonly string[] = [
+  'chunkSize',
+  'maxFileBytes',
+  'ignoreGlobs',
+  'watchFiles',
+  'logLevel',
+  'inlineCompletionMaxLines',
+  'inlineCompletionDisabledLanguages',
+];
 
 /** Keys that look like secrets: never sent from editor settings (use the environment or .env). */
 const SECRET = /(api[_-]?key|secret|password|passwd|token|credentials?)$/i;
