@@ -42,6 +42,16 @@ function M.next_line(text)
   return second or ''
 end
 
+--- The part of `text` an accept key takes: `all`, `word` or `line`.
+function M.piece(kind, text)
+  if kind == 'word' then
+    return M.next_word(text)
+  elseif kind == 'line' then
+    return M.next_line(text)
+  end
+  return text
+end
+
 local function display_width(s)
   return vim.fn.strdisplaywidth(s)
 end

@@ -49,25 +49,7 @@ M.defaults = {
     echo = true,
   },
   -- inline completion (ghost text) in insert mode; see :help auro-inline
-  inline = {
-    enabled = true,
-    -- wait this long after the last keystroke before asking (ignored by the native client)
-    debounce_ms = 150,
-    -- no suggestions in these filetypes (also `:let b:auro_inline = v:false` per buffer)
-    disabled_filetypes = { 'help', 'gitcommit', 'gitrebase', 'TelescopePrompt' },
-    -- Neovim 0.12+: use vim.lsp.inline_completion (false: this plugin's ghost text)
-    native = true,
-    -- insert-mode keys; false or '' leaves a key unmapped. Without a suggestion shown
-    -- each key does what it did before.
-    keys = {
-      accept = '<M-l>',
-      accept_word = '<M-w>',
-      accept_line = '<M-j>',
-      dismiss = '<C-]>',
-      -- ask now (more context and time than the automatic request)
-      trigger = '<M-\\>',
-    },
-  },
+  inline = require('auro.inline').defaults,
 }
 
 M.config = vim.deepcopy(M.defaults)
@@ -363,33 +345,7 @@ end
 
 --- :AuroInline on|off|toggle|status (no argument: toggle).
 function M.inline(action)
-  local inline = require('auro.inline')
-  action = vim.trim(action or '')
-  if action == '' or action == 'toggle' then
-    inline.set_enabled(not inline.enabled)
-  elseif action == 'on' or action == 'off' then
-    inline.set_enabled(action == 'on')
-  elseif action ~= 'status' then
-    echo('Auro: :AuroInline takes on, off, toggle or status, not "' .. action .. '"', 'ErrorMsg')
-    return
-  end
-  local st = inline.status()
-  local text = string.format(
-    'Auro inline completion: %s%s (%s); %d requested, %d cancelled, %d shown, %d accepted',
-    st.enabled and 'on' or 'off',
-    (st.enabled and not st.allowed) and ', not in this buffer' or '',
-    st.native and 'native vim.lsp.inline_completion' or 'ghost text',
-    st.stats.requests,
-    st.stats.cancelled,
-    st.stats.shown,
-    st.stats.accepted
-  )
-  ---@type auro.InlineCompletionResult
-  local last = st.last
-  if last and #(last.notes or {}) > 0 then
-    text = text .. '; last notes: ' .. table.concat(last.notes, '; ')
-  end
-  echo(text, nil, false)
+  require('auro.inline_ui').command(action)
 end
 
 -- ---------------------------------------------------------------------------------------
@@ -437,15 +393,7 @@ local function create_commands()
   create('AuroStatus', function()
     M.status()
   end, { desc = 'Auro: index status and sidecar URL' })
-  create('AuroInline', function(o)
-    M.inline(o.args)
-  end, {
-    nargs = '?',
-    complete = function()
-      return { 'on', 'off', 'toggle', 'status' }
-    end,
-    desc = 'Auro: inline completion on, off, toggle or status',
-  })
+  require('auro.inline_ui').create_command()
 end
 
 function M.setup(opts)

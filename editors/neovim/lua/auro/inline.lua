@@ -1,11 +1,12 @@
 -- Inline completion (fill-in-the-middle) as ghost text, Neovim 0.7.2 and later.
 --
--- Where Neovim has LSP 3.18 inline completion (`vim.lsp.inline_completion`, 0.12+) it is
--- switched on for Auro buffers and the keys below drive it. Elsewhere this module does it
--- itself over `auro/inlineCompletion`: a debounced request after each change in insert mode,
+-- Where Neovim has LSP 3.18 inline completion (`vim.lsp.inline_completion`, 0.12+) that is
+-- switched on for Auro buffers instead (lua/auro/inline_native.lua). Elsewhere this module
+-- does it itself over `auro/inlineCompletion`: a debounced request after each change in insert mode,
 -- every new keystroke cancelling the one in flight (`$/cancelRequest`, which makes the server
 -- close its upstream request), typing through a suggestion without asking again, and the
--- accept (whole, word, line) and dismiss keys. Drawing is lua/auro/ghost.lua.
+-- accept (whole, word, line) and dismiss. Drawing is lua/auro/ghost.lua; the keys and
+-- :AuroInline are lua/auro/inline_ui.lua.
 
 local lsp = require('auro.lsp')
 local ghost = require('auro.ghost')
@@ -15,11 +16,29 @@ local M = {}
 local api = vim.api
 local uv = vim.uv or vim.loop
 
-local AUTOMATIC, INVOKED = 2, 1
+local AUTOMATIC = 2
+M.INVOKED = 1
 local REQUEST_CANCELLED = -32800
 
-M.native_available = type(vim.lsp.inline_completion) == 'table'
-  and type(vim.lsp.inline_completion.enable) == 'function'
+M.defaults = {
+  enabled = true,
+  -- wait this long after the last keystroke before asking (the native client has its own)
+  debounce_ms = 150,
+  -- no suggestions in these filetypes (also `:let b:auro_inline = v:false` per buffer)
+  disabled_filetypes = { 'help', 'gitcommit', 'gitrebase', 'TelescopePrompt' },
+  -- Neovim 0.12+: use vim.lsp.inline_completion (false: this plugin's ghost text)
+  native = true,
+  -- insert-mode keys; false or '' leaves one unmapped. Without a suggestion on screen each
+  -- key does what it did before.
+  keys = {
+    accept = '<M-l>',
+    accept_word = '<M-w>',
+    accept_line = '<M-j>',
+    dismiss = '<C-]>',
+    -- ask now (more context and time than the automatic request)
+    trigger = '<M-\\>',
+  },
+}
 M.config = nil -- the `inline` table of setup()
 M.enabled = true -- :AuroInline on|off|toggle
 -- what happened, for :AuroInline status and the tests
@@ -40,8 +59,9 @@ local function state(bufnr)
 end
 
 local function native()
-  return M.native_available and M.config.native ~= false
+  return require('auro.inline_native').available and M.config.native ~= false
 end
+M.native = native
 
 --- Whether `bufnr` gets suggestions: on, not switched off for the buffer (`b:auro_inline =
 --- v:false`) or its filetype, and attached to an Auro client.
@@ -170,7 +190,7 @@ function M.request(trigger_kind)
   local line = api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ''
   local encoding = client.offset_encoding or 'utf-16'
   local tick = api.nvim_buf_get_changedtick(bufnr)
-  local invoked = trigger_kind == INVOKED
+  local invoked = trigger_kind == M.INVOKED
   ---@type auro.InlineCompletionParams
   local params = {
     textDocument = { uri = vim.uri_from_bufnr(bufnr) },
@@ -280,19 +300,9 @@ end
 -- ---------------------------------------------------------------------------------------
 -- accepting
 
-local pieces = {
-  all = function(text)
-    return text
-  end,
-  word = ghost.next_word,
-  line = ghost.next_line,
-}
 
 --- Inserts the whole suggestion, its next word or its next line; false when none is shown.
 function M.accept(kind)
-  if native() then
-    return M.native_accept(kind)
-  end
   local bufnr = api.nvim_get_current_buf()
   local s = buffers[bufnr]
   local g = s and s.ghost
@@ -304,7 +314,7 @@ function M.accept(kind)
     M.dismiss(bufnr)
     return false
   end
-  local piece = pieces[kind or 'all'](g.text)
+  local piece = ghost.piece(kind, g.text)
   cancel(s)
   local new_row, new_col = ghost.insert(bufnr, row, col, piece)
   s.tick, s.pos = api.nvim_buf_get_changedtick(bufnr), { new_row, new_col }
@@ -318,116 +328,36 @@ function M.accept(kind)
   return true
 end
 
---- The native client (0.12+): `get()` accepts; `on_accept` narrows the item to a piece.
-function M.native_accept(kind)
-  local ic = vim.lsp.inline_completion
-  if kind == 'all' or kind == nil then
-    return ic.get({ bufnr = 0 }) == true
-  end
-  return ic.get({
-    bufnr = 0,
-    on_accept = function(item)
-      local text = type(item.insert_text) == 'string' and item.insert_text or nil
-      if text then
-        item.insert_text = pieces[kind](text)
-        item.command = nil
-      end
-      return item
-    end,
-  }) == true
-end
-
-function M.native_dismiss()
-  return vim.lsp.inline_completion.get({
-    bufnr = 0,
-    on_accept = function()
-      return nil
-    end,
-  }) == true
-end
-
 -- ---------------------------------------------------------------------------------------
--- on/off, keys, autocmds
+-- on/off, autocmds
 
-local function native_enable(bufnr, on)
-  for _, client in ipairs(lsp.clients(bufnr)) do
-    pcall(vim.lsp.inline_completion.enable, on, { bufnr = bufnr, client_id = client.id })
-  end
-end
-
---- :AuroInline on|off|toggle; returns the new state.
+--- Switches suggestions on or off everywhere; returns the new state.
 function M.set_enabled(on)
   M.enabled = on
   for bufnr in pairs(buffers) do
     M.dismiss(bufnr)
   end
   if native() then
-    for _, bufnr in ipairs(api.nvim_list_bufs()) do
-      if api.nvim_buf_is_loaded(bufnr) then
-        native_enable(bufnr, on and M.allowed(bufnr))
-      end
-    end
+    require('auro.inline_native').refresh(M.allowed)
   end
   return on
 end
 
-local function feed(key)
-  api.nvim_feedkeys(api.nvim_replace_termcodes(key, true, false, true), 'n', false)
-end
-
-local function map(key, fn, desc)
-  if key and key ~= '' then
-    -- without a suggestion the key does what it did before
-    vim.keymap.set('i', key, function()
-      if not fn() then
-        feed(key)
-      end
-    end, { desc = desc, silent = true })
-  end
-end
-
-local function set_keys(keys)
-  map(keys.accept, function()
-    return M.accept('all')
-  end, 'Auro: accept the suggestion')
-  map(keys.accept_word, function()
-    return M.accept('word')
-  end, 'Auro: accept the next word of the suggestion')
-  map(keys.accept_line, function()
-    return M.accept('line')
-  end, 'Auro: accept the next line of the suggestion')
-  map(keys.dismiss, function()
-    if native() then
-      return M.native_dismiss()
-    end
-    local s = buffers[api.nvim_get_current_buf()]
-    local shown = s ~= nil and s.ghost ~= nil
-    M.dismiss()
-    return shown
-  end, 'Auro: dismiss the suggestion')
-  map(keys.trigger, function()
-    if native() then
-      return vim.lsp.inline_completion.get({ bufnr = 0 }) or true
-    end
-    return M.allowed(api.nvim_get_current_buf()) and M.request(INVOKED)
-  end, 'Auro: ask for a suggestion now')
+--- Hides the suggestion of the current buffer; false when none was shown.
+function M.dismiss_shown()
+  local s = buffers[api.nvim_get_current_buf()]
+  local shown = s ~= nil and s.ghost ~= nil
+  M.dismiss()
+  return shown
 end
 
 function M.setup(config)
   M.config = config
   M.enabled = config.enabled ~= false
-  set_keys(config.keys or {})
+  require('auro.inline_ui').set_keys(config.keys or {})
   local group = api.nvim_create_augroup('auro_inline', { clear = true })
   if native() then
-    api.nvim_create_autocmd('LspAttach', {
-      group = group,
-      callback = function(args)
-        local client = vim.lsp.get_client_by_id(args.data and args.data.client_id)
-        if client and client.name == lsp.config.name then
-          native_enable(args.buf, M.allowed(args.buf))
-        end
-      end,
-    })
+    require('auro.inline_native').setup(group, M.allowed)
     return
   end
   api.nvim_create_autocmd({ 'TextChangedI', 'TextChangedP', 'CursorMovedI' }, {
