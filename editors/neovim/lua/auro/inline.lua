@@ -64,7 +64,7 @@ end
 M.native = native
 
 --- Whether `bufnr` gets suggestions: on, not switched off for the buffer (`b:auro_inline =
---- v:false`) or its filetype, and attached to an Auro client.
+--- v:false`) or its filetype, and attached to an Auro client that has initialized.
 function M.allowed(bufnr)
   if not (M.enabled and M.config and M.config.enabled ~= false) then
     return false
@@ -75,7 +75,8 @@ function M.allowed(bufnr)
   if vim.tbl_contains(M.config.disabled_filetypes or {}, vim.bo[bufnr].filetype) then
     return false
   end
-  return lsp.clients(bufnr)[1] ~= nil
+  local client = lsp.clients(bufnr)[1]
+  return client ~= nil and client.initialized == true
 end
 
 -- ---------------------------------------------------------------------------------------
