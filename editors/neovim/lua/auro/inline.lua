@@ -2,11 +2,11 @@
 --
 -- Where Neovim has LSP 3.18 inline completion (`vim.lsp.inline_completion`, 0.12+) that is
 -- switched on for Auro buffers instead (lua/auro/inline_native.lua). Elsewhere this module
--- does it itself over `auro/inlineCompletion`: a debounced request after each change in insert mode,
--- every new keystroke cancelling the one in flight (`$/cancelRequest`, which makes the server
--- close its upstream request), typing through a suggestion without asking again, and the
--- accept (whole, word, line) and dismiss. Drawing is lua/auro/ghost.lua; the keys and
--- :AuroInline are lua/auro/inline_ui.lua.
+-- does it itself over `auro/inlineCompletion`: a debounced request after each change in
+-- insert mode, every new keystroke cancelling the one in flight (`$/cancelRequest`, which
+-- makes the server close its upstream request), typing through a suggestion without asking
+-- again, accepting it whole or by word or line, dismissing it. Drawing is lua/auro/ghost.lua;
+-- the keys and :AuroInline are lua/auro/inline_ui.lua.
 
 local lsp = require('auro.lsp')
 local ghost = require('auro.ghost')
@@ -159,8 +159,8 @@ local function ghost_text(item, line, row, col, encoding)
   if type(item.insertText) ~= 'string' or item.insertText == '' or not start or start.line ~= row then
     return nil
   end
-  local from = to_byte(line, start.character, encoding)
-  if from > col then
+  local ok, from = pcall(to_byte, line, start.character, encoding)
+  if not ok or from > col then
     return nil
   end
   local typed = line:sub(from + 1, col)
