@@ -145,6 +145,7 @@ local function run_inline()
   seen.python_disabled = not inline.allowed(buf)
   inline.config.disabled_filetypes = saved
   seen.python_allowed = inline.allowed(buf)
+  seen.messages = vim.fn.execute('messages')
   step('inline')
 end
 

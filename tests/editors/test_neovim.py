@@ -279,6 +279,7 @@ def check_inline(inline: dict, llama: FakeOpenAIServer) -> None:
     assert off["enabled"] is False and inline["enabled_again"] is True
     assert inline["after_leave"] == {"mode": "n", "drawn": False}
     assert inline["python_disabled"] and inline["python_allowed"]
+    assert "deprecated" not in inline["messages"] and "Error" not in inline["messages"]
     # the llama.cpp server saw the unsaved buffer as prefix and suffix
     infills = [r for r in llama.requests if "input_prefix" in r]
     assert len(infills) == 3, infills
