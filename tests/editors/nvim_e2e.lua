@@ -130,6 +130,13 @@ local function run_inline()
       if vim.loop.now() - since > 800 then -- well past the debounce
         seen.off = { line = line(), requests_while_off = s.stats.requests - marker, enabled = s.enabled, allowed = s.allowed }
         vim.cmd('AuroInline on')
+        marker = s.stats.requests
+        press(keys.trigger) -- asked on purpose: when nothing comes, it says so
+        go('invoked')
+      end
+    elseif phase == 'invoked' then
+      if s.stats.requests > marker and not s.pending then
+        seen.invoked = { requests = s.stats.requests - marker, ghost = s.ghost ~= nil, messages = vim.fn.execute('messages') }
         phase = 'done'
         finish(nil)
       end

@@ -45,7 +45,7 @@ DOC_DIVIDE = (
     "    return a / b\n```\n"
 )
 # what the fake llama.cpp server suggests, in order: a body for an empty function, nothing
-# (it hangs until the request is cancelled), then a comment
+# (it hangs until the request is cancelled), a comment, then nothing at all
 BODY = "big = circle_area(outer)\n    small = circle_area(inner)\n    return big - small"
 COMMENT = "area of the ring"
 RENAMED = "Renamed for clarity.\n\n```python\ndef plus(a, b):\n    return a + b\n```\n"
@@ -83,7 +83,7 @@ async def test_search_chat_cancel_reindex_status(
     tmp_path: Path,
 ):
     llama = fake_openai_2  # the llama.cpp server inline completion asks
-    llama.push(Reply(text=BODY), Hang(), Reply(text=COMMENT))
+    llama.push(Reply(text=BODY), Hang(), Reply(text=COMMENT), Reply(text=""))
     fake_openai.push(
         Reply(text=ANSWER, chunk_chars=6),
         Reply(text=FOLLOW_UP, finish_reason="length"),  # cut off: the reply says so
@@ -279,10 +279,14 @@ def check_inline(inline: dict, llama: FakeOpenAIServer) -> None:
     assert off["enabled"] is False and inline["enabled_again"] is True
     assert inline["after_leave"] == {"mode": "n", "drawn": False}
     assert inline["python_disabled"] and inline["python_allowed"]
+    # the trigger key asks at once (invoked); an empty answer is said in the message area
+    invoked = inline["invoked"]
+    assert invoked["requests"] == 1 and not invoked["ghost"]
+    assert "Auro: no suggestion: " in invoked["messages"]
     assert "deprecated" not in inline["messages"] and "Error" not in inline["messages"]
     # the llama.cpp server saw the unsaved buffer as prefix and suffix
     infills = [r for r in llama.requests if "input_prefix" in r]
-    assert len(infills) == 3, infills
+    assert len(infills) == 4, infills
     assert infills[0]["input_prefix"].endswith("def ring_area(outer, inner):\n    ")
     assert infills[2]["input_prefix"].endswith("return big - small\n# ")
 
