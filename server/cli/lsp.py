@@ -8,7 +8,7 @@ from typing import BinaryIO, cast
 
 from server.cli.context import command_settings
 from server.cli.errors import CliError
-from server.logs import protect_stdout
+from server.logs import protect_stdout, stderr_for_editor
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
         from server.lsp.rpc_guard import BoundedStdin
 
         rpc_out = protect_stdout()
+        stderr_for_editor()  # INFO lines go as window/logMessage (server/logs.py)
         # pygls reads stdin only through readline() and read(), which BoundedStdin bounds
         stdin = cast(BinaryIO, BoundedStdin(sys.stdin.buffer))
         server.start_io(stdin=stdin, stdout=rpc_out)

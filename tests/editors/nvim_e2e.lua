@@ -31,7 +31,135 @@ local function buf_lines(buf)
   return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
 end
 
+-- Inline completion in insert mode, driven the way a user types: `feedkeys(..., 'x!')` stays
+-- in insert mode (so TextChangedI, the debounce timer and the LSP answers all run) while a
+-- timer looks at what is drawn and presses the next key.
+local function run_inline()
+  local auro = require('auro')
+  local lsp = require('auro.lsp')
+  local inline = require('auro.inline')
+  local ghost = require('auro.ghost')
+  local keys = auro.config.inline.keys
+  local function press(k)
+    vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes(k, true, false, true), 'mt', false)
+  end
+  vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/rings.py')) -- a new, unsaved file
+  local buf = vim.api.nvim_get_current_buf()
+  vim.bo.indentexpr = ''
+  vim.bo.autoindent = false
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, { 'from geometry import circle_area', '', '', 'def ring_area(outer, inner):' })
+  wait(30000, function()
+    local c = lsp.clients(buf)[1]
+    return c ~= nil and c.initialized
+  end, 'the client to attach to rings.py')
+  vim.api.nvim_win_set_cursor(0, { 4, 0 })
+  local seen = {}
+  out.inline = seen
+  local st = inline.status
+  local phase, since, marker = 'multi', vim.loop.now(), 0
+  local function line()
+    return vim.api.nvim_get_current_line()
+  end
+  local function go(next_phase)
+    phase, since = next_phase, vim.loop.now()
+  end
+  local timer = vim.loop.new_timer()
+  local function finish(error_text)
+    seen.error = error_text
+    timer:stop()
+    press('<Esc>')
+  end
+  timer:start(100, 50, vim.schedule_wrap(function()
+    if phase == 'done' then
+      return
+    end
+    if vim.loop.now() - since > 30000 then
+      return finish('timed out in phase ' .. phase)
+    end
+    local s = st()
+    if phase == 'multi' then -- a blank line opening a body: several lines
+      if s.ghost then
+        seen.multi = { drawn = ghost.drawn(buf), line = line(), requests = s.stats.requests, ghost = s.ghost.text }
+        press(keys.accept_word)
+        go('word')
+      end
+    elseif phase == 'word' then
+      seen.word = { line = line(), ghost = s.ghost and s.ghost.text, drawn = ghost.drawn(buf) }
+      press(keys.accept_line)
+      go('line')
+    elseif phase == 'line' then
+      seen.line = { line = line(), ghost = s.ghost and s.ghost.text }
+      press(keys.accept)
+      go('all')
+    elseif phase == 'all' then
+      seen.all = {
+        lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false),
+        cursor = vim.api.nvim_win_get_cursor(0),
+        ghost = s.ghost ~= nil,
+        drawn = ghost.drawn(buf) ~= nil,
+        requests = s.stats.requests,
+        accepted = s.stats.accepted,
+      }
+      marker = s.stats.requests
+      press('<CR>#') -- the fake hangs on this one
+      go('hanging')
+    elseif phase == 'hanging' then
+      -- give the server time to open its upstream request, then type on
+      if s.stats.requests > marker and s.pending and vim.loop.now() - since > 1500 then
+        seen.hanging = { cancelled = s.stats.cancelled, requests = s.stats.requests }
+        press(' ')
+        go('reply')
+      end
+    elseif phase == 'reply' then
+      if s.ghost then
+        seen.reply = { line = line(), ghost = s.ghost.text, cancelled = s.stats.cancelled, requests = s.stats.requests }
+        press(s.ghost.text:sub(1, 1)) -- typing what it says keeps the rest
+        go('typed')
+      end
+    elseif phase == 'typed' then
+      seen.typed = { line = line(), ghost = s.ghost and s.ghost.text, requests = s.stats.requests, drawn = ghost.drawn(buf) }
+      press(keys.dismiss)
+      go('dismissed')
+    elseif phase == 'dismissed' then
+      seen.dismissed = { line = line(), ghost = s.ghost ~= nil, drawn = ghost.drawn(buf) ~= nil, pending = s.pending }
+      vim.cmd('AuroInline off')
+      marker = s.stats.requests
+      press('b')
+      go('off')
+    elseif phase == 'off' then
+      if vim.loop.now() - since > 800 then -- well past the debounce
+        seen.off = { line = line(), requests_while_off = s.stats.requests - marker, enabled = s.enabled, allowed = s.allowed }
+        vim.cmd('AuroInline on')
+        marker = s.stats.requests
+        press(keys.trigger) -- asked on purpose: when nothing comes, it says so
+        go('invoked')
+      end
+    elseif phase == 'invoked' then
+      if s.stats.requests > marker and not s.pending then
+        seen.invoked = { requests = s.stats.requests - marker, ghost = s.ghost ~= nil, messages = vim.fn.execute('messages') }
+        phase = 'done'
+        finish(nil)
+      end
+    end
+  end))
+  vim.fn.feedkeys('o    ', 'tx!') -- returns when the driver presses <Esc>
+  timer:close()
+  seen.after_leave = { mode = vim.api.nvim_get_mode().mode, drawn = ghost.drawn(buf) ~= nil }
+  seen.enabled_again = inline.status().enabled
+  -- per-filetype switch
+  local saved = inline.config.disabled_filetypes
+  inline.config.disabled_filetypes = { 'python' }
+  seen.python_disabled = not inline.allowed(buf)
+  inline.config.disabled_filetypes = saved
+  seen.python_allowed = inline.allowed(buf)
+  seen.messages = vim.fn.execute('messages')
+  step('inline')
+end
+
 local ok, err = xpcall(function()
+  -- the server's INFO lines arrive as window/logMessage and are logged at INFO
+  vim.lsp.set_log_level('info')
+  out.lsp_log = vim.lsp.get_log_path()
   vim.opt.rtp:prepend(plugin)
   vim.cmd('helptags ' .. vim.fn.fnameescape(plugin .. '/doc'))
   local auro = require('auro')
@@ -57,6 +185,8 @@ local ok, err = xpcall(function()
     settings = { auro = { chunkSize = 256 } },
     progress = { echo = false },
     chat = { open = 'botright split' },
+    -- this plugin's ghost text (the native client of 0.12+ draws its own)
+    inline = { native = false, debounce_ms = 100, keys = { accept_word = '<M-f>' } },
   })
   step('setup')
 
@@ -299,6 +429,8 @@ local ok, err = xpcall(function()
   out.server_edit.accepted = preview.last.state
   out.server_edit.lines = buf_lines(calc)
   step('server edit')
+
+  run_inline()
 end, debug.traceback)
 
 if not ok then

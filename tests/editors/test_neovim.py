@@ -1,5 +1,6 @@
 """End to end: the Neovim plugin (editors/neovim) in `nvim --headless` against the real
-`auro-pai lsp` and the fake OpenAI-compatible LLM.
+`auro-pai lsp`, the fake OpenAI-compatible LLM for chat and a fake llama.cpp `/infill` for
+inline completion.
 
 nvim runs tests/editors/nvim_e2e.lua, which drives the commands and writes what it saw to a
 JSON file; this test asserts on that. The Neovim binary is `nvim` from PATH (Debian's 0.7.2
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.editors.llm_env import llm_env
-from tests.fakes.common import Reply
+from tests.fakes.common import Hang, Reply
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.support.sample_code import CALC
 
@@ -43,6 +44,10 @@ DOC_DIVIDE = (
     '        raise ZeroDivisionError("b must not be zero")\n'
     "    return a / b\n```\n"
 )
+# what the fake llama.cpp server suggests, in order: a body for an empty function, nothing
+# (it hangs until the request is cancelled), a comment, then nothing at all
+BODY = "big = circle_area(outer)\n    small = circle_area(inner)\n    return big - small"
+COMMENT = "area of the ring"
 RENAMED = "Renamed for clarity.\n\n```python\ndef plus(a, b):\n    return a + b\n```\n"
 
 
@@ -71,8 +76,14 @@ NVIMS = binaries()
 @pytest.mark.timeout(RUN_TIMEOUT + 30)
 @pytest.mark.parametrize("nvim", NVIMS or ["nvim"], ids=lambda p: f"nvim-{version(p)}")
 async def test_search_chat_cancel_reindex_status(
-    nvim: str, workspace: Path, fake_openai: FakeOpenAIServer, tmp_path: Path
+    nvim: str,
+    workspace: Path,
+    fake_openai: FakeOpenAIServer,
+    fake_openai_2: FakeOpenAIServer,
+    tmp_path: Path,
 ):
+    llama = fake_openai_2  # the llama.cpp server inline completion asks
+    llama.push(Reply(text=BODY), Hang(), Reply(text=COMMENT), Reply(text=""))
     fake_openai.push(
         Reply(text=ANSWER, chunk_chars=6),
         Reply(text=FOLLOW_UP, finish_reason="length"),  # cut off: the reply says so
@@ -90,6 +101,7 @@ async def test_search_chat_cancel_reindex_status(
     env = llm_env(
         tmp_path / "data",
         fake_openai,
+        llama,
         AURO_E2E_PLUGIN=str(plugin),
         AURO_E2E_ROOT=str(workspace),
         AURO_E2E_OUT=str(out),
@@ -223,3 +235,67 @@ async def test_search_chat_cancel_reindex_status(
     assert server_edit["state"] == "open" and server_edit["unchanged"]
     assert server_edit["accepted"] == "accepted"
     assert '    """Return a / b; b must not be zero."""' in server_edit["lines"]
+
+    check_inline(seen["inline"], llama)
+    await llama.wait_for_disconnects(1, timeout=10)  # the cancelled request was closed upstream
+    check_lsp_log(Path(seen["lsp_log"]))
+
+
+def check_inline(inline: dict, llama: FakeOpenAIServer) -> None:
+    """Ghost text from `/infill`: drawn, accepted by word, line and whole, typed through,
+    dismissed; every keystroke cancelled the request before it; nothing asked while off."""
+    assert not inline.get("error"), inline
+    body = BODY.split("\n")
+    multi = inline["multi"]
+    assert multi["requests"] == 1 and multi["ghost"] == BODY
+    drawn = multi["drawn"]
+    # the first line at the cursor, the others as virtual lines below it
+    assert (drawn["row"], drawn["col"]) == (4, 4)
+    assert drawn["virt_text"][0][0] == body[0]
+    assert [chunks[0][0] for chunks in drawn["virt_lines"]] == body[1:]
+    assert inline["word"]["line"] == "    big"
+    assert inline["word"]["ghost"] == BODY.removeprefix("big")
+    assert inline["word"]["drawn"]["virt_text"][0][0] == " = circle_area(outer)"
+    assert inline["line"]["line"] == "    big = circle_area(outer)"
+    assert inline["line"]["ghost"] == "\n" + "\n".join(body[1:])
+    every = inline["all"]
+    assert every["lines"][-3:] == ["    " + body[0], *body[1:]]
+    assert every["cursor"] == [len(every["lines"]), len(body[-1])]
+    assert not every["ghost"] and not every["drawn"]
+    assert every["requests"] == 1 and every["accepted"] == 3  # accepting asks nothing
+    # the keystroke after the hanging request cancelled it; the next one was answered
+    assert inline["hanging"]["cancelled"] == 0
+    reply = inline["reply"]
+    assert reply["line"] == "# " and reply["ghost"] == COMMENT
+    assert reply["cancelled"] >= 1 and reply["requests"] == inline["hanging"]["requests"] + 1
+    typed = inline["typed"]
+    assert typed["line"] == "# " + COMMENT[0] and typed["ghost"] == COMMENT[1:]
+    assert typed["requests"] == reply["requests"]  # typing through asks nothing
+    assert typed["drawn"]["virt_text"][0][0] == COMMENT[1:]
+    dismissed = inline["dismissed"]
+    assert dismissed["line"] == "# a" and not dismissed["ghost"] and not dismissed["drawn"]
+    off = inline["off"]
+    assert off["line"] == "# ab" and off["requests_while_off"] == 0
+    assert off["enabled"] is False and inline["enabled_again"] is True
+    assert inline["after_leave"] == {"mode": "n", "drawn": False}
+    assert inline["python_disabled"] and inline["python_allowed"]
+    # the trigger key asks at once (invoked); an empty answer is said in the message area
+    invoked = inline["invoked"]
+    assert invoked["requests"] == 1 and not invoked["ghost"]
+    assert "Auro: no suggestion: " in invoked["messages"]
+    assert "deprecated" not in inline["messages"] and "Error" not in inline["messages"]
+    # the llama.cpp server saw the unsaved buffer as prefix and suffix
+    infills = [r for r in llama.requests if "input_prefix" in r]
+    assert len(infills) == 4, infills
+    assert infills[0]["input_prefix"].endswith("def ring_area(outer, inner):\n    ")
+    assert infills[2]["input_prefix"].endswith("return big - small\n# ")
+
+
+def check_lsp_log(log: Path) -> None:
+    """Neovim 0.7 logs everything a server writes to stderr as [ERROR]: the server's INFO
+    lines come as window/logMessage instead (logged at INFO), and stderr carries only
+    warnings and errors."""
+    text = log.read_text(errors="replace")
+    errors = [line for line in text.splitlines() if line.startswith("[ERROR]")]
+    assert not [line for line in errors if " INFO " in line], errors[:5]
+    assert any(line.startswith("[INFO]") and "server." in line for line in text.splitlines())

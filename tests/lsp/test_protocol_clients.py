@@ -59,6 +59,9 @@ LUA_TYPES = {
     "IndexStatus",
     "RootIndexStatus",
     "RejectedData",
+    "InlineCompletionParams",
+    "InlineCompletionResult",
+    "InlineItem",
 }
 
 
@@ -101,7 +104,13 @@ def test_neovim_method_and_command_names_are_in_the_schema() -> None:
         # module names (`require('auro.lsp')`) are not methods
         for n in re.findall(r"""(?<!require\()['"](auro[/.][A-Za-z]+)['"]""", path.read_text())
     }
-    assert {"auro/chat", "auro/search", "auro/indexStatus", "auro.reindex"} <= names
+    assert {
+        "auro/chat",
+        "auro/search",
+        "auro/indexStatus",
+        "auro/inlineCompletion",
+        "auro.reindex",
+    } <= names
     assert names <= set(methods), names - set(methods)
 
 

@@ -22,7 +22,8 @@ LEVELS = {
 
 
 class LoggingBridge(LanguageFeature):
-    """Attached at `initialized` (the client can show messages from then on), detached at
+    """Attached at `initialize`, before the other features start logging; what it gets is
+    sent from `initialized` on (the client can show messages from then on). Detached at
     shutdown."""
 
     def __init__(self, server: AuroLanguageServer) -> None:
@@ -33,9 +34,13 @@ class LoggingBridge(LanguageFeature):
         kind = LEVELS.get(record.levelno, types.MessageType.Log)
         self.server.window_log_message(types.LogMessageParams(type=kind, message=text))
 
-    async def initialized(self, params: types.InitializedParams) -> None:
+    async def initialize(self, params: types.InitializeParams) -> None:
         self.handler = ClientLogHandler(self.send, asyncio.get_running_loop())
         logging.getLogger().addHandler(self.handler)
+
+    def initialized(self, params: types.InitializedParams) -> None:
+        if self.handler is not None:
+            self.handler.start_sending()
 
     def shutdown(self) -> None:
         if self.handler is not None:

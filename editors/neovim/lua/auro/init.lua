@@ -48,6 +48,8 @@ M.defaults = {
     -- echo indexing progress in the command line
     echo = true,
   },
+  -- inline completion (ghost text) in insert mode; see :help auro-inline
+  inline = require('auro.inline').defaults,
 }
 
 M.config = vim.deepcopy(M.defaults)
@@ -339,6 +341,14 @@ function M.cancel()
 end
 
 -- ---------------------------------------------------------------------------------------
+-- inline completion
+
+--- :AuroInline on|off|toggle|status (no argument: toggle).
+function M.inline(action)
+  require('auro.inline_ui').command(action)
+end
+
+-- ---------------------------------------------------------------------------------------
 -- statusline
 
 --- A short indexing-progress text for 'statusline' ('' when idle).
@@ -383,6 +393,7 @@ local function create_commands()
   create('AuroStatus', function()
     M.status()
   end, { desc = 'Auro: index status and sidecar URL' })
+  require('auro.inline_ui').create_command()
 end
 
 function M.setup(opts)
@@ -392,6 +403,9 @@ function M.setup(opts)
     if opts and opts[k] ~= nil then
       config[k] = opts[k]
     end
+  end
+  if opts and type(opts.inline) == 'table' and opts.inline.disabled_filetypes ~= nil then
+    config.inline.disabled_filetypes = opts.inline.disabled_filetypes
   end
   if type(config.settings) == 'table' and config.settings.auro == nil and next(config.settings) then
     config.settings = { auro = config.settings }
@@ -412,6 +426,7 @@ function M.setup(opts)
   if config.commands then
     create_commands()
   end
+  require('auro.inline').setup(config.inline)
   lsp.enable()
   return M
 end
