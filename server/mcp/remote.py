@@ -129,10 +129,10 @@ class RemoteBackend:
                     raise Refused(_error_message(await response.json(content_type=None), 0))
                 try:
                     async for event in _sse_events(response):
-                        if "error" in event:
-                            raise Refused(_error_message(event, 0))
-                        if "session_id" in event:
+                        if "session_id" in event:  # the full reply
                             return answer_of(event, self.roots)
+                        if event.get("error"):  # `event: error`: it failed after it started
+                            raise Refused(_error_message(event, 0))
                         if "text" in event:
                             await on_text(event["text"])
                 except asyncio.CancelledError:
