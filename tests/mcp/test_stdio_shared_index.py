@@ -75,6 +75,15 @@ async def test_an_edit_saved_through_the_language_server_is_found_by_mcp_search(
             assert (repo / "calc.py").resolve().as_uri() in [r.uri for r in files.resources]
             status_now = (await call(session, "index_status")).structured_content
             assert [w["root"] for w in status_now["workspaces"]] == [str(repo.resolve())]
+            started = (await call(session, "reindex")).structured_content
+            assert started["started"] == [str(repo.resolve())]
+            # the server's refusals arrive as tool errors with its reasons
+            blocked = await call(session, "fetch_url", url="http://169.254.169.254/")
+            assert "link-local" in error_text(blocked)
+            disabled = await call(session, "web_search", query="anything")
+            assert "web search is disabled" in error_text(disabled)
+            bad_glob = await call(session, "search_code", query="x", paths=["\\"])
+            assert "paths" in error_text(bad_glob)
         assert stray == []
     log = stderr.read_text()
     assert f"go through the Auro server at {status.http.url}" in log
