@@ -17,7 +17,7 @@ from pytest_lsp import LanguageClient
 
 from server.lsp.params import to_plain
 from tests.completion.secret_values import AWS_KEY, ENV_SECRET
-from tests.fakes.common import Hang, Reply
+from tests.fakes.common import Hang, Reply, fake_tokens
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.support.lsp_harness import lsp_session, server_env
 
@@ -207,3 +207,43 @@ async def test_loading_and_fim_less_providers_are_skipped_without_waiting(
             )
             await auro_inline(client, uri, second)
             assert len(no_fim.requests) == 1 and len(hosted.requests) == 2
+
+
+async def test_recent_edits_of_another_buffer_are_context_costed_by_the_tokenizer(
+    fake_openai: FakeOpenAIServer, repo: Path, tmp_path: Path
+):
+    """An incremental `didChange` to one buffer reaches the model as context for another,
+    named relative to the root, and the answer says what the context cost in tokens."""
+    env = env_for(tmp_path / "data", [fake_openai], None)
+    async with lsp_session(env, [repo]) as (client, _):
+        await wait_indexed(client, "circle_area", "geometry.py")  # the root is open
+        shapes = "import math\n\n\n"
+        shapes_uri = open_buffer(client, repo / "pkg" / "shapes.py", shapes)
+        added = "def annulus_area(outer, inner):\n    return math.pi * (outer**2 - inner**2)\n"
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=shapes_uri, version=2),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(line=3, character=0),
+                            end=types.Position(line=3, character=0),
+                        ),
+                        text=added,
+                    )
+                ],
+            )
+        )
+        text = "def washer(outer, inner, depth):\n    return depth * annulus_"
+        uri = open_buffer(client, repo / "washer.py", text)
+        answer = await auro_inline(client, uri, text)
+        [sent] = fake_openai.requests
+        recent = [c for c in sent["input_extra"] if c["filename"] == "pkg/shapes.py"]
+        assert recent and "def annulus_area(outer, inner):" in recent[0]["text"], (
+            answer["contextFiles"],
+            [c["filename"] for c in sent["input_extra"]],
+        )
+        assert "pkg/shapes.py" in answer["contextFiles"]
+        assert answer["contextTokensEstimated"] is False and fake_openai.tokenize_calls >= 1
+        costs = [len(fake_tokens(f"{c['filename']}\n{c['text']}")) + 1 for c in sent["input_extra"]]
+        assert answer["contextTokens"] == sum(costs)
