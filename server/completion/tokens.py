@@ -45,8 +45,11 @@ def estimate(text: str) -> int:
 
 
 class TokenCounter:
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, timeout: float = TOKENIZE_TIMEOUT
+    ) -> None:
         self.clock = clock
+        self.timeout = timeout
         self._cache: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._down_until: dict[str, float] = {}
 
@@ -62,7 +65,7 @@ class TokenCounter:
         missing = list(dict.fromkeys(t for t in texts if (endpoint, t) not in self._cache))
         if missing:
             try:
-                async with asyncio.timeout(TOKENIZE_TIMEOUT):
+                async with asyncio.timeout(self.timeout):
                     counts = await asyncio.gather(
                         *(self._tokenize(session, endpoint, t) for t in missing)
                     )

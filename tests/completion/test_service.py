@@ -86,6 +86,7 @@ async def test_recent_edits_sharing_identifiers_go_out_costed_by_the_tokenizer(
     fake_openai: FakeOpenAIServer,
 ):
     service = CompletionService(settings(llamacpp_server_url=fake_openai.url), no_index)
+    service.tokens.timeout = 10.0  # not about the deadline (test_tokens.py): a busy host
     try:
         service.document_opened("/w/shapes.py", SHAPES_BEFORE)
         service.document_changed("/w/shapes.py", SHAPES_BEFORE + RING)

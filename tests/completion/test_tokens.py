@@ -18,6 +18,7 @@ from server.completion.tokens import (
 from tests.fakes.common import fake_tokens
 from tests.fakes.openai_server import FakeOpenAIServer
 
+LOADED_HOST = 10.0  # seconds: where the test is not about the timeout, a busy host may be slow
 TEXTS = ["geometry.py\ndef circle_area(radius):\n    return math.pi * radius ** 2", "b.py\nx = 1"]
 
 
@@ -38,7 +39,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 async def test_counts_come_from_the_servers_tokenizer_and_are_cached(
     fake_openai: FakeOpenAIServer, session: aiohttp.ClientSession
 ):
-    counter = TokenCounter()
+    counter = TokenCounter(timeout=LOADED_HOST)
     counted = await counter.count(session, fake_openai.url, TEXTS)
     assert counted.exact and counted.note is None
     assert counted.counts == [len(fake_tokens(t)) + SEPARATOR_TOKENS for t in TEXTS]
@@ -53,7 +54,7 @@ async def test_a_slow_tokenizer_falls_back_to_the_estimate_and_is_left_alone(
     fake_openai: FakeOpenAIServer, session: aiohttp.ClientSession
 ):
     clock = Clock()
-    counter = TokenCounter(clock)
+    counter = TokenCounter(clock)  # the real timeout
     fake_openai.tokenize_delay = 5.0
     started = time.monotonic()
     counted = await counter.count(session, fake_openai.url, TEXTS)
@@ -69,6 +70,7 @@ async def test_a_slow_tokenizer_falls_back_to_the_estimate_and_is_left_alone(
     assert not skipped.exact and "failed recently" in (skipped.note or "")
     assert fake_openai.tokenize_calls == calls  # not asked while set aside
     clock.now += RETRY_AFTER
+    counter.timeout = LOADED_HOST
     assert (await counter.count(session, fake_openai.url, TEXTS)).exact
 
 
@@ -76,7 +78,7 @@ async def test_a_loading_server_or_no_tokenizer_is_estimated(
     fake_openai: FakeOpenAIServer, session: aiohttp.ClientSession
 ):
     fake_openai.loading = True
-    counted = await TokenCounter().count(session, fake_openai.url, TEXTS)
+    counted = await TokenCounter(timeout=LOADED_HOST).count(session, fake_openai.url, TEXTS)
     assert not counted.exact and "HTTP 503" in (counted.note or "")
     hosted = await TokenCounter().count(session, None, TEXTS)  # OpenAI-compatible: no route
     assert not hosted.exact and hosted.note is None
