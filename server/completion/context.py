@@ -1,6 +1,7 @@
 """What the model sees: a window of the buffer around the cursor, recently edited regions
-that share identifiers with the code at the cursor, and chunks of other files found by
-searching the index for the identifiers near the cursor and the enclosing definition.
+that share identifiers with the code at the cursor, and chunks of other files from the
+index: those defining the names used at the cursor (`server.completion.definitions`), then
+those found by searching for the identifiers near the cursor and the enclosing definition.
 
 Index chunks come from the multi-root search, which withholds anything under the secret
 rules; they are checked again here (the same rules), and the file being edited is left out
@@ -10,10 +11,12 @@ budget lasts, each costed in the FIM server's tokens when it has a tokenizer.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from server.completion.definitions import defines_any, used_names
 from server.completion.recent_edits import Snippet
 from server.completion.request import ExtraChunk
 from server.completion.tokens import Counted, chunk_text, estimate
@@ -80,6 +83,10 @@ class Candidate:
     recent: bool  # from the recently edited regions, not the index
 
 
+async def no_search() -> MultiSearch:
+    return MultiSearch([], True, [])
+
+
 async def estimate_all(texts: Sequence[str]) -> Counted:
     return Counted([estimate(t) for t in texts], exact=False)
 
@@ -108,17 +115,31 @@ async def gather_context(
 ) -> GatheredContext:
     """Chunks within `budget_tokens`: recently edited regions that share identifiers with
     the code at the cursor (up to RECENT_SHARE of the budget), then index chunks of other
-    files (`current` is the edited file's path)."""
+    files (`current` is the edited file's path): first those defining a name used at the
+    cursor, then those like the code around it. The two searches run together."""
     query = query_near_cursor(prefix, suffix)
     if budget_tokens <= 0 or not query:
         return GatheredContext([], [])
-    found = await search(query, SEARCH_K, retrievers)
-    notes = list(found.warnings)
+    names = used_names(prefix, suffix)
+    found, for_names = await asyncio.gather(
+        search(query, SEARCH_K, retrievers),
+        search(" ".join(names), SEARCH_K, retrievers) if names else no_search(),
+    )
+    notes = list(dict.fromkeys([*found.warnings, *for_names.warnings]))
     candidates = [Candidate(chunk, True) for chunk in relevant_recent(query, recent)]
-    for hit in found.found:
-        if str(hit.abs_path) == current or has_secret_content(hit.result.snippet):
+    defining = [
+        (rank, n, hit)
+        for n, hit in enumerate(for_names.found)
+        if (rank := defines_any(hit.result.snippet, names)) is not None
+    ]
+    hits = [hit for *_, hit in sorted(defining, key=lambda d: d[:2])] + found.found
+    seen: set[tuple[str, str]] = set()
+    for hit in hits:
+        key = (hit.result.path, hit.result.snippet)
+        if str(hit.abs_path) == current or key in seen or has_secret_content(key[1]):
             continue
-        candidates.append(Candidate(ExtraChunk(hit.result.path, hit.result.snippet), False))
+        seen.add(key)
+        candidates.append(Candidate(ExtraChunk(*key), False))
     counted = await count([chunk_text(c.chunk.filename, c.chunk.text) for c in candidates])
     if counted.note:
         notes.append(counted.note)
@@ -135,6 +156,6 @@ async def gather_context(
         chunks.append(candidate.chunk)
     if left_out:
         notes.append(f"{left_out} context chunk(s) left out: budget of {budget_tokens} tokens")
-    if not found.complete:
+    if not (found.complete and for_names.complete):
         notes.append("the index is still being built: context may be missing")
     return GatheredContext(chunks, notes, spent, counted.exact)
