@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server.completion.definitions import defines_any, used_names
 
-PREFIX = '''import httpx
+PREFIX = """import httpx
 
 
 def helper(x):
@@ -15,7 +15,7 @@ def fetch(client, url):
     request = client.build_request("GET", url)
     response = Timeout(5).apply(request)
     checked = helper(response)
-    return '''
+    return """
 
 
 def test_used_names_are_calls_attributes_and_types_nearest_first_less_the_window():
