@@ -242,7 +242,10 @@ def library_source(name: str) -> tuple[Path, str]:
     module = __import__(name)
     if module.__file__ is None:
         raise SystemExit(f"{name} is not a package with source files")
-    return Path(module.__file__).parent, importlib.metadata.version(name)
+    distribution = importlib.metadata.packages_distributions().get(name, [name])[0]
+    return Path(
+        module.__file__
+    ).parent, f"{distribution} {importlib.metadata.version(distribution)}"
 
 
 def table(results: dict[str, dict[str, float]]) -> str:
