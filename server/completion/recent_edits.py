@@ -94,11 +94,23 @@ class RecentEdits:
         label_of: Callable[[str], str] = lambda path: Path(path).name,
         is_secret: Callable[[Path], bool] = is_secret_path,
     ) -> None:
-        self.max_regions = max_regions
+        self._max_regions = max_regions
         self.label_of = label_of  # the name the model is shown: relative to a workspace root
         self.is_secret = is_secret
         self._docs: OrderedDict[str, Tracked] = OrderedDict()
         self._stamp = 0
+
+    @property
+    def max_regions(self) -> int:
+        return self._max_regions
+
+    @max_regions.setter
+    def max_regions(self, value: int) -> None:
+        """A new bound applies at once (0: nothing is kept)."""
+        self._max_regions = value
+        if value <= 0:
+            self._docs.clear()
+        self._bound()
 
     def opened(self, path: str, text: str) -> None:
         """The text edits are compared with; opening is not an edit."""
@@ -169,7 +181,7 @@ class RecentEdits:
             ((r.stamp, path) for path, doc in self._docs.items() for r in doc.regions),
             reverse=True,
         )
-        if len(regions) > self.max_regions:
+        if regions and len(regions) > self.max_regions > 0:
             oldest_kept = regions[self.max_regions - 1][0]
             for doc in self._docs.values():
                 doc.regions = [r for r in doc.regions if r.stamp >= oldest_kept]

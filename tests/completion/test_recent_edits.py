@@ -122,3 +122,20 @@ def test_credential_files_are_never_recorded_and_keyed_buffers_never_shown():
     assert recent.snippets() == [] and recent.withheld() == 1
     recent.changed("/w/cloud.py", text)  # the key removed again
     assert recent.snippets() and recent.withheld() == 0
+
+
+def test_a_smaller_bound_applies_at_once_and_zero_forgets_everything():
+    recent = RecentEdits(max_regions=8)
+    recent.opened("/w/a.py", BASE)
+    text = BASE
+    for number in (5, 20, 35):
+        text = edit_line(text, number, f"edited {number}:")
+        recent.changed("/w/a.py", text)
+    recent.max_regions = 1
+    [kept] = recent.snippets()
+    assert "edited 35:" in kept.text
+    recent.max_regions = 0
+    assert recent.snippets() == []
+    recent.max_regions = 8
+    recent.changed("/w/a.py", edit_line(text, 50, "again"))  # a new base, not an edit
+    assert recent.snippets() == []
