@@ -167,10 +167,33 @@ async def test_secrets_never_reach_the_provider(
         env_uri = open_buffer(client, repo / "deploy.env", env_text)
         assert (await auro_inline(client, env_uri, env_text))["items"] == []
 
+        # edits to both, naming what the next completion uses: never sent as recent edits
+        for edited_uri, edited in ((secret_uri, keyed), (env_uri, env_text)):
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=edited_uri, version=2),
+                    content_changes=[
+                        types.TextDocumentContentChangeWholeDocument(
+                            text=edited + "circle_area_twice(radius)\n"
+                        )
+                    ],
+                )
+            )
+        again = text + "circle_area_twice(radius) + "
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=again)],
+            )
+        )
+        later = await auro_inline(client, uri, again)
+        assert any("withheld" in note for note in later["notes"])  # keyed.py's edit
+        assert "keyed.py" not in later["contextFiles"]
+
         sent = json.dumps(fake_openai.requests)
-        assert len(fake_openai.requests) == 1
+        assert len(fake_openai.requests) == 2
         assert AWS_KEY not in sent and ENV_SECRET not in sent
-        assert "cloud.py" not in sent and "deploy.env" not in sent
+        assert "cloud.py" not in sent and "deploy.env" not in sent and "keyed.py" not in sent
 
 
 async def test_loading_and_fim_less_providers_are_skipped_without_waiting(
