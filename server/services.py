@@ -104,7 +104,15 @@ class Services:
         return CompletionService(
             self._settings,
             lambda query, k, retrievers: self.search(query, k, retrievers=retrievers),
+            self.shown_path,
         )
+
+    def shown_path(self, path: str) -> str:
+        """A file's name for a model: relative to its workspace root, else the name alone
+        (where a user keeps files outside the workspace is not the model's business)."""
+        resolved = Path(path).resolve()
+        workspace = self.workspace_for(resolved)
+        return resolved.relative_to(workspace.root).as_posix() if workspace else resolved.name
 
     async def __aenter__(self) -> Services:
         return self

@@ -159,6 +159,14 @@ class Settings(BaseSettings):
         ge=0,
         le=16384,
     )
+    inline_completion_recent_regions: int = setting(
+        16,
+        "AURO_INLINE_COMPLETION_RECENT_REGIONS",
+        "Recently edited regions of open buffers remembered as completion context, within "
+        "the context budget (0 = none)",
+        ge=0,
+        le=64,
+    )
     inline_completion_disabled_languages: CsvList = setting(
         [],
         "AURO_INLINE_COMPLETION_DISABLED_LANGUAGES",

@@ -58,4 +58,6 @@ class CompletionOutcome:
     provider: str | None = None
     cached: bool = False
     context_files: list[str] = field(default_factory=list)
+    context_tokens: int = 0  # what the context chunks cost
+    context_tokens_estimated: bool = False  # counted by estimate, not the server's tokenizer
     notes: list[str] = field(default_factory=list)

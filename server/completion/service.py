@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import aiohttp
 
 from server.completion.cache import Cached, PrefixCache
-from server.completion.context import SearchFn, gather_context, window
+from server.completion.context import PREFIX_LINES, SUFFIX_LINES, SearchFn, gather_context, window
 from server.completion.endpoints import FimEndpoint, build_endpoints
 from server.completion.providers import NoFim, ProviderFailed, ProviderLoading, ProviderSkipped
+from server.completion.recent_edits import RecentEdits
 from server.completion.request import CompletionInput, CompletionOutcome, FimAnswer, FimRequest
 from server.completion.shape import trim_completion, wants_multiline
+from server.completion.tokens import Counted, TokenCounter
 from server.config import Settings
 from server.indexing.search import Retriever
 
@@ -30,9 +34,17 @@ REQUEST_TIMEOUT = {False: 5.0, True: 15.0}
 
 
 class CompletionService:
-    def __init__(self, settings: Settings, search: SearchFn) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        search: SearchFn,
+        label_of: Callable[[str], str] = lambda path: Path(path).name,
+    ) -> None:
+        """`label_of`: the name a file is shown to the model by (relative to its root)."""
         self.search = search
         self.cache = PrefixCache()
+        self.recent = RecentEdits(settings.inline_completion_recent_regions, label_of)
+        self.tokens = TokenCounter()
         self._session: aiohttp.ClientSession | None = None
         self.apply_settings(settings)
 
@@ -40,6 +52,27 @@ class CompletionService:
         """New endpoints (and fresh breakers) from the settings; the cache is kept."""
         self.settings = settings
         self.endpoints, self.skipped_providers = build_endpoints(settings)
+        self.recent.max_regions = settings.inline_completion_recent_regions
+
+    # -- the record of recent edits, fed by the front end's document events ------------
+    def document_opened(self, path: str, text: str) -> None:
+        if self.settings.inline_completion_enabled:
+            self.recent.opened(path, text)
+
+    def document_changed(self, path: str, text: str) -> None:
+        """`text` is the whole buffer after the change."""
+        if self.settings.inline_completion_enabled:
+            self.recent.changed(path, text)
+
+    def _tokenizer(self) -> str | None:
+        """The first llama.cpp endpoint that may answer: its `/tokenize` costs the chunks."""
+        for endpoint in self.endpoints:
+            if endpoint.provider.name == "llamacpp" and endpoint.available():
+                return endpoint.provider.endpoint
+        return None
+
+    async def _count(self, texts: Sequence[str]) -> Counted:
+        return await self.tokens.count(self._http(), self._tokenizer(), texts)
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -68,6 +101,8 @@ class CompletionService:
         retrievers: tuple[Retriever, ...] = ("dense", "keyword")
         if not request.invoked:
             retrievers = ("keyword",)
+        cursor = request.prefix.count("\n")
+        seen = (document, cursor - PREFIX_LINES + 1, cursor + SUFFIX_LINES - 1)
         context = await gather_context(
             self.search,
             prefix,
@@ -75,6 +110,8 @@ class CompletionService:
             document,
             self.settings.inline_completion_context_tokens,
             retrievers,
+            self.recent.snippets(skip=seen),
+            self._count,
         )
         fim = FimRequest(
             prefix=prefix,
@@ -89,8 +126,14 @@ class CompletionService:
         outcome = CompletionOutcome(
             multiline=multiline,
             context_files=sorted({c.filename for c in context.chunks}),
+            context_tokens=context.tokens,
+            context_tokens_estimated=not context.exact,
             notes=[*self.skipped_providers, *context.notes],
         )
+        if withheld := self.recent.withheld():
+            outcome.notes.append(
+                f"recent edits of {withheld} document(s) withheld: they hold a credential"
+            )
         answer = await self._first_answer(fim, request.invoked, outcome.notes)
         if answer is None:
             return outcome

@@ -342,6 +342,8 @@ class InlineCompletionResult(Wire):
     cached: bool
     multiline: bool
     context_files: list[str]
+    context_tokens: int  # what the context chunks cost
+    context_tokens_estimated: bool  # by estimate: the provider's tokenizer was not used
     notes: list[str]
 
 

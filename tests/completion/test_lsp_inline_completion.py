@@ -17,7 +17,7 @@ from pytest_lsp import LanguageClient
 
 from server.lsp.params import to_plain
 from tests.completion.secret_values import AWS_KEY, ENV_SECRET
-from tests.fakes.common import Hang, Reply
+from tests.fakes.common import Hang, Reply, fake_tokens
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.support.lsp_harness import lsp_session, server_env
 
@@ -167,10 +167,33 @@ async def test_secrets_never_reach_the_provider(
         env_uri = open_buffer(client, repo / "deploy.env", env_text)
         assert (await auro_inline(client, env_uri, env_text))["items"] == []
 
+        # edits to both, naming what the next completion uses: never sent as recent edits
+        for edited_uri, edited in ((secret_uri, keyed), (env_uri, env_text)):
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=edited_uri, version=2),
+                    content_changes=[
+                        types.TextDocumentContentChangeWholeDocument(
+                            text=edited + "circle_area_twice(radius)\n"
+                        )
+                    ],
+                )
+            )
+        again = text + "circle_area_twice(radius) + "
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=again)],
+            )
+        )
+        later = await auro_inline(client, uri, again)
+        assert any("withheld" in note for note in later["notes"])  # keyed.py's edit
+        assert "keyed.py" not in later["contextFiles"]
+
         sent = json.dumps(fake_openai.requests)
-        assert len(fake_openai.requests) == 1
+        assert len(fake_openai.requests) == 2
         assert AWS_KEY not in sent and ENV_SECRET not in sent
-        assert "cloud.py" not in sent and "deploy.env" not in sent
+        assert "cloud.py" not in sent and "deploy.env" not in sent and "keyed.py" not in sent
 
 
 async def test_loading_and_fim_less_providers_are_skipped_without_waiting(
@@ -207,3 +230,46 @@ async def test_loading_and_fim_less_providers_are_skipped_without_waiting(
             )
             await auro_inline(client, uri, second)
             assert len(no_fim.requests) == 1 and len(hosted.requests) == 2
+
+
+async def test_recent_edits_of_another_buffer_are_context_costed_by_the_tokenizer(
+    fake_openai: FakeOpenAIServer, repo: Path, tmp_path: Path
+):
+    """An incremental `didChange` to one buffer reaches the model as context for another,
+    named relative to the root, and the answer says what the context cost in tokens."""
+    env = env_for(tmp_path / "data", [fake_openai], None)
+    async with lsp_session(env, [repo]) as (client, _):
+        await wait_indexed(client, "circle_area", "geometry.py")  # the root is open
+        shapes = "import math\n\n\n"
+        shapes_uri = open_buffer(client, repo / "pkg" / "shapes.py", shapes)
+        added = "def annulus_area(outer, inner):\n    return math.pi * (outer**2 - inner**2)\n"
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=shapes_uri, version=2),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(line=3, character=0),
+                            end=types.Position(line=3, character=0),
+                        ),
+                        text=added,
+                    )
+                ],
+            )
+        )
+        text = "def washer(outer, inner, depth):\n    return depth * annulus_"
+        uri = open_buffer(client, repo / "washer.py", text)
+        answer = await auro_inline(client, uri, text)
+        [sent] = fake_openai.requests
+        recent = [c for c in sent["input_extra"] if c["filename"] == "pkg/shapes.py"]
+        assert recent and "def annulus_area(outer, inner):" in recent[0]["text"], (
+            answer["contextFiles"],
+            [c["filename"] for c in sent["input_extra"]],
+        )
+        assert "pkg/shapes.py" in answer["contextFiles"]
+        assert fake_openai.tokenize_calls >= 1
+        costs = [len(fake_tokens(f"{c['filename']}\n{c['text']}")) + 1 for c in sent["input_extra"]]
+        if answer["contextTokensEstimated"]:  # /tokenize missed its 200 ms on a loaded host
+            assert any("tokenizer" in note for note in answer["notes"])
+        else:  # the usual case; test_service.py checks the exact path without a deadline
+            assert answer["contextTokens"] == sum(costs)

@@ -110,6 +110,43 @@ class ClientGone(Exception):
     """The client closed the connection while we were streaming."""
 
 
+class DisconnectWatch(asyncio.Protocol):
+    """Stands between a connection's transport and aiohttp's protocol, passing everything
+    on, to learn the moment the client's connection is lost."""
+
+    def __init__(self, inner: asyncio.Protocol) -> None:
+        self.inner = inner
+        self.gone = asyncio.Event()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self.inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.gone.set()
+        self.inner.connection_lost(exc)
+
+
+def watch_disconnect(transport: asyncio.BaseTransport) -> asyncio.Event:
+    """An event set when `transport`'s connection is lost (the watch is installed once)."""
+    protocol = transport.get_protocol()
+    if not isinstance(protocol, DisconnectWatch):
+        protocol = DisconnectWatch(protocol)  # type: ignore[arg-type]
+        transport.set_protocol(protocol)
+    return protocol.gone
+
+
 class FakeServer(ABC):
     """An aiohttp server on 127.0.0.1 with scripted behaviour and request counters."""
 
@@ -222,17 +259,23 @@ class FakeServer(ABC):
 
     # -- streaming helpers ------------------------------------------------------
     async def pause(self, request: web.Request, seconds: float) -> None:
-        """Sleep, but notice at once when the client goes away."""
+        """Sleep, but notice at once when the client goes away (the moment its connection
+        is lost, not at the next poll: cancellation latency is measured with this)."""
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            raise ClientGone
+        gone = watch_disconnect(transport)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
-        while True:
-            transport = request.transport
-            if transport is None or transport.is_closing():
-                raise ClientGone
+        while not gone.is_set():
             remaining = deadline - loop.time()
             if remaining <= 0 or self._stopping.is_set():
                 return
-            await asyncio.sleep(min(0.01, remaining))
+            try:
+                await asyncio.wait_for(gone.wait(), min(0.05, remaining))
+            except TimeoutError:
+                continue
+        raise ClientGone
 
     async def write(self, request: web.Request, response: web.StreamResponse, data: bytes) -> None:
         transport = request.transport

@@ -2,7 +2,8 @@
 
 Chat streams open with a role-only delta whose `content` is null, then content deltas, a
 `finish_reason` chunk, a usage chunk (when `stream_options.include_usage`) and `data: [DONE]`.
-llama.cpp endpoints: `/health`, `/tokenize`, `/apply-template`, `/props`. With `n_ctx` set,
+llama.cpp endpoints: `/health`, `/tokenize` (`add_special`, `with_pieces`),
+`/apply-template`, `/props`. With `n_ctx` set,
 prompts longer than it get llama-server's HTTP 400 `exceed_context_size_error`;
 `props_n_ctx` may claim a different window. A request's `max_tokens` (or
 `max_completion_tokens`, `n_predict`) cuts the reply (one piece, one token) with
@@ -31,6 +32,7 @@ Run standalone: `python -m tests.fakes.openai_server --port 0` prints `READY <ur
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -53,6 +55,7 @@ from tests.fakes.common import (
     within_limit,
 )
 
+BOS_ID = 1
 # what llama-server answers when a request has an image and no `--mmproj` was loaded
 NO_MMPROJ = {
     "code": 500,
@@ -112,6 +115,8 @@ class FakeOpenAIServer(FakeServer):
         self.vision = vision
         self.fim = fim
         self.tokenize_calls = 0
+        self.tokenize_delay = 0.0  # seconds before `/tokenize` answers (a slow tokenizer)
+        self.add_bos = False  # the model's vocabulary adds a BOS (Llama does, Qwen2.5 not)
         self.health_calls = 0
         self.props_calls = 0
         self.loading_refusals = 0  # chat requests answered 503 while loading
@@ -169,9 +174,26 @@ class FakeOpenAIServer(FakeServer):
         return web.json_response({"status": "ok"})  # 503 while loading: see `loading_gate`
 
     async def tokenize(self, request: web.Request) -> web.Response:
+        """llama-server's `/tokenize`: `content`, `add_special` (default false: a BOS first
+        when the model adds one, `add_bos`), `with_pieces` (`[{id, piece}]` instead of ids);
+        `tokenize_delay` holds the answer back."""
         self.tokenize_calls += 1
         body = await request.json()
-        return web.json_response({"tokens": fake_tokens(body.get("content", ""))})
+        if self.tokenize_delay:
+            try:
+                await self.pause(request, self.tokenize_delay)
+            except ClientGone:
+                self.disconnects += 1
+                return web.Response(status=499)
+        content = body.get("content", "")
+        pieces = re.findall(r"\s*\S+", content)
+        ids = fake_tokens(content)
+        if body.get("add_special", False) and self.add_bos:
+            ids, pieces = [BOS_ID, *ids], ["<s>", *pieces]
+        if body.get("with_pieces", False):
+            tokens: list[Any] = [{"id": i, "piece": p} for i, p in zip(ids, pieces, strict=True)]
+            return web.json_response({"tokens": tokens})
+        return web.json_response({"tokens": ids})
 
     async def template(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -4,7 +4,8 @@ with the same params for clients without it (its answer adds `notes`, `provider`
 
 The text is the open buffer, unsaved edits included. A credential file or a buffer holding a
 key gets no suggestion (its text is never sent). `$/cancelRequest` cancels the handler task,
-which closes the upstream FIM request at once.
+which closes the upstream FIM request at once. Every `didOpen`/`didChange` feeds the
+service's record of recently edited regions (`RecentEditsFeed`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from server.completion import CompletionInput, CompletionOutcome
 from server.lsp import protocol as p
 from server.lsp.editor_code import document, language_of, path_of
+from server.lsp.language_feature import LanguageFeature
 from server.lsp.params import parse_params
 
 if TYPE_CHECKING:
@@ -48,7 +50,31 @@ async def complete_at(
     return await ls.services.completion.complete(request)
 
 
+class RecentEditsFeed(LanguageFeature):
+    """Hands each opened and changed buffer to the completion service. Plain methods: each
+    runs while its message is handled, so it sees the buffer as of that change."""
+
+    def __init__(self, server: AuroLanguageServer) -> None:
+        self.server = server
+
+    def _feed(self, uri: str, opened: bool) -> None:
+        buffer = self.server.workspace.text_documents.get(unquote(uri))
+        if buffer is None or not uri.startswith("file:"):
+            return
+        completion = self.server.services.completion
+        record = completion.document_opened if opened else completion.document_changed
+        record(str(path_of(uri)), buffer.source)
+
+    def document_opened(self, params: types.DidOpenTextDocumentParams) -> None:
+        self._feed(params.text_document.uri, opened=True)
+
+    def document_changed(self, params: types.DidChangeTextDocumentParams) -> None:
+        self._feed(params.text_document.uri, opened=False)
+
+
 def setup(server: AuroLanguageServer) -> None:
+    server.add_feature(RecentEditsFeed(server))
+
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION)
     async def inline_completion(
         ls: AuroLanguageServer, params: types.InlineCompletionParams
@@ -75,5 +101,7 @@ def setup(server: AuroLanguageServer) -> None:
             cached=outcome.cached,
             multiline=outcome.multiline,
             context_files=outcome.context_files,
+            context_tokens=outcome.context_tokens,
+            context_tokens_estimated=outcome.context_tokens_estimated,
             notes=outcome.notes,
         ).wire()
