@@ -20,7 +20,8 @@ from typing import Any
 from pydantic import ValidationError
 
 # Settings is imported from here across the code base
-from server.settings_model import SECRETS, WORKSPACE_SAFE, Settings, camel, env_name
+from server.settings_fields import camel
+from server.settings_model import SECRETS, WORKSPACE_SAFE, Settings, env_name
 from server.settings_sources import (
     ENV_FILE_VAR,
     SettingsFile,
