@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
+    mcp = commands.add_parser(
+        "mcp", parents=[common], help="serve the index to coding agents over MCP (stdio)"
+    )
+    mcp.add_argument("--workspace", default=".", help="workspace root (default: .)")
+
     config = commands.add_parser("config", parents=[common], help="print the effective settings")
     config.add_argument("--example", action="store_true", help="print .env.example")
     return parser

@@ -19,6 +19,7 @@ transactions, meta keys, the counts status reports) and `catalog.vectors`
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,16 +230,22 @@ class Catalog:
 
     def symbols(self, query: str, limit: int) -> list[ChunkRow]:
         """Named chunks whose symbol contains `query` (case-insensitive), exact names first."""
-        needle = query.strip().lower()
         with self.db.reading() as db:
-            rows = db.execute(
-                f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE symbol != ''"
-                " AND instr(lower(symbol), ?) > 0"
-                " ORDER BY lower(symbol) != ?, instr(lower(symbol), ?) != 1, length(symbol),"
-                " path, start_line LIMIT ?",
-                (needle, needle, needle, limit),
-            ).fetchall()
-        return [_chunk_row(row) for row in rows]
+            return find_symbols(db, query, limit)
+
+
+def find_symbols(db: sqlite3.Connection, query: str, limit: int) -> list[ChunkRow]:
+    """`Catalog.symbols` on any connection to a catalog: also a read-only one from another
+    process (the MCP server reading the index a language server keeps)."""
+    needle = query.strip().lower()
+    rows = db.execute(
+        f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE symbol != ''"
+        " AND instr(lower(symbol), ?) > 0"
+        " ORDER BY lower(symbol) != ?, instr(lower(symbol), ?) != 1, length(symbol),"
+        " path, start_line LIMIT ?",
+        (needle, needle, needle, limit),
+    ).fetchall()
+    return [_chunk_row(row) for row in rows]
 
 
 def _insert_chunk(tx: Transaction, chunk: Chunk) -> None:

@@ -1,0 +1,48 @@
+"""Reads of a root's catalog for the MCP server: indexed files a page at a time, and (from
+another process) definitions by name.
+
+A read-only connection is what the MCP server uses when another process owns the index: a
+reader of SQLite's WAL never blocks that writer and never writes itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from server.indexing.catalog import find_symbols
+from server.mcp.models import IndexedFile, SymbolHit
+
+INDEX_DB = "index.sqlite3"
+
+
+def file_page(db: sqlite3.Connection, root: str, after: str, limit: int) -> list[IndexedFile]:
+    """Indexed files of one root in path order, the first `limit` after `after`."""
+    rows = db.execute(
+        "SELECT path, language, size FROM files WHERE path > ? ORDER BY path LIMIT ?",
+        (after, limit),
+    ).fetchall()
+    return [IndexedFile(root=root, path=p, language=lang, size=size) for p, lang, size in rows]
+
+
+def open_read_only(data_dir: Path) -> sqlite3.Connection:
+    """A read-only connection to the catalog in `data_dir` (which another process writes)."""
+    uri = (data_dir / INDEX_DB).resolve().as_uri() + "?mode=ro"
+    db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    db.execute("PRAGMA query_only=ON")
+    return db
+
+
+def symbol_hits(db: sqlite3.Connection, root: str, name: str, limit: int) -> list[SymbolHit]:
+    return [
+        SymbolHit(
+            name=row.symbol,
+            kind=row.kind,
+            root=root,
+            path=row.path,
+            start_line=row.start_line,
+            end_line=row.end_line,
+            language=row.language,
+        )
+        for row in find_symbols(db, name, limit)
+    ]
