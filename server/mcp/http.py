@@ -60,64 +60,69 @@ class _Exchange:
     def __init__(self, request: web.Request, body: bytes):
         self._request = request
         self._body: bytes | None = body
-        self._gone = asyncio.Event()
+        self._lost = False  # a write found the connection closed
+        self._ended = asyncio.Event()  # the handler is done with this request
         self.response: web.StreamResponse | None = None
         self._finished = False
 
     def client_gone(self) -> bool:
         transport = self._request.transport
-        return self._gone.is_set() or transport is None or transport.is_closing()
+        return self._lost or transport is None or transport.is_closing()
 
     def end(self) -> None:
         """The handler is done: any receive still waiting hears `http.disconnect`."""
-        self._gone.set()
+        self._ended.set()
 
     async def receive(self) -> Message:
         if self._body is not None:
             body, self._body = self._body, None
             return {"type": "http.request", "body": body, "more_body": False}
-        while not self.client_gone():
+        while not self.client_gone() and not self._ended.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._gone.wait(), DISCONNECT_POLL)
+                await asyncio.wait_for(self._ended.wait(), DISCONNECT_POLL)
         return {"type": "http.disconnect"}
 
     async def send(self, message: Message) -> None:
+        """Headers go out on `http.response.start` (an event stream may send nothing more for
+        a long time); after the client left, sends are dropped, as uvicorn does: the app
+        learns it from `receive`."""
         kind = message["type"]
         if kind == "http.response.start":
             if self.response is not None:
                 raise RuntimeError("ASGI app started its response twice")
-            response = web.StreamResponse(status=message["status"])
+            self.response = web.StreamResponse(status=message["status"])
             for name, value in message.get("headers", []):
-                response.headers.add(name.decode("latin-1"), value.decode("latin-1"))
-            self.response = response
+                self.response.headers.add(name.decode("latin-1"), value.decode("latin-1"))
+            await self._guarded(self.response.prepare, self._request)
         elif kind == "http.response.body":
             if self.response is None:
                 raise RuntimeError("ASGI app sent a body before its status")
             if self._finished:
                 return
-            try:
-                if not self.response.prepared:
-                    await self.response.prepare(self._request)
-                body = message.get("body", b"")
-                if body:
-                    await self.response.write(body)
-                if not message.get("more_body", False):
-                    self._finished = True
-                    await self.response.write_eof()
-            except ConnectionResetError:  # ASGI: a send after the client left raises OSError
-                self._gone.set()
-                raise
+            body = message.get("body", b"")
+            if body:
+                await self._guarded(self.response.write, body)
+            if not message.get("more_body", False):
+                self._finished = True
+                await self._guarded(self.response.write_eof)
+
+    async def _guarded(self, step: Callable[..., Awaitable[object]], *args: Any) -> None:
+        if self.client_gone():
+            return
+        try:
+            await step(*args)
+        except ConnectionResetError:
+            self._lost = True
 
     async def finish(self) -> web.StreamResponse:
         """The response to hand back to aiohttp, ended if the app left it open."""
         if self.response is None:
+            if self.client_gone():  # nobody is there to read an answer
+                return web.Response(status=499)
             raise RuntimeError("ASGI app returned without a response")
-        if not self.response.prepared:
-            await self.response.prepare(self._request)
-        if not self._finished and not self.client_gone():
+        if not self._finished:
             self._finished = True
-            with contextlib.suppress(ConnectionResetError):
-                await self.response.write_eof()
+            await self._guarded(self.response.write_eof)
         return self.response
 
 
@@ -127,16 +132,12 @@ async def serve_asgi(app: AsgiApp, request: web.Request) -> web.StreamResponse:
     exchange = _Exchange(request, await read_body(request))
     try:
         await app(asgi_scope(request), exchange.receive, exchange.send)
-    except ConnectionResetError:
-        log.debug("MCP client left during %s %s", request.method, request.path)
     except Exception:
-        if exchange.response is None or not exchange.response.prepared:
+        if exchange.response is None:
             raise
-        log.exception("MCP transport failed after its response started")
+        log.exception("ASGI app failed after its response started")
     finally:
         exchange.end()
-    if exchange.response is None and exchange.client_gone():
-        return web.Response(status=499)  # nobody is there to read it; keeps the log honest
     return await exchange.finish()
 
 
