@@ -10,7 +10,9 @@ Indexes DIR into a fresh data dir (not timed). Then, for the same queries on the
 * `stdio via server`: `auro-pai mcp` again, which now goes through the server's REST API.
 
 Each client makes `WARMUP` untimed calls first (the first search loads the embedding model);
-then every query `--rounds` times. Prints a table (p50/p95/max in ms) and one JSON line.
+then every query `--rounds` times, the three clients of the running server taking turns
+query by query, so a busy moment of a shared machine falls on all of them alike. Prints a
+table (p50/p95/max in ms) and one JSON line.
 """
 
 from __future__ import annotations
@@ -84,15 +86,21 @@ def summary(samples: list[float]) -> dict[str, float]:
     }
 
 
-async def timed(call: Call, rounds: int) -> list[float]:
-    for query in QUERIES[:WARMUP]:
-        await call(query)
-    seconds = []
+async def timed(calls: dict[str, Call], rounds: int) -> dict[str, list[float]]:
+    """Every query `rounds` times through each client, the clients interleaved (in turn, the
+    first one rotating) so that all see the same machine load; warm-up calls untimed."""
+    for call in calls.values():
+        for query in QUERIES[:WARMUP]:
+            await call(query)
+    seconds: dict[str, list[float]] = {name: [] for name in calls}
+    order = list(calls)
     for _ in range(rounds):
         for query in QUERIES:
-            started = time.perf_counter()
-            await call(query)
-            seconds.append(time.perf_counter() - started)
+            for name in order:
+                started = time.perf_counter()
+                await calls[name](query)
+                seconds[name].append(time.perf_counter() - started)
+            order = order[1:] + order[:1]
     return seconds
 
 
@@ -133,18 +141,13 @@ async def http_session(url: str, token: str) -> AsyncIterator[ClientSession]:
         yield session
 
 
-async def rest_samples(url: str, token: str, rounds: int) -> list[float]:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with aiohttp.ClientSession(headers=headers) as http:
+def rest_search(http: aiohttp.ClientSession, url: str) -> Call:
+    async def call(query: str) -> None:
+        async with http.post(f"{url}/api/v1/rag/search", json={"query": query, "k": K}) as response:
+            response.raise_for_status()
+            await response.read()
 
-        async def call(query: str) -> None:
-            async with http.post(
-                f"{url}/api/v1/rag/search", json={"query": query, "k": K}
-            ) as response:
-                response.raise_for_status()
-                await response.read()
-
-        return await timed(call, rounds)
+    return call
 
 
 @asynccontextmanager
@@ -173,15 +176,22 @@ async def served(workspace: Path, env: dict[str, str]) -> AsyncIterator[tuple[st
 
 
 async def measure(workspace: Path, env: dict[str, str], rounds: int) -> dict[str, list[float]]:
-    samples: dict[str, list[float]] = {}
     async with stdio_session(workspace, env) as session:
-        samples["MCP stdio, own index"] = await timed(search_code(session), rounds)
-    async with served(workspace, env) as (url, token):
-        samples["REST /api/v1/rag/search"] = await rest_samples(url, token, rounds)
-        async with http_session(url, token) as session:
-            samples["MCP HTTP /mcp"] = await timed(search_code(session), rounds)
-        async with stdio_session(workspace, env) as session:
-            samples["MCP stdio via server"] = await timed(search_code(session), rounds)
+        samples = await timed({"MCP stdio, own index": search_code(session)}, rounds)
+    async with (
+        served(workspace, env) as (url, token),
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http,
+        http_session(url, token) as over_http,
+        stdio_session(workspace, env) as over_stdio,
+    ):
+        samples |= await timed(
+            {
+                "REST /api/v1/rag/search": rest_search(http, url),
+                "MCP HTTP /mcp": search_code(over_http),
+                "MCP stdio via server": search_code(over_stdio),
+            },
+            rounds,
+        )
     return samples
 
 
