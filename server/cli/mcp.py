@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -43,12 +44,20 @@ async def open_backend(
     from server.cli.headless import OpenFailed, headless
     from server.mcp.local import LocalBackend
 
+    serving = False
     try:
         async with headless(settings, root, watch=True) as opened:
             log.info("MCP tools use the index of %s in this process", root)
+            serving = True
             yield LocalBackend(opened.services)
     except OpenFailed as exc:
         raise CliError(f"cannot open the index of {root}: {exc.cause}") from None
+    except (OSError, sqlite3.Error) as exc:
+        if serving:
+            raise
+        raise CliError(
+            f"cannot open Auro's data folder: {exc}", "set AURO_DATA_DIR to a writable folder"
+        ) from None
 
 
 async def serve(settings: Settings, root: Path, remote: RemoteServer | None) -> int:
@@ -65,5 +74,11 @@ async def serve(settings: Settings, root: Path, remote: RemoteServer | None) -> 
 def run(args: argparse.Namespace) -> int:
     root = existing_dir(args.workspace, "--workspace", "auro-pai mcp --workspace DIR")
     settings, _ = command_settings(args, quiet=False)
-    remote = find_server(workspace_data_path(settings, root), root, settings.http_token)
+    try:
+        data_dir = workspace_data_path(settings, root)
+    except OSError as exc:
+        raise CliError(
+            f"cannot open Auro's data folder: {exc}", "set AURO_DATA_DIR to a writable folder"
+        ) from None
+    remote = find_server(data_dir, root, settings.http_token)
     return asyncio.run(serve(settings, root, remote))

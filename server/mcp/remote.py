@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ class RemoteBackend:
         self._root = root
         self._data_dir = data_dir
         self._catalog: sqlite3.Connection | None = None
+        self._catalog_lock = threading.Lock()  # one connection, worker threads take turns
 
     @property
     def roots(self) -> list[Path]:
@@ -83,17 +85,18 @@ class RemoteBackend:
             raise Refused(str(exc)) from None
         return FileText(found["root"], found["path"], found["language"], found["text"])
 
-    def _db(self) -> sqlite3.Connection:
-        if self._catalog is None:
-            self._catalog = open_read_only(self._data_dir)
-        return self._catalog
+    def _read(self, read: Any, *args: Any) -> Any:
+        with self._catalog_lock:
+            if self._catalog is None:
+                self._catalog = open_read_only(self._data_dir)
+            return read(self._catalog, *args)
 
     async def symbols(self, name: str, limit: int) -> list[SymbolHit]:
         return await self._read_catalog(symbol_hits, str(self._root), name, limit)
 
     async def _read_catalog(self, read: Any, *args: Any) -> Any:
         try:
-            return await asyncio.to_thread(lambda: read(self._db(), *args))
+            return await asyncio.to_thread(self._read, read, *args)
         except sqlite3.Error as exc:
             raise Refused(f"cannot read the index of {self._root}: {exc}") from None
 
@@ -129,10 +132,10 @@ class RemoteBackend:
                     raise Refused(_error_message(await response.json(content_type=None), 0))
                 try:
                     async for event in _sse_events(response):
-                        if "error" in event:
-                            raise Refused(_error_message(event, 0))
-                        if "session_id" in event:
+                        if "session_id" in event:  # the full reply
                             return answer_of(event, self.roots)
+                        if event.get("error"):  # `event: error`: it failed after it started
+                            raise Refused(_error_message(event, 0))
                         if "text" in event:
                             await on_text(event["text"])
                 except asyncio.CancelledError:
