@@ -13,7 +13,14 @@ from mcp.shared.exceptions import MCPError
 
 from server.mcp.reading import MAX_LINES
 from server.mcp.resources import PAGE_SIZE
-from tests.support.mcp_client import call, error_text, index_once, mcp_env, mcp_session
+from tests.support.mcp_client import (
+    call,
+    error_text,
+    index_once,
+    mcp_env,
+    mcp_session,
+    wait_complete,
+)
 from tests.support.sample_code import CALC, GEOMETRY
 
 TOOLS = {
@@ -76,6 +83,7 @@ async def test_lists_every_tool_with_typed_schemas_and_descriptions(workspace, t
 async def test_search_code_gives_the_rest_result_shape(workspace, tmp_path):
     root, data = workspace
     async with mcp_session(mcp_env(data), root, tmp_path / "stderr") as (session, stray):
+        await wait_complete(session)  # the start-up scan checks every file again first
         result = await call(session, "search_code", query="divide by zero", k=3)
         found = result.structured_content
         assert found["complete"] is True and found["warnings"] == []
@@ -153,7 +161,7 @@ async def test_find_symbol_and_the_index_tools(workspace, tmp_path):
         assert unknown["symbols"] == [] and "search_code" in unknown["notice"]
         assert error_text(await call(session, "find_symbol", name=""))
 
-        status = (await call(session, "index_status")).structured_content["workspaces"]
+        status = (await wait_complete(session))["workspaces"]
         assert [w["root"] for w in status] == [str(root)]
         assert status[0]["complete"] is True and status[0]["files_total"] >= MANY
         started = (await call(session, "reindex")).structured_content
