@@ -315,6 +315,9 @@ class Settings(BaseSettings):
     http_max_streams: int = setting(
         8, "AURO_HTTP_MAX_STREAMS", "Concurrent streaming (SSE) responses", ge=1
     )
+    mcp_http: bool = setting(
+        True, "AURO_MCP_HTTP", "Serve MCP (streamable HTTP) at /mcp on the HTTP sidecar"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
         "INFO", "LOG_LEVEL", "Log level", workspace=True
     )

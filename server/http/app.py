@@ -15,7 +15,16 @@ from typing import Any
 
 from aiohttp import web
 
-from server.http import chat_api, files_api, health_api, meta_api, rag_api, tools_api, webui_api
+from server.http import (
+    chat_api,
+    files_api,
+    health_api,
+    mcp_api,
+    meta_api,
+    rag_api,
+    tools_api,
+    webui_api,
+)
 from server.http.errors import (
     REQUEST_ID,
     STARTED_RESPONSE,
@@ -169,4 +178,5 @@ def create_app(services: Services, *, bind_host: str | None = None) -> web.Appli
     chat_api.add_routes(app, services)
     files_api.add_routes(app, services)
     webui_api.add_routes(app)
+    mcp_api.add_routes(app, services)  # MCP over streamable HTTP at /mcp
     return app
