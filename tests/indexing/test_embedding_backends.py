@@ -160,7 +160,7 @@ def settings_for(backend: str, data_dir: Path) -> SimpleNamespace:
 @pytest.mark.parametrize(
     ("backend", "kind", "quantized"),
     [
-        ("auto", OnnxEmbedder, False),
+        ("auto", OnnxEmbedder, True),  # int8 by default (docs/benchmarks.md)
         ("onnx", OnnxEmbedder, False),
         ("onnx-int8", OnnxEmbedder, True),
         ("torch", SentenceTransformerEmbedder, None),
