@@ -46,17 +46,13 @@ async def open_stores(
         scanned = await asyncio.to_thread(catalog.db.get_meta, SCANNED_META) == "yes"
         count_tokens = await asyncio.to_thread(load_token_counter, settings, embedder)
         store_error = ""
-        # Resolving an int8 embedder's name loads it (exporting on first use: seconds to a
-        # minute), since a failed export falls back to torch under another name: never on
-        # the event loop.
-        name = await asyncio.to_thread(lambda: embedder.name)
         try:
-            store = await asyncio.to_thread(open_chroma, settings, data_dir, root, name)
+            store = await asyncio.to_thread(open_chroma, settings, data_dir, root, embedder.name)
         except Exception as exc:
             log.exception("vector store unavailable; keyword search only")
             store_error = f"vector store unavailable: {exc}"
         sync = VectorSync(catalog, store)
-        await asyncio.to_thread(sync.adopt_model, name)
+        await asyncio.to_thread(sync.adopt_model, embedder.name)
         await sync.recover()
     except BaseException:  # nothing half-open is left behind
         if store is not None:

@@ -3,7 +3,6 @@ re-embedded, and says so until it is done, across a restart too."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from server.config import Settings
 from server.indexing import embedder as embedder_module
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.onnx_embedder import OnnxEmbedder
-from server.indexing.torch_embedder import SentenceTransformerEmbedder
 from server.indexing.vector_sync import EMBEDDER_META, REEMBEDDING_META
 from tests.indexing.counting_embedder import CountingEmbedder
 from tests.indexing.fixture_repo import make_repo
@@ -72,31 +70,3 @@ async def test_fp32_index_is_re_embedded_by_int8_with_a_notice_that_survives_a_r
     async with running(repo, settings, int8_embedder) as index:  # same model: no notice
         assert (await index.wait_until_complete(TIMEOUT)).complete
         assert not _notices(index)
-
-
-class NameThreads(CountingEmbedder):
-    """The real embedder, noting the threads that ask for its name."""
-
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
-        super().__init__(inner)
-        self.name_threads: list[threading.Thread] = []
-
-    @property
-    def name(self) -> str:
-        self.name_threads.append(threading.current_thread())
-        return self.inner.name
-
-
-async def test_the_model_name_is_resolved_off_the_event_loop(
-    tmp_path: Path, settings: Settings, real_embedder: SentenceTransformerEmbedder
-) -> None:
-    """An int8 embedder loads (or exports) to know its name: that must not block the loop."""
-    embedder = NameThreads(real_embedder)
-    index = await WorkspaceIndex.open(
-        make_repo(tmp_path / "repo"), settings.data_dir, settings, embedder, paused=True
-    )
-    try:
-        assert embedder.name_threads
-        assert threading.current_thread() not in embedder.name_threads
-    finally:
-        await index.close()
