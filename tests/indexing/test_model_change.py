@@ -9,6 +9,7 @@ import pytest
 
 from server.config import Settings
 from server.indexing import embedder as embedder_module
+from server.indexing import onnx_export
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.onnx_embedder import OnnxEmbedder
 from server.indexing.vector_sync import EMBEDDER_META, REEMBEDDING_META
@@ -70,3 +71,23 @@ async def test_fp32_index_is_re_embedded_by_int8_with_a_notice_that_survives_a_r
     async with running(repo, settings, int8_embedder) as index:  # same model: no notice
         assert (await index.wait_until_complete(TIMEOUT)).complete
         assert not _notices(index)
+
+
+async def test_an_int8_model_that_cannot_run_says_so_and_keyword_search_goes_on(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("exporter exploded")
+
+    monkeypatch.setattr(onnx_export, "_export_fp32", broken)
+    monkeypatch.setattr(onnx_export, "_done", {})
+    embedder = OnnxEmbedder(cache_dir=tmp_path / "models", quantized=True)
+    async with running(make_repo(tmp_path / "repo"), settings, embedder) as index:
+        status = await index.wait_until_complete(TIMEOUT)
+        assert not status.complete and status.chunks_embedded == 0
+        assert any(
+            "onnx-int8 unavailable" in w and "exporter exploded" in w for w in status.warnings
+        )
+        found = await index.search("add two numbers", 5)
+        assert found.results  # keyword results, with the reason beside them
+        assert any("onnx-int8 unavailable" in w for w in found.warnings)
