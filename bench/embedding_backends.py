@@ -9,11 +9,15 @@ against torch fp32: mean/min cosine of the vectors, and retrieval agreement (the
 
     python -m bench.embedding_backends [--texts 512] [--rounds 3] [--cache DIR]
         [--batch-sizes 16,32,64,128] [--eval-src DIR --eval-queries 50]
+        [--query-latency 5] [--rss]
 
 `--batch-sizes` also times each backend at those batch sizes and reports padding waste
 (pad tokens / all tokens) for unsorted, char-length-sorted and token-sorted batches.
 `--eval-src` builds a small task with ../shared/eval/make_corpus.py from one source folder
 and scores dense retrieval (functions chunked like the index) for every backend.
+`--query-latency R` embeds the development benchmark's 127 developer questions one at a
+time, as a search does, R rounds interleaved across backends: p50/p95 ms per query.
+`--rss` loads each backend in a fresh process and reports its peak RSS after embedding.
 
 Measured on the 2-core dev machine while another benchmark ran (load ~6, so absolute
 rates are ~2.5x below an idle machine; ratios are what count), 512 texts, 2 rounds,
@@ -235,6 +239,56 @@ def eval_task(args: argparse.Namespace) -> dict:
     return out
 
 
+def query_latency(args: argparse.Namespace) -> dict:
+    """One query per embed() call, as search embeds it; backends interleaved per query."""
+    from bench.semble_scoring import load_tasks
+
+    folder = Path(__file__).resolve().parent / "semble" / "annotations"
+    queries = [t.query for f in sorted(folder.glob("*.json")) for t in load_tasks(f)]
+    backends = {k: make_backend(k, args.cache, args.batch_size) for k in args.backends}
+    for embedder in backends.values():
+        embedder.load()  # type: ignore[attr-defined]
+        embedder.embed(queries[:4])
+    times: dict[str, list[float]] = {k: [] for k in backends}
+    for _ in range(args.query_latency):
+        for query in queries:
+            for kind, embedder in backends.items():
+                times[kind].append(1000 * timed(lambda e=embedder, q=query: e.embed([q])))
+    return {
+        "queries": len(queries),
+        **{
+            kind: {
+                "p50_ms": round(float(np.percentile(t, 50)), 2),
+                "p95_ms": round(float(np.percentile(t, 95)), 2),
+            }
+            for kind, t in times.items()
+        },
+    }
+
+
+RSS_PROBE = """
+import resource, sys
+from pathlib import Path
+from bench.embedding_backends import make_backend
+embedder = make_backend(sys.argv[1], Path(sys.argv[2]), 64)
+embedder.load()
+embedder.embed(["def add(a, b):\\n    return a + b " * 20] * 64)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def peak_rss(args: argparse.Namespace) -> dict[str, int]:
+    """Peak RSS (MB) of a fresh process that loads one backend and embeds 64 long texts."""
+    out = {}
+    for kind in args.backends:
+        run = subprocess.run(
+            [sys.executable, "-c", RSS_PROBE, kind, str(args.cache)],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        out[kind] = int(run.stdout.strip().splitlines()[-1])
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=512)
@@ -250,6 +304,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batch-texts", type=int, default=256, help="texts for --batch-sizes")
     parser.add_argument("--eval-src", type=Path, default=None)
     parser.add_argument("--eval-queries", type=int, default=50)
+    parser.add_argument("--query-latency", type=int, default=0, help="rounds of single queries")
+    parser.add_argument("--rss", action="store_true", help="peak RSS per backend")
+    parser.add_argument("--no-throughput", action="store_true", help="skip the texts/s run")
     args = parser.parse_args(argv)
     args.backends = [b for b in args.backends.split(",") if b]
     args.batch_sizes = [int(b) for b in args.batch_sizes.split(",") if b]
@@ -257,6 +314,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.cache is None:
         args.cache = Path(tempfile.mkdtemp(prefix="auro-onnx-cache-"))
 
+    if args.query_latency:
+        print(json.dumps({"query_latency": query_latency(args)}), flush=True)
+    if args.rss:
+        print(json.dumps({"peak_rss_mb": peak_rss(args)}), flush=True)
+    if args.no_throughput:
+        return
     texts = code_chunks(stdlib_files(args.files, args.seed))
     random.Random(args.seed).shuffle(texts)
     texts = texts[: args.texts]

@@ -8,6 +8,7 @@ Each repository (exported by `python -m bench.semble_export`) is indexed cold by
 
     python -m bench.semble_dev [--data /work/bench-data/semble] [--repos a,b]
                                [--cache /work/bench-data/semble-index] [--reindex]
+                               [--retrievers dense,keyword]
 
 Only these seven repositories are for development; the benchmark's others are held out.
 """
@@ -50,21 +51,35 @@ def mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile, rounded for the report (search times in ms)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))], 1)
+
+
 async def score_repo(
-    spec: RepoSpec, out: Path, settings: Settings, index: IndexRecord, embedder, verbose: bool
+    spec: RepoSpec,
+    out: Path,
+    settings: Settings,
+    index: IndexRecord,
+    embedder,
+    verbose: bool,
+    retrievers: tuple[str, ...] = ("dense", "keyword"),
 ):
     tree, root = spec.tree(out), spec.index_root(out)
     tasks = load_tasks(HERE / "annotations" / f"{spec.name}.json")
     indexed = [str(p.relative_to(tree)) for p in root.rglob("*") if p.is_file()]
     newest = newest_versions(indexed)
     score = RepoScore(spec.name, index)
-    services = Services(settings, embedder=embedder)
+    services = await Services.open(settings, embedder=embedder)
     try:
         workspace = await services.add_workspace(root)
         await workspace.index.wait_until_complete()
         for task in tasks:
             started = time.perf_counter()
-            outcome = await services.search(task.query, K)
+            outcome = await services.search(task.query, K, retrievers=retrievers)
             score.search_ms.append(1000 * (time.perf_counter() - started))
             hits = [
                 Hit(
@@ -122,6 +137,7 @@ def repo_row(s: RepoScore, published: dict) -> dict:
         "index_cached": s.index.cached,
         "index_complete": s.index.complete,
         "search_ms_mean": round(mean(s.search_ms), 1),
+        "search_ms_p95": percentile(s.search_ms, 95),
         **s.diagnostics.summary(),
     }
 
@@ -141,6 +157,8 @@ def report(scores: list[RepoScore], published: dict) -> dict:
         "queries": sum(len(s.ndcg) for s in scores),
         "chunks": sum(s.index.chunks for s in scores),
         "index_s": round(sum(s.index.index_s for s in scores), 1),
+        "search_ms_p50": percentile([v for s in scores for v in s.search_ms], 50),
+        "search_ms_p95": percentile([v for s in scores for v in s.search_ms], 95),
         **total.summary(),
     }
     header = f"{'repo':<10} " + " ".join(
@@ -185,13 +203,26 @@ async def run(args: argparse.Namespace) -> int:
         state = "cached" if r.cached else f"indexed in {r.index_s:.1f}s"
         print(f"{spec.name}: {r.files} files, {r.chunks} chunks ({state})", file=sys.stderr)
     embedder = create_embedder(settings, cache_dir=data / "models")
+    retrievers = tuple(r for r in args.retrievers.split(",") if r)
     scores = [
-        await score_repo(spec, args.data, settings, records[spec.name], embedder, args.verbose)
+        await score_repo(
+            spec, args.data, settings, records[spec.name], embedder, args.verbose, retrievers
+        )
         for spec in specs
     ]
     published = json.loads((HERE / "published.json").read_text())
     result = report(scores, published)
-    print(json.dumps({"bench": "semble_dev", "fingerprint": data.name, **result}))
+    print(
+        json.dumps(
+            {
+                "bench": "semble_dev",
+                "fingerprint": data.name,
+                "backend": settings.embedding_backend,
+                "retrievers": list(retrievers),
+                **result,
+            }
+        )
+    )
     return 0
 
 
@@ -202,6 +233,9 @@ def main() -> int:
     parser.add_argument("--repos", default="", help="comma-separated subset")
     parser.add_argument("--reindex", action="store_true", help="ignore cached indexes")
     parser.add_argument("--verbose", action="store_true", help="each query's score and top 3")
+    parser.add_argument(
+        "--retrievers", default="dense,keyword", help="dense,keyword (default), dense or keyword"
+    )
     args = parser.parse_args()
     try:
         return asyncio.run(run(args))

@@ -167,7 +167,9 @@ class Settings(BaseSettings):
         "Embedding model: a local path, or all-MiniLM-L6-v2 for the packaged copy",
     )
     embedding_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = setting(
-        "auto", "AURO_EMBEDDING_BACKEND", "Embedding runtime: auto, torch, onnx or onnx-int8"
+        "auto",
+        "AURO_EMBEDDING_BACKEND",
+        "Embedding runtime: auto (ONNX int8), torch, onnx (fp32) or onnx-int8",
     )
     chunk_size: int = setting(
         256, "CHUNK_SIZE", "Chunk budget in embedding-model tokens, header included", workspace=True

@@ -56,11 +56,13 @@ def create_embedder(
 ) -> Embedder:
     """The embedder that `settings.embedding_backend` asks for.
 
-    "auto" is ONNX fp32 when onnx and onnxruntime are installed: the same vectors as torch
-    (cosine > 0.99999, same index name) at about 2x the throughput on a 2-core CPU (see
-    bench/embedding_backends.py); otherwise torch. int8 is faster still but changes the
-    vectors (cosine ~0.993, its own index name), so it is opt-in. An unknown backend, a
-    missing package or a failed export falls back to torch with a logged reason.
+    "auto" is ONNX int8 when onnx and onnxruntime are installed: about 2x the throughput of
+    ONNX fp32 and 4x torch on a 2-core CPU, with retrieval quality within the noise of fp32
+    on the stdlib task and the development benchmark (docs/benchmarks.md, "Embedding model
+    and int8"); otherwise torch. int8 vectors differ slightly from fp32 (cosine ~0.993), so
+    they have their own index name: an index embedded by fp32 is re-embedded once, with a
+    status notice (`vector_sync.py`). "onnx" is fp32 (the same vectors as torch). An unknown
+    backend, a missing package or a failed export falls back to torch with a logged reason.
     ONNX exports are cached in `cache_dir` (default: `<data dir>/models`).
     """
     model = settings.embedding_model
@@ -78,6 +80,5 @@ def create_embedder(
         from server.paths import data_root
 
         cache_dir = data_root(settings) / "models"
-    return OnnxEmbedder(
-        model, cache_dir=cache_dir, quantized=backend == "onnx-int8", batch_size=batch_size
-    )
+    quantized = backend in ("auto", "onnx-int8")
+    return OnnxEmbedder(model, cache_dir=cache_dir, quantized=quantized, batch_size=batch_size)

@@ -190,6 +190,7 @@ class IndexWorkers:
                 continue
             else:
                 self._set(self._state.embedding_stopped())
+                await asyncio.to_thread(self._sync.settle_model_change)
             delay = RETRY_MIN_S
             self._maybe_settled()
 

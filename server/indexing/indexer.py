@@ -218,7 +218,8 @@ class WorkspaceIndex:
 
     def _warnings(self, state: IndexState) -> Iterable[str]:
         store_warning = getattr(self.store, "warning", "")
-        for message in (store_warning, self._store_error, state.embed_error, state.index_error):
+        messages = (store_warning, self._store_error, state.embed_error, state.index_error)
+        for message in (*messages, self._sync.model_notice):
             if message:
                 yield message
         yield from self._scanner.notices()

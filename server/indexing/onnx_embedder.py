@@ -1,5 +1,6 @@
 """`OnnxEmbedder`: the embedding model run by onnxruntime from a local export (fp32, or
-dynamically quantized int8), falling back to torch for good when that cannot run."""
+dynamically quantized int8). fp32 falls back to torch for good when it cannot run; int8,
+whose vectors have their own name, reports the failure instead."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 
 # Padded tokens per onnxruntime call: 16 texts at MiniLM's full 256-token window.
 BATCH_TOKENS = 4096
+
+
+class EmbeddingUnavailable(RuntimeError):
+    """The int8 model cannot run here; the message says why and what to set instead."""
 
 
 class _OnnxSession:
@@ -108,7 +113,11 @@ class OnnxEmbedder:
 
     `quantized=True` uses the dynamically int8-quantized export. The export happens on
     first use (seconds; later runs reuse the cached file). If the export or the session
-    fails, the embedder logs why and falls back to the torch model for good.
+    fails, fp32 logs why and falls back to the torch model for good (same vectors, same
+    name). int8 cannot: its name is given out before the model loads (opening an index
+    must not wait for a first export), and torch vectors under it would mix with int8
+    ones. Its embed calls then raise `EmbeddingUnavailable` with the reason, which the
+    index shows while keyword search goes on.
     """
 
     def __init__(
@@ -128,14 +137,13 @@ class OnnxEmbedder:
         self._session: _OnnxSession | None = None
         self._fallback: SentenceTransformerEmbedder | None = None
         self.fallback_reason: str | None = None
+        self.error: str | None = None  # why int8 cannot run (it never falls back)
         self.onnx_file: Path | None = None
 
     @property
     def name(self) -> str:
-        # int8 vectors have their own name, so which runtime actually runs must be known:
-        # resolve it (a cached export loads in well under a second). fp32 needs no load.
-        if self.quantized:
-            self._loaded()
+        """Known without loading: fp32 and its torch fallback share a name, int8 never
+        falls back."""
         return self.active_embedder_name
 
     @property
@@ -149,10 +157,12 @@ class OnnxEmbedder:
         return resolve_model_path(self.model)
 
     def _loaded(self) -> _OnnxSession | SentenceTransformerEmbedder:
-        if self._session is None and self._fallback is None:
+        if self._session is None and self._fallback is None and self.error is None:
             with self._lock:
-                if self._session is None and self._fallback is None:
+                if self._session is None and self._fallback is None and self.error is None:
                     self._load()
+        if self.error is not None:
+            raise EmbeddingUnavailable(self.error)
         return self._fallback if self._fallback is not None else self._session  # type: ignore[return-value]
 
     def _load(self) -> None:
@@ -171,7 +181,15 @@ class OnnxEmbedder:
                 time.perf_counter() - started,
             )
         except Exception as exc:
-            self.fallback_reason = f"{type(exc).__name__}: {exc}"
+            reason = f"{type(exc).__name__}: {exc}"
+            if self.quantized:
+                self.error = (
+                    f"embedding backend onnx-int8 unavailable ({reason}); "
+                    "set AURO_EMBEDDING_BACKEND=onnx or torch"
+                )
+                log.warning("%s", self.error)
+                return
+            self.fallback_reason = reason
             log.warning(
                 "embedding backend %s unavailable (%s); falling back to torch",
                 self.backend,

@@ -18,6 +18,10 @@ from server.indexing.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
 
+EMBEDDER_META = "embedder"
+# The model whose vectors were dropped for a new one; "" once the new one covers everything.
+REEMBEDDING_META = "reembedding_from"
+
 
 class VectorSync:
     """Deletes, crash recovery and model adoption for one catalog and its (optional) store."""
@@ -27,15 +31,42 @@ class VectorSync:
         self.store = store
         self.lock = asyncio.Lock()
         self.dirty = False
+        self.model = ""
+        self.replaced_model = ""
 
     def adopt_model(self, model: str) -> None:
-        """Vectors of another model are void: forget them (the store recreated its side)."""
-        previous = self.catalog.db.get_meta("embedder")
+        """Vectors of another model are void: forget them (the store recreated its side).
+
+        The change is remembered in the catalog until every chunk has a vector of the new
+        model, so a rebuild interrupted by a restart still says why search is partial."""
+        self.model = model
+        previous = self.catalog.db.get_meta(EMBEDDER_META)
         if previous != model:
             if previous is not None:
                 log.info("embedding model changed (%s -> %s)", previous, model)
                 self.catalog.vectors.forget_vectors()
-            self.catalog.db.set_meta("embedder", model)
+                self.catalog.db.set_meta(REEMBEDDING_META, previous)
+            self.catalog.db.set_meta(EMBEDDER_META, model)
+        self.replaced_model = self.catalog.db.get_meta(REEMBEDDING_META) or ""
+
+    @property
+    def model_notice(self) -> str:
+        """Why semantic search is partial after a model change ("" when it is not)."""
+        if not self.replaced_model:
+            return ""
+        return (
+            f"re-embedding every chunk: the index was embedded by {self.replaced_model}, "
+            f"this version embeds with {self.model}; semantic results cover only the chunks "
+            "embedded so far until indexing completes"
+        )
+
+    def settle_model_change(self) -> None:
+        """Forget a model change once every chunk has a vector of the new model."""
+        counts = self.catalog.counts()
+        if self.replaced_model and counts.chunks_embedded >= counts.chunks:
+            log.info("re-embedding after the model change is complete")
+            self.catalog.db.set_meta(REEMBEDDING_META, "")
+            self.replaced_model = ""
 
     async def recover(self) -> None:
         """Replay intents, then make store ids and embedded chunk ids agree."""

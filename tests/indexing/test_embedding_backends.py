@@ -17,7 +17,7 @@ from server.indexing import onnx_export
 from server.indexing.embedder import create_embedder
 from server.indexing.embedding_model import padded_batches
 from server.indexing.embedding_thread import EmbeddingThread
-from server.indexing.onnx_embedder import OnnxEmbedder
+from server.indexing.onnx_embedder import EmbeddingUnavailable, OnnxEmbedder
 from server.indexing.torch_embedder import SentenceTransformerEmbedder
 
 pytestmark = pytest.mark.skipif(
@@ -140,15 +140,18 @@ def test_failing_export_falls_back_to_torch(
     assert not list((tmp_path / "models").rglob("*.onnx"))
 
 
-def test_failing_int8_export_reports_the_torch_name(
+def test_failing_int8_export_is_reported_never_labels_torch_vectors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(onnx_export, "_export_fp32", lambda *a: (_ for _ in ()).throw(OSError()))
     monkeypatch.setattr(onnx_export, "_done", {})
     embedder = OnnxEmbedder(cache_dir=tmp_path, quantized=True)
-    # the name is resolved before any vector is written, so int8 never labels torch vectors
-    assert embedder.name == SentenceTransformerEmbedder().name
-    assert embedder.fallback_reason is not None
+    assert embedder.name == "st:all-MiniLM-L6-v2:onnx-int8"  # known without loading
+    for _ in range(2):  # the failure sticks: no export retried per batch
+        with pytest.raises(EmbeddingUnavailable, match="onnx-int8 unavailable.*ExportError"):
+            embedder.embed(TEXTS)
+    assert embedder.fallback_reason is None and embedder.name.endswith(":onnx-int8")
+    assert "AURO_EMBEDDING_BACKEND=onnx or torch" in (embedder.error or "")
 
 
 def settings_for(backend: str, data_dir: Path) -> SimpleNamespace:
@@ -160,7 +163,7 @@ def settings_for(backend: str, data_dir: Path) -> SimpleNamespace:
 @pytest.mark.parametrize(
     ("backend", "kind", "quantized"),
     [
-        ("auto", OnnxEmbedder, False),
+        ("auto", OnnxEmbedder, True),  # int8 by default (docs/benchmarks.md)
         ("onnx", OnnxEmbedder, False),
         ("onnx-int8", OnnxEmbedder, True),
         ("torch", SentenceTransformerEmbedder, None),
