@@ -54,6 +54,8 @@ class EmbeddingPipeline:
         priority: Callable[[], Sequence[str]],
         scanning: Callable[[], bool],
         on_stored: Callable[[int, int], None],
+        on_vectors: Callable[[int], None],
+        on_loading: Callable[[], None],
     ) -> None:
         self._vectors = vectors
         self._sync = sync
@@ -63,7 +65,12 @@ class EmbeddingPipeline:
         self._priority = priority
         self._scanning = scanning  # a full scan runs: take no new batch
         self._on_stored = on_stored  # (chunks, files) newly embedded
+        self._on_vectors = on_vectors  # chunk vectors computed (a model slice finished)
+        self._on_loading = on_loading  # the model began or finished loading
         self._names_backfilled = False
+        # chunks of the batches in flight whose vectors are ready but not stored yet: with
+        # the store's count, how far embedding is while a large batch is still running
+        self.vectors_ready = 0
 
     async def run(self) -> None:
         """Keep up to two batches in the model thread's queue until nothing is pending.
@@ -82,6 +89,7 @@ class EmbeddingPipeline:
                     )
                     if not batch:
                         break
+                    await self._load_model()
                     taken.update(chunk.id for chunk in batch)
                     previous = in_flight[-1][1] if in_flight else None
                     vectors = asyncio.ensure_future(self._vectors_for(batch, previous))
@@ -97,10 +105,19 @@ class EmbeddingPipeline:
                     log.exception("embedding failed; keyword search only")
                     raise EmbeddingFailed(f"embedding failed: {exc}") from exc
                 await self._store_batch(batch, fresh)
+                self.vectors_ready -= len(batch)  # every chunk of it was counted ready
                 taken.difference_update(chunk.id for chunk in batch)
         finally:
             for _, future in in_flight:
                 future.cancel()
+            self.vectors_ready = 0  # nothing is in flight any more
+
+    async def _load_model(self) -> None:
+        try:
+            await self._embedding.load(self._on_loading)
+        except Exception as exc:
+            log.exception("the embedding model failed to load; keyword search only")
+            raise EmbeddingFailed(f"embedding model failed to load: {exc}") from exc
 
     async def _embed_missing_names(self) -> None:
         """Once per start: name views an older index lacks (new chunks bring theirs)."""
@@ -134,14 +151,27 @@ class EmbeddingPipeline:
         )
         todo = {c.content_hash: c.embed_text for c in batch if c.content_hash not in cached}
         new_names = sorted(names - known.keys())
+        self._ready(len(batch) - sum(1 for c in batch if c.content_hash in todo))
         fresh: dict[str, list[float]] = {}
         if previous is not None:
             await asyncio.wait([previous])  # its outcome is the caller's concern
         if todo or new_names:
-            vectors = await self._embedding.embed([*todo.values(), *new_names])
+            first_name = len(todo)
+            per_hash = {h: sum(1 for c in batch if c.content_hash == h) for h in todo}
+            weights = [per_hash[h] for h in todo]  # chunks sharing content share a vector
+
+            def on_slice(part: list[int]) -> None:
+                self._ready(sum(weights[i] for i in part if i < first_name))
+
+            vectors = await self._embedding.embed([*todo.values(), *new_names], on_slice=on_slice)
             cached.update(zip(todo, vectors[: len(todo)], strict=True))
             fresh = dict(zip(new_names, vectors[len(todo) :], strict=True))
         return BatchVectors(cached, fresh)
+
+    def _ready(self, chunks: int) -> None:
+        if chunks:
+            self.vectors_ready += chunks
+            self._on_vectors(chunks)
 
     async def _store_batch(self, batch: list[PendingChunk], vectors: BatchVectors) -> None:
         store = self._sync.store
