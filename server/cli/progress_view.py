@@ -49,11 +49,12 @@ def _title(progress: Progress) -> str:
 
 
 class PlainView:
-    """One line per phase, and one every PLAIN_EVERY_S within a long phase."""
+    """One line per phase (and per step of one, such as the ONNX export), and one every
+    PLAIN_EVERY_S within a long one."""
 
     def __init__(self, opening: str) -> None:
         self._opening = opening
-        self._phase: Phase | None = None
+        self._step: tuple[Phase, str] | None = None
         self._last = 0.0
 
     def __enter__(self) -> PlainView:
@@ -68,8 +69,9 @@ class PlainView:
         now = time.monotonic()
         if progress.phase == "done" and event.kind != "end":
             return
-        if progress.phase != self._phase or now - self._last >= PLAIN_EVERY_S:
-            self._phase, self._last = progress.phase, now
+        step = (progress.phase, progress.detail)
+        if step != self._step or now - self._last >= PLAIN_EVERY_S:
+            self._step, self._last = step, now
             self._write(progress.describe())
 
     @staticmethod
@@ -104,7 +106,7 @@ class TerminalView:
             redirect_stderr=True,
             refresh_per_second=8,
         )
-        self._phase: Phase | None = None
+        self._step: tuple[Phase, str] | None = None
         self._last: Progress | None = None
         self._task = self._bars.add_task(opening, total=None, count="", speed="", eta="")
         self._handlers: list[tuple[logging.StreamHandler[Any], Any]] = []
@@ -136,9 +138,9 @@ class TerminalView:
             if event.kind == "end":
                 self._finish()
             return
-        if progress.phase != self._phase:
+        if (progress.phase, progress.detail) != self._step:  # the ONNX export, then loading
             self._finish()
-            self._phase = progress.phase
+            self._step = (progress.phase, progress.detail)
             self._task = self._bars.add_task(
                 _title(progress), total=progress.total, count="", speed="", eta=""
             )
@@ -156,8 +158,6 @@ class TerminalView:
     def _finish(self) -> None:
         """The running line is done: full bar, tick, no rate or ETA left on it."""
         task = next(t for t in self._bars.tasks if t.id == self._task)
-        if task.finished:
-            return
         done = max(1, int(task.completed)) if task.total is None else int(task.total)
         count = ""
         if self._last is not None and self._last.unit:

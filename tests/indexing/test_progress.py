@@ -22,7 +22,10 @@ from tests.indexing.fixture_repo import make_repo
 from tests.indexing.running import TIMEOUT
 
 ORDER = ["scanning", "keyword", "loading_model", "embedding", "done"]
-MAX_GAP_S = 2.0  # reports come every HEARTBEAT_S; the rest is slack for a busy machine
+# Reports come every HEARTBEAT_S (1 s). The rest is slack for a busy machine: importing
+# torch in the loading thread holds the GIL for stretches (measured gaps up to 2.5 s at a
+# load average of 14 on 2 cores).
+MAX_GAP_S = 3.0
 
 
 async def test_each_phase_moves_in_order_until_done(tmp_path: Path, settings: Settings):
@@ -53,8 +56,11 @@ async def test_each_phase_moves_in_order_until_done(tmp_path: Path, settings: Se
     assert seen == sorted(seen, key=ORDER.index), seen
     assert {"keyword", "loading_model", "embedding"} <= set(seen) and phases[-1] == "done"
     assert events[0][1].kind == "begin" and events[-1][1].kind == "end"
-    gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(events)]
-    assert max(gaps) <= MAX_GAP_S, max(gaps)
+    gaps = [
+        (later - earlier, event.progress.phase)
+        for (earlier, event), (later, _) in itertools.pairwise(events)
+    ]
+    assert max(gaps)[0] <= MAX_GAP_S, sorted(gaps)[-5:]
 
     loading = [e.progress for _, e in events if e.progress.phase == "loading_model"]
     assert all(p.detail == "torch" and p.total is None for p in loading), loading

@@ -61,7 +61,7 @@ class RootProgress:
         self.ls.work_done_progress.begin(
             self.token,
             types.WorkDoneProgressBegin(
-                title=f"Auro: {PHASE_TITLES[progress.phase]} {self.workspace.root.name}",
+                title=f"Auro: indexing {self.workspace.root.name}: {PHASE_TITLES[progress.phase]}",
                 message=progress.describe(),
                 percentage=progress.percentage,
                 cancellable=False,
