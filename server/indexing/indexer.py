@@ -226,7 +226,8 @@ class WorkspaceIndex:
     def _phase(self, coarse: Phase) -> Phase:
         """The state's phase, told apart further by what the workers are doing now."""
         if coarse == "scanning":
-            return "scanning" if self._scanner.walking else "keyword"
+            passing = self._scanner.passing and not self._scanner.walking
+            return "keyword" if passing else "scanning"
         if coarse == "embedding" and self.embedding.loading:
             return "loading_model"
         return coarse

@@ -111,6 +111,7 @@ class KeywordScanner:
         self.scanning_all = False
         self.walking = False  # the full scan is still walking the folder
         self.discovered = 0  # files the walk found (counted while it walks)
+        self.passing = False  # a pass goes through its files (after the walk, if any)
         self.pass_done = 0  # files of the running (or last) pass checked so far
         self.pass_total = 0
         self.skipped: dict[str, SkippedFile] = {}  # path -> why it is not indexed
@@ -136,7 +137,6 @@ class KeywordScanner:
             rank = {path: i for i, path in enumerate(self._priority())}
             found.sort(key=lambda f: (rank.get(f.path, len(rank)), -f.mtime_ns))
             rechunk = await self._chunker_changed(bool(known))
-            self._start_pass(len(found))
             for item in found:
                 record = known.get(item.path)
                 same_stat = record and (record.size, record.mtime_ns) == (item.size, item.mtime_ns)
@@ -148,8 +148,7 @@ class KeywordScanner:
             await asyncio.to_thread(self._catalog.db.set_meta, CHUNKER_META, fingerprint)
             self.rechunking = ""
         finally:
-            self.scanning_all = False
-            self.walking = False
+            self.scanning_all = self.walking = self.passing = False
 
     def _walk(self) -> tuple[list[FoundFile], dict[str, SkippedFile]]:
         """The walk (worker thread), counting files as it finds them for the progress."""
@@ -162,11 +161,12 @@ class KeywordScanner:
         for item in self.discovery.walk(on_skip=on_skip):
             found.append(item)
             self.discovered = len(found)
+        self._start_pass(len(found))  # before the phase turns to the keyword pass
         self.walking = False
         return found, skipped
 
     def _start_pass(self, total: int) -> None:
-        self.pass_done, self.pass_total = 0, total
+        self.passing, self.pass_done, self.pass_total = True, 0, total
 
     def _file_done(self) -> None:
         self.pass_done += 1
@@ -198,7 +198,17 @@ class KeywordScanner:
         candidates = await asyncio.to_thread(self._expand, batch, known)
         rank = {path: i for i, path in enumerate(self._priority())}
         self._start_pass(len(candidates))
-        for rel in sorted(candidates, key=lambda p: (rank.get(p, len(rank)), p)):
+        try:
+            await self._check_each(
+                sorted(candidates, key=lambda p: (rank.get(p, len(rank)), p)), known
+            )
+        finally:
+            self.passing = False
+        return True
+
+    async def _check_each(self, paths: list[str], known: dict[str, FileRecord]) -> None:
+        """A change batch's files, one by one: skipped (and removed) or (re)indexed."""
+        for rel in paths:
             self.skipped.pop(rel, None)
             reason = await asyncio.to_thread(self.discovery.skip_reason, rel)
             if reason is not None:
@@ -211,7 +221,6 @@ class KeywordScanner:
             else:
                 await self._index_file(rel, known.get(rel))
             self._file_done()
-        return True
 
     async def stale_paths(self) -> set[str]:
         """Walk again: paths that appeared, vanished or changed since the last walk saw them,

@@ -54,21 +54,24 @@ class Progress:
         return 100 if not self.total else min(100, int(100 * self.done / self.total))
 
     def describe(self) -> str:
-        """One line for a status bar or a log: `embedding: 320/485 chunks, 35.1 chunks/s,
-        ETA 5s`."""
-        text = PHASE_TITLES[self.phase]
-        if self.detail:
-            text += f" ({self.detail})"
+        """One line for a log: `embedding: 320/485 chunks, 35.1 chunks/s, ETA 5s`."""
+        details = self.details()
+        return f"{PHASE_TITLES[self.phase]}: {details}" if details else PHASE_TITLES[self.phase]
+
+    def details(self) -> str:
+        """The line without the phase, for where a title names it (LSP `$/progress`):
+        `onnxruntime, 4s`, `320/485 chunks, 35.1 chunks/s, ETA 5s`."""
+        parts = [self.detail] if self.detail else []
         if self.unit:
             count = f"{self.done}/{self.total}" if self.total is not None else f"{self.done}"
-            text += f": {count} {self.unit}"
+            parts.append(f"{count} {self.unit}")
         if self.rate:
-            text += f", {self.rate:.1f} {self.unit}/s"
+            parts.append(f"{self.rate:.1f} {self.unit}/s")
         if self.eta_s:
-            text += f", ETA {self.eta_s:.0f}s"
+            parts.append(f"ETA {self.eta_s:.0f}s")
         elif self.phase != "done" and (self.total is None or not self.rate):
-            text += f", {self.elapsed_s:.0f}s"
-        return text
+            parts.append(f"{self.elapsed_s:.0f}s")
+        return ", ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "percentage": self.percentage}

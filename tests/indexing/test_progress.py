@@ -109,6 +109,6 @@ def test_skipped_files_are_counted_by_reason_and_described():
     assert Progress("embedding", "", 5, 10, "chunks", 2.5, 2.0, 3.0).describe() == (
         "embedding: 5/10 chunks, 2.5 chunks/s, ETA 2s"
     )
-    assert Progress("loading_model", "torch", 0, None, "", 0.0, None, 4.2).describe() == (
-        "loading model (torch), 4s"
-    )
+    loading = Progress("loading_model", "torch", 0, None, "", 0.0, None, 4.2)
+    assert loading.describe() == "loading model: torch, 4s"
+    assert loading.details() == "torch, 4s"  # where a title names the phase

@@ -51,7 +51,7 @@ class RootProgress:
             self.ls.work_done_progress.report(
                 self.token,
                 types.WorkDoneProgressReport(
-                    message=progress.describe(), percentage=progress.percentage
+                    message=progress.details(), percentage=progress.percentage
                 ),
             )
             return
@@ -62,7 +62,7 @@ class RootProgress:
             self.token,
             types.WorkDoneProgressBegin(
                 title=f"Auro: indexing {self.workspace.root.name}: {PHASE_TITLES[progress.phase]}",
-                message=progress.describe(),
+                message=progress.details(),
                 percentage=progress.percentage,
                 cancellable=False,
             ),
