@@ -31,7 +31,7 @@ async def index(settings: Settings, root: Path, as_json: bool) -> int:
     Exit status 1 when the index could not be opened, a pass failed or it is incomplete;
     skipped files (counted, and listed by --json) do not count as failures."""
     started = time.perf_counter()
-    with progress_view(f"opening the index of {root}") as view:
+    with progress_view(f"opening the index of {root.name}") as view:
         from server.cli.headless import OpenFailed, headless  # slow to import: after the view
 
         try:

@@ -44,7 +44,7 @@ class TokenLengths(Protocol):
 class LoadsModel(Protocol):
     """An embedder that loads its model on first use (seconds; an ONNX export on the first
     start takes longer): the index loads it as a phase of its own, which `stage` describes
-    while it runs ("" when nothing is being loaded)."""
+    (the runtime, or the slow step running, such as the ONNX export)."""
 
     @property
     def loaded(self) -> bool: ...

@@ -56,6 +56,7 @@ class EmbeddingPipeline:
         on_stored: Callable[[int, int], None],
         on_vectors: Callable[[int], None],
         on_loading: Callable[[], None],
+        embedded_count: Callable[[], int],
     ) -> None:
         self._vectors = vectors
         self._sync = sync
@@ -68,9 +69,13 @@ class EmbeddingPipeline:
         self._on_vectors = on_vectors  # chunk vectors computed (a model slice finished)
         self._on_loading = on_loading  # the model began or finished loading
         self._names_backfilled = False
-        # chunks of the batches in flight whose vectors are ready but not stored yet: with
-        # the store's count, how far embedding is while a large batch is still running
-        self.vectors_ready = 0
+        # How far a pass is, counted here alone so that it only grows: the embedded count
+        # when it began, chunks stored since, and chunks of the batches in flight whose
+        # vectors are ready (a batch of 1024 chunks takes minutes; its slices take seconds).
+        self._embedded_count = embedded_count
+        self._base: int | None = None
+        self._stored = 0
+        self._vectors_ready = 0
 
     async def run(self) -> None:
         """Keep up to two batches in the model thread's queue until nothing is pending.
@@ -80,6 +85,7 @@ class EmbeddingPipeline:
         in_flight: deque[tuple[list[PendingChunk], asyncio.Future[BatchVectors]]]
         in_flight = deque()
         taken: set[str] = set()
+        self._base, self._stored, self._vectors_ready = self._embedded_count(), 0, 0
         try:
             while True:
                 while len(in_flight) < IN_FLIGHT_BATCHES and not self._scanning():
@@ -105,12 +111,11 @@ class EmbeddingPipeline:
                     log.exception("embedding failed; keyword search only")
                     raise EmbeddingFailed(f"embedding failed: {exc}") from exc
                 await self._store_batch(batch, fresh)
-                self.vectors_ready -= len(batch)  # every chunk of it was counted ready
                 taken.difference_update(chunk.id for chunk in batch)
         finally:
             for _, future in in_flight:
                 future.cancel()
-            self.vectors_ready = 0  # nothing is in flight any more
+            self._base = None  # the pass is over: the catalog's count is the truth
 
     async def _load_model(self) -> None:
         try:
@@ -168,9 +173,14 @@ class EmbeddingPipeline:
             fresh = dict(zip(new_names, vectors[len(todo) :], strict=True))
         return BatchVectors(cached, fresh)
 
+    @property
+    def chunks_done(self) -> int | None:
+        """Chunks embedded, counting those whose vectors wait to be stored (None: no pass)."""
+        return None if self._base is None else self._base + self._stored + self._vectors_ready
+
     def _ready(self, chunks: int) -> None:
         if chunks:
-            self.vectors_ready += chunks
+            self._vectors_ready += chunks
             self._on_vectors(chunks)
 
     async def _store_batch(self, batch: list[PendingChunk], vectors: BatchVectors) -> None:
@@ -183,6 +193,7 @@ class EmbeddingPipeline:
             )
             rows = [chunk for chunk in batch if chunk.id in live]
             if not rows:
+                self._vectors_ready -= len(batch)  # every chunk of it was counted ready
                 return
             log.debug("writing %d vectors", len(rows))
             await asyncio.to_thread(
@@ -194,4 +205,6 @@ class EmbeddingPipeline:
             files = await asyncio.to_thread(
                 self._vectors.confirm_added, [chunk.id for chunk in rows]
             )
+        self._vectors_ready -= len(batch)  # every chunk of it was counted ready
+        self._stored += len(rows)
         self._on_stored(len(rows), files)

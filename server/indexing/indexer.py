@@ -133,6 +133,7 @@ class WorkspaceIndex:
             on_stored=self._progress.embedded,
             on_vectors=self._progress.vectors_computed,
             on_loading=self._progress.report,
+            embedded_count=lambda: self.catalog.counts().chunks_embedded,
         )
         self._pipeline = pipeline
         self._search = HybridSearch(self.catalog, self.store, self.embedding, self.weights)
@@ -250,7 +251,8 @@ class WorkspaceIndex:
         if phase == "loading_model":
             return Progress(phase, self.embedding.stage, 0, None, "", 0.0, None, elapsed)
         if phase == "embedding":
-            done = min(chunks, embedded + self._pipeline.vectors_ready)
+            running = self._pipeline.chunks_done
+            done = min(chunks, embedded if running is None else running)
             rate = self._progress.chunks_rate.rate()
             eta = self._progress.chunks_rate.eta(chunks - done)
             return Progress(phase, "", done, chunks, "chunks", rate, eta, elapsed)

@@ -130,7 +130,7 @@ class OnnxEmbedder:
         self._fallback: SentenceTransformerEmbedder | None = None
         self.fallback_reason: str | None = None
         self.onnx_file: Path | None = None
-        self._stage = ""  # what loading is doing, while it runs
+        self._stage = "onnxruntime"  # what loading does (LoadsModel); the export says so
 
     @property
     def name(self) -> str:
@@ -174,7 +174,6 @@ class OnnxEmbedder:
         try:
             path = self.model_path
             started = time.perf_counter()
-            self._stage = "onnxruntime"
             self.onnx_file = ensure_export(
                 path, self.cache_dir, quantized=self.quantized, announce=announce
             )
@@ -196,7 +195,7 @@ class OnnxEmbedder:
             )
             self._fallback = SentenceTransformerEmbedder(self.model, batch_size=self.batch_size)
         finally:
-            self._stage = ""
+            self._stage = "onnxruntime"
 
     def load(self) -> None:
         """Export if needed and load now; later calls are free."""

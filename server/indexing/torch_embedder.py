@@ -31,7 +31,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._lock = threading.Lock()
         self._st: Any = None
-        self.stage = ""  # what loading is doing, while it runs
+        self.stage = "torch"  # what loading does (LoadsModel)
 
     @property
     def name(self) -> str:
@@ -49,11 +49,7 @@ class SentenceTransformerEmbedder:
         if self._st is None:
             with self._lock:
                 if self._st is None:
-                    self.stage = "torch"
-                    try:
-                        self._st = self._load()
-                    finally:
-                        self.stage = ""
+                    self._st = self._load()
         return self._st
 
     def _load(self) -> Any:

@@ -3,11 +3,14 @@ nothing else on stderr while it runs, and every skipped file counted and listed 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -55,7 +58,7 @@ def test_json_lists_every_skipped_file_with_its_reason(indexed):
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("}\n")
     document = json.loads(result.stdout)
-    assert document["complete"] and document["files_total"] == 2
+    assert document["complete"] and document["files_total"] == 3  # .gitignore is text too
     skipped = document["skipped"]
     listed = {(s["path"], s["reason"]) for s in skipped["files"]}
     assert listed == {
@@ -89,6 +92,7 @@ def test_a_terminal_gets_a_bar_per_phase_and_the_summary_counts_skips(indexed, t
     _, data, _ = indexed
     root = workspace(tmp_path / "other")
     leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
     env = server_env(data, LOG_LEVEL="WARNING", AURO_MAX_FILE_BYTES="4096")
     command = [sys.executable, "-m", "server.cli", "index", str(root)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=follower, env=env)
@@ -111,6 +115,6 @@ def test_a_terminal_gets_a_bar_per_phase_and_the_summary_counts_skips(indexed, t
         assert phase in text, text
     assert "━" in text and "✓" in text  # bars, and a tick on each finished phase
     assert "Loading weights" not in text and "Traceback" not in text
-    assert stdout.startswith("indexed 2 files")
+    assert stdout.startswith("indexed 3 files")
     assert "skipped 5 (files or folders): 1 binary, 2 ignored, 1 secret, 1 too large" in stdout
     assert "  huge.py  too large: " in stdout
