@@ -30,7 +30,7 @@ from server.indexing.index_open import OpenedStores, open_stores
 from server.indexing.index_state import IndexState
 from server.indexing.index_workers import IndexWorkers, Wakeups
 from server.indexing.keyword_scan import KeywordScanner
-from server.indexing.progress import IndexStatus, Phase, Progress, Skipped
+from server.indexing.progress import IndexStatus, Phase, Progress
 from server.indexing.progress_reporter import ProgressListener, ProgressReporter
 from server.indexing.search import HybridSearch, Retriever, SearchResponse, SearchWeights
 from server.indexing.watcher import Debouncer, Watcher
@@ -109,7 +109,9 @@ class WorkspaceIndex:
         self.discovery = Discovery(root, settings)
         self.embedding = EmbeddingThread(embedder)
         self._priority: list[str] = []
-        self._progress = ProgressReporter(self.status)
+        self._progress = ProgressReporter(
+            self.status, lambda: self._phase(self._workers.state.phase(self.catalog.counts()))
+        )
         wake = Wakeups()
         self._scanner = KeywordScanner(
             root,
@@ -221,7 +223,7 @@ class WorkspaceIndex:
             complete=state.complete(counts, total),
             warnings=tuple(self._warnings(state)),
             progress=self._phase_progress(phase, counts.chunks, counts.chunks_embedded, total),
-            skipped=Skipped.of(scanner.skipped),
+            skipped=scanner.skipped,
         )
 
     def _phase(self, coarse: Phase) -> Phase:

@@ -38,7 +38,7 @@ from server.indexing.discovery import IGNORE_FILES, Discovery, FoundFile, is_bin
 from server.indexing.embedder import Embedder
 from server.indexing.embedding_model import resolve_model_path
 from server.indexing.path_text import is_text, shown
-from server.indexing.progress import SkippedFile, SkipReason
+from server.indexing.progress import Skipped, SkippedFile, SkipReason
 from server.indexing.vector_sync import VectorSync
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,8 @@ class KeywordScanner:
         self.passing = False  # a pass goes through its files (after the walk, if any)
         self.pass_done = 0  # files of the running (or last) pass checked so far
         self.pass_total = 0
-        self.skipped: dict[str, SkippedFile] = {}  # path -> why it is not indexed
+        self._skipped: dict[str, SkippedFile] = {}  # path -> why it is not indexed
+        self._skipped_report: Skipped | None = None  # built on demand, dropped on change
         self.rechunking = ""  # why every file is being re-chunked, while it is (see notices)
         self._seen: dict[str, tuple[int, int]] = {}  # path -> (size, mtime_ns) at the last walk
         self._catalog = catalog
@@ -129,7 +130,8 @@ class KeywordScanner:
         self.scanning_all = True
         self.walking, self.discovered = True, 0
         try:
-            found, self.skipped = await asyncio.to_thread(self._walk)
+            found, skipped = await asyncio.to_thread(self._walk)
+            self._skipped, self._skipped_report = skipped, None
             self._seen = {f.path: (f.size, f.mtime_ns) for f in found if _watched(f.path)}
             known = await asyncio.to_thread(self._catalog.files)
             on_disk = {f.path for f in found}
@@ -209,13 +211,11 @@ class KeywordScanner:
     async def _check_each(self, paths: list[str], known: dict[str, FileRecord]) -> None:
         """A change batch's files, one by one: skipped (and removed) or (re)indexed."""
         for rel in paths:
-            self.skipped.pop(rel, None)
+            self._skip(rel, None)
             reason = await asyncio.to_thread(self.discovery.skip_reason, rel)
             if reason is not None:
                 log.debug("skip %s: %s", rel, reason)
-                skip = skip_of(rel, reason)
-                if skip is not None:
-                    self.skipped[rel] = skip
+                self._skip(rel, skip_of(rel, reason))
                 if rel in known:
                     await self._remove([rel])
             else:
@@ -234,10 +234,26 @@ class KeywordScanner:
         self._seen = now
         return stale
 
+    @property
+    def skipped(self) -> Skipped:
+        """The files left out, counted by reason (rebuilt only after a change)."""
+        if self._skipped_report is None:
+            self._skipped_report = Skipped.of(self._skipped)
+        return self._skipped_report
+
+    def _skip(self, rel: str, skip: SkippedFile | None) -> None:
+        """Record why `rel` is left out (None: it no longer is)."""
+        if skip is None:
+            if self._skipped.pop(rel, None) is not None:
+                self._skipped_report = None
+        else:
+            self._skipped[rel] = skip
+            self._skipped_report = None
+
     def notices(self) -> list[str]:
         """A re-chunking in progress, and the files that failed to index (a few named);
         files skipped by the rules are counted in status, not warned about."""
-        failed = sorted((s.path, s.detail) for s in self.skipped.values() if s.reason == "failed")
+        failed = sorted((s.path, s.detail) for s in self._skipped.values() if s.reason == "failed")
         if not failed:
             return [self.rechunking] if self.rechunking else []
         items = failed
@@ -268,7 +284,7 @@ class KeywordScanner:
         if isinstance(prepared, SkippedFile):
             if prepared.reason == "failed":
                 log.warning("not indexed: %s: %s", shown(rel), prepared.detail)
-            self.skipped[rel] = prepared
+            self._skip(rel, prepared)
         if prepared is None or isinstance(prepared, SkippedFile):
             if record is not None:
                 await self._remove([rel])

@@ -28,8 +28,10 @@ HEARTBEAT_S = 1.0
 class ProgressReporter:
     """One begin ... end span per stretch of work, with paced reports inside it."""
 
-    def __init__(self, status: Callable[[], IndexStatus]) -> None:
+    def __init__(self, status: Callable[[], IndexStatus], phase: Callable[[], Phase]) -> None:
+        """`status` builds a full snapshot; `phase` is the cheap check made for every file."""
         self._status = status
+        self._phase_now = phase
         self._listeners: list[ProgressListener] = []
         self._reporting = False
         self._last_report = 0.0
@@ -67,10 +69,8 @@ class ProgressReporter:
             return
         if time.monotonic() - self._last_report >= REPORT_INTERVAL_S:
             self._emit("report")
-        elif self._listeners:
-            status = self._status()
-            if status.phase != self._emitted_phase:
-                self._emit("report", status)
+        elif self._listeners and self._phase_now() != self._emitted_phase:
+            self._emit("report")
 
     def scanned_file(self) -> None:
         self.keyword_rate.add(1)
@@ -108,11 +108,11 @@ class ProgressReporter:
             if self._reporting and time.monotonic() - self._last_report >= HEARTBEAT_S:
                 self._emit("report")
 
-    def _emit(self, kind: EventKind, status: IndexStatus | None = None) -> None:
+    def _emit(self, kind: EventKind) -> None:
         self._last_report = time.monotonic()
         if not self._listeners:
             return
-        event = ProgressEvent(kind, status or self._status())
+        event = ProgressEvent(kind, self._status())
         self._emitted_phase = event.status.phase
         for listener in list(self._listeners):
             try:

@@ -86,7 +86,7 @@ def _status(phase: str = "keyword") -> IndexStatus:
 
 async def test_reports_keep_coming_while_nothing_countable_moves():
     events: list[ProgressEvent] = []
-    reporter = ProgressReporter(_status)
+    reporter = ProgressReporter(_status, lambda: "keyword")
     reporter.add_listener(events.append)
     reporter.begin()
     await asyncio.sleep(HEARTBEAT_S * 2.6)
