@@ -159,8 +159,8 @@ class TerminalView:
         """The running line is done: full bar, tick, no rate or ETA left on it."""
         task = next(t for t in self._bars.tasks if t.id == self._task)
         done = max(1, int(task.completed)) if task.total is None else int(task.total)
-        count = ""
-        if self._last is not None and self._last.unit:
-            count = f"{self._last.total or self._last.done} {self._last.unit}"
+        count = ""  # a phase that never knew its total (the walk) has no count to keep
+        if self._last is not None and self._last.unit and self._last.total is not None:
+            count = f"{self._last.total} {self._last.unit}"
         self._bars.update(self._task, total=done, completed=done, count=count, speed="", eta="")
         self._bars.stop_task(self._task)
