@@ -28,7 +28,7 @@ async def keyword_searchable(index: WorkspaceIndex, timeout: float = KEYWORD_WAI
     """Wait (briefly) until the keyword scan is through; embeddings may still be running."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while index.status().phase == "scanning" and loop.time() < deadline:
+    while index.status().phase in ("scanning", "keyword") and loop.time() < deadline:
         await asyncio.sleep(0.1)
 
 

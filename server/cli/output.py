@@ -47,9 +47,15 @@ def relative_to_root(path: str, root: Path) -> str:
 
 
 def relative_citations(citations: list[dict[str, Any]], root: Path) -> list[dict[str, Any]]:
-    return [
-        {**c, "path": relative_to_root(c["path"], root)} if "path" in c else c for c in citations
-    ]
+    """Code citations relative to `root`, with the root named, as a server's REST reply
+    gives them: local and remote answers print the same."""
+    shown: list[dict[str, Any]] = []
+    for c in citations:
+        path = c.get("path")
+        if isinstance(path, str) and Path(path).is_absolute() and Path(path).is_relative_to(root):
+            c = {**c, "path": relative_to_root(path, root), "root": str(root)}
+        shown.append(c)
+    return shown
 
 
 def echo_text(text: str) -> None:

@@ -12,7 +12,8 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -21,6 +22,7 @@ from pydantic import BaseModel, Field
 from server.chat import ChatReply, ChatRequest, ChatService
 from server.chat.images import ImageLimits, ImageRejected, check_count, image_from_text
 from server.config import Settings
+from server.http.cited_paths import relative_citations
 from server.http.errors import ApiError, error_payload, json_error, sse_error
 from server.http.routing import SERVICES, RouteTable, services_of
 from server.llm import ImagePart, ModelLoading
@@ -155,8 +157,15 @@ def attached_images(values: list[str], settings: Settings) -> tuple[ImagePart, .
         raise ApiError(exc.status, code, str(exc)) from None
 
 
-def reply_model(reply: ChatReply) -> ChatResponse:
-    return ChatResponse.model_validate(reply.to_json())
+def reply_model(reply: ChatReply, roots: Sequence[Path]) -> ChatResponse:
+    """The reply as sent: code citations relative to their workspace root."""
+    document = reply.to_json()
+    document["citations"] = relative_citations(document["citations"], roots)
+    return ChatResponse.model_validate(document)
+
+
+def roots_of(request: web.Request) -> list[Path]:
+    return [w.root for w in services_of(request).workspaces]
 
 
 def sse(payload: Any) -> bytes:
@@ -237,7 +246,8 @@ async def stream_chat(
         reply = await until_disconnect(request, turn)
         if reply is None:
             return response if response.prepared else client_gone()
-        await response.write(sse(reply_model(reply).model_dump(mode="json")))
+        final = reply_model(reply, roots_of(request))
+        await response.write(sse(final.model_dump(mode="json")))
         await response.write(sse("[DONE]"))
     except ConnectionError:
         log.info("chat client disconnected before the final event")
@@ -316,7 +326,7 @@ async def post_chat(request: web.Request, body: ChatBody) -> web.StreamResponse 
     if body.stream:
         return await stream_chat(request, chat, chat_request)
     reply = await until_disconnect(request, chat.chat(chat_request))
-    return client_gone() if reply is None else reply_model(reply)
+    return client_gone() if reply is None else reply_model(reply, roots_of(request))
 
 
 @routes.get(
@@ -343,7 +353,14 @@ async def history(request: web.Request, path: SessionPath) -> History:
         turns = await services_of(request).sessions.history(path.session_id)
     except SessionNotFound:
         raise _not_found(path.session_id) from None
-    return History(session_id=path.session_id, turns=[TurnOut(**t.to_json()) for t in turns])
+    roots = roots_of(request)
+    return History(
+        session_id=path.session_id,
+        turns=[
+            TurnOut(**(t.to_json() | {"citations": relative_citations(t.citations, roots)}))
+            for t in turns
+        ],
+    )
 
 
 @routes.delete(

@@ -74,6 +74,36 @@ class SearchOut(BaseModel):
     warnings: list[str]
 
 
+class ProgressOut(BaseModel):
+    """The running phase (the same model as the CLI bar and LSP `$/progress`)."""
+
+    phase: str = Field(description="scanning, keyword, loading_model, embedding or done")
+    detail: str
+    done: int
+    total: int | None = Field(description="null while not known (walking, loading the model)")
+    unit: str = Field(description="files, chunks, or empty while loading the model")
+    rate: float = Field(description="units per second")
+    eta_s: float | None
+    elapsed_s: float = Field(description="seconds in this phase")
+    percentage: int | None
+
+
+class SkippedFileOut(BaseModel):
+    path: str = Field(description="relative to the root; a folder ends in /")
+    reason: str = Field(
+        description="too large, binary, secret, ignored, unreadable, outside the root, failed"
+    )
+    detail: str
+
+
+class SkippedOut(BaseModel):
+    """Files left out of the index: all counted, the first 500 listed."""
+
+    count: int
+    by_reason: dict[str, int]
+    files: list[SkippedFileOut]
+
+
 class WorkspaceStatsOut(BaseModel):
     root: str
     files_total: int
@@ -87,6 +117,8 @@ class WorkspaceStatsOut(BaseModel):
     eta_s: float | None
     complete: bool
     warnings: list[str]
+    progress: ProgressOut
+    skipped: SkippedOut
 
 
 class StatsOut(BaseModel):

@@ -43,14 +43,7 @@ async def _build(root: Path, data_dir: Path, batch_size: int) -> tuple[dict[str,
     embedder = create_embedder(settings, cache_dir=data_root(settings) / "models")
 
     def on_progress(event: ProgressEvent) -> None:
-        log.info(
-            "progress %s %s %d/%d files %.1f files/s",
-            event.kind,
-            event.phase,
-            event.files_done,
-            event.files_total,
-            event.files_per_s,
-        )
+        log.info("progress %s %s", event.kind, event.progress.describe())
 
     started = time.monotonic()
     index = await WorkspaceIndex.open(

@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
 
 from server.config import Settings
+from server.indexing.progress import SkipReason
 from server.secret_rules import is_secret_name, is_secret_path, secret_content_kind
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,13 @@ DEFAULT_EXCLUDES = (
 )
 
 _DEFAULTS = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES)
+
+# Told of each file or folder (path ending in `/`) the walk leaves out, and why.
+OnSkip = Callable[[str, SkipReason, str], None]
+
+
+def _no_skip(rel: str, reason: SkipReason, detail: str) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -153,8 +161,9 @@ class Discovery:
             return False
         return True
 
-    def walk(self, under: str = "") -> Iterator[FoundFile]:
-        """Candidate files under the root (or its folder `under`); skips are logged at debug."""
+    def walk(self, under: str = "", on_skip: OnSkip = _no_skip) -> Iterator[FoundFile]:
+        """Candidate files under the root (or its folder `under`); skips are logged at debug
+        and told to `on_skip` (an excluded folder once, not each file in it)."""
         if under:
             start = self.root / under
             if not start.is_dir() or not self._inside_root(start):
@@ -173,29 +182,42 @@ class Discovery:
                 continue
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-                found = self._visit(entry, rel, seen_dirs, stack)
+                found = self._visit(entry, rel, seen_dirs, stack, on_skip)
                 if found is not None:
                     yield found
 
     def _visit(
-        self, entry: os.DirEntry[str], rel: str, seen_dirs: set[str], stack: list[str]
+        self,
+        entry: os.DirEntry[str],
+        rel: str,
+        seen_dirs: set[str],
+        stack: list[str],
+        on_skip: OnSkip,
     ) -> FoundFile | None:
         try:
             is_dir = entry.is_dir()
+            shown = rel + "/" if is_dir else rel
             if entry.is_symlink() and not self._inside_root(Path(entry.path)):
                 log.debug("skip %s: symlink leaves the root", rel)
+                on_skip(shown, "outside the root", "symlink leaves the root")
                 return None
             if entry.is_symlink() and is_secret_path(entry.path, self.root, is_dir=is_dir):
                 log.info("skip %s: secret (symlink to a credential file)", rel)
+                on_skip(shown, "secret", "symlink to a credential file")
                 return None
         except OSError as exc:
             log.debug("skip %s: unreadable entry (%s)", rel, exc)
+            on_skip(rel, "unreadable", exc.strerror or str(exc))
             return None
         reason = self.path_reason(rel, is_dir)
         if reason is None and is_dir and (Path(entry.path) / "pyvenv.cfg").exists():
             reason = "virtualenv"
         if reason is not None:
-            log.debug("skip %s%s: %s", rel, "/" if is_dir else "", reason)
+            log.debug("skip %s: %s", shown, reason)
+            if reason == "secret":
+                on_skip(shown, "secret", "credential file name")
+            else:
+                on_skip(shown, "ignored", reason)
             return None
         if is_dir:
             real = os.path.realpath(entry.path)
@@ -205,9 +227,9 @@ class Discovery:
             else:
                 log.debug("skip %s/: already visited (symlink loop or alias)", rel)
             return None
-        return self._sized(entry.path, rel)
+        return self._sized(entry.path, rel, on_skip)
 
-    def _sized(self, path: str, rel: str) -> FoundFile | None:
+    def _sized(self, path: str, rel: str, on_skip: OnSkip = _no_skip) -> FoundFile | None:
         try:
             info = os.stat(path)
         except OSError as exc:  # deleted meanwhile, dangling link, symlink loop (ELOOP)
@@ -218,8 +240,12 @@ class Discovery:
             return None
         if info.st_size > self.max_file_bytes:
             log.debug("skip %s: %d bytes > max_file_bytes", rel, info.st_size)
+            on_skip(rel, "too large", self.size_detail(info.st_size))
             return None
         return FoundFile(rel, info.st_size, info.st_mtime_ns)
+
+    def size_detail(self, size: int) -> str:
+        return f"{size} bytes, over AURO_MAX_FILE_BYTES={self.max_file_bytes}"
 
     def relative(self, path: Path | str) -> str | None:
         """`path` relative to the root in POSIX form, or None when it lies outside."""
@@ -260,7 +286,15 @@ class Discovery:
         if reason is not None:
             return reason
         if self._sized(str(full), rel) is None:
-            return "missing, not a regular file or too large"
+            try:
+                size = full.stat().st_size
+            except OSError:
+                return "missing or not a regular file"
+            return (
+                f"too large ({self.size_detail(size)})"
+                if size > self.max_file_bytes
+                else ("not a regular file")
+            )
         return self.content_reason(full)
 
     def content_reason(self, full: Path) -> str | None:
@@ -272,9 +306,10 @@ class Discovery:
             return f"unreadable ({exc.strerror})"
         return "binary" if is_binary(head) else None
 
-    def holds_secret(self, rel: str, data: bytes) -> bool:
-        """Content check on a file's bytes: a private key or token keeps it out of the index."""
+    def holds_secret(self, rel: str, data: bytes) -> str | None:
+        """Content check on a file's bytes: the kind of private key or token that keeps it
+        out of the index, or None."""
         kind = secret_content_kind(data)
         if kind is not None:
             log.info("skip %s: secret (content holds a credential: %s)", rel, kind)
-        return kind is not None
+        return kind

@@ -40,6 +40,21 @@ class TokenLengths(Protocol):
     def token_lengths(self, texts: Sequence[str]) -> list[int]: ...
 
 
+@runtime_checkable
+class LoadsModel(Protocol):
+    """An embedder that loads its model on first use (seconds; an ONNX export on the first
+    start takes longer): the index loads it as a phase of its own, which `stage` describes
+    (the runtime, or the slow step running, such as the ONNX export)."""
+
+    @property
+    def loaded(self) -> bool: ...
+
+    @property
+    def stage(self) -> str: ...
+
+    def load(self) -> None: ...
+
+
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 
 

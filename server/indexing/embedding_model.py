@@ -7,6 +7,7 @@ directory.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,23 @@ def resolve_model_path(model: str) -> Path:
             f"(models are never downloaded; use {DEFAULT_MODEL} or a path)"
         )
     return path
+
+
+def quiet_model_libraries() -> None:
+    """Offline, and no output of their own: huggingface's progress bars ("Loading weights")
+    would write over the index progress on stderr and into the editor's log; the libraries'
+    warnings go through logging like ours (shown with --debug or LOG_LEVEL=DEBUG)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    hf_logging.disable_default_handler()
+    hf_logging.enable_propagation()
+    debugging = logging.getLogger("server").isEnabledFor(logging.DEBUG)
+    logging.getLogger("transformers").setLevel(logging.DEBUG if debugging else logging.ERROR)
 
 
 def torch_threads() -> int:

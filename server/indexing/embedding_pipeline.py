@@ -54,6 +54,9 @@ class EmbeddingPipeline:
         priority: Callable[[], Sequence[str]],
         scanning: Callable[[], bool],
         on_stored: Callable[[int, int], None],
+        on_vectors: Callable[[int], None],
+        on_loading: Callable[[], None],
+        embedded_count: Callable[[], int],
     ) -> None:
         self._vectors = vectors
         self._sync = sync
@@ -63,7 +66,16 @@ class EmbeddingPipeline:
         self._priority = priority
         self._scanning = scanning  # a full scan runs: take no new batch
         self._on_stored = on_stored  # (chunks, files) newly embedded
+        self._on_vectors = on_vectors  # chunk vectors computed (a model slice finished)
+        self._on_loading = on_loading  # the model began or finished loading
         self._names_backfilled = False
+        # How far a pass is, counted here alone so that it only grows: the embedded count
+        # when it began, chunks stored since, and chunks of the batches in flight whose
+        # vectors are ready (a batch of 1024 chunks takes minutes; its slices take seconds).
+        self._embedded_count = embedded_count
+        self._base: int | None = None
+        self._stored = 0
+        self._vectors_ready = 0
 
     async def run(self) -> None:
         """Keep up to two batches in the model thread's queue until nothing is pending.
@@ -73,6 +85,7 @@ class EmbeddingPipeline:
         in_flight: deque[tuple[list[PendingChunk], asyncio.Future[BatchVectors]]]
         in_flight = deque()
         taken: set[str] = set()
+        self._base, self._stored, self._vectors_ready = self._embedded_count(), 0, 0
         try:
             while True:
                 while len(in_flight) < IN_FLIGHT_BATCHES and not self._scanning():
@@ -82,6 +95,7 @@ class EmbeddingPipeline:
                     )
                     if not batch:
                         break
+                    await self._load_model()
                     taken.update(chunk.id for chunk in batch)
                     previous = in_flight[-1][1] if in_flight else None
                     vectors = asyncio.ensure_future(self._vectors_for(batch, previous))
@@ -101,6 +115,14 @@ class EmbeddingPipeline:
         finally:
             for _, future in in_flight:
                 future.cancel()
+            self._base = None  # the pass is over: the catalog's count is the truth
+
+    async def _load_model(self) -> None:
+        try:
+            await self._embedding.load(self._on_loading)
+        except Exception as exc:
+            log.exception("the embedding model failed to load; keyword search only")
+            raise EmbeddingFailed(f"embedding model failed to load: {exc}") from exc
 
     async def _embed_missing_names(self) -> None:
         """Once per start: name views an older index lacks (new chunks bring theirs)."""
@@ -134,14 +156,32 @@ class EmbeddingPipeline:
         )
         todo = {c.content_hash: c.embed_text for c in batch if c.content_hash not in cached}
         new_names = sorted(names - known.keys())
+        self._ready(len(batch) - sum(1 for c in batch if c.content_hash in todo))
         fresh: dict[str, list[float]] = {}
         if previous is not None:
             await asyncio.wait([previous])  # its outcome is the caller's concern
         if todo or new_names:
-            vectors = await self._embedding.embed([*todo.values(), *new_names])
+            first_name = len(todo)
+            per_hash = {h: sum(1 for c in batch if c.content_hash == h) for h in todo}
+            weights = [per_hash[h] for h in todo]  # chunks sharing content share a vector
+
+            def on_slice(part: list[int]) -> None:
+                self._ready(sum(weights[i] for i in part if i < first_name))
+
+            vectors = await self._embedding.embed([*todo.values(), *new_names], on_slice=on_slice)
             cached.update(zip(todo, vectors[: len(todo)], strict=True))
             fresh = dict(zip(new_names, vectors[len(todo) :], strict=True))
         return BatchVectors(cached, fresh)
+
+    @property
+    def chunks_done(self) -> int | None:
+        """Chunks embedded, counting those whose vectors wait to be stored (None: no pass)."""
+        return None if self._base is None else self._base + self._stored + self._vectors_ready
+
+    def _ready(self, chunks: int) -> None:
+        if chunks:
+            self._vectors_ready += chunks
+            self._on_vectors(chunks)
 
     async def _store_batch(self, batch: list[PendingChunk], vectors: BatchVectors) -> None:
         store = self._sync.store
@@ -153,6 +193,7 @@ class EmbeddingPipeline:
             )
             rows = [chunk for chunk in batch if chunk.id in live]
             if not rows:
+                self._vectors_ready -= len(batch)  # every chunk of it was counted ready
                 return
             log.debug("writing %d vectors", len(rows))
             await asyncio.to_thread(
@@ -164,4 +205,6 @@ class EmbeddingPipeline:
             files = await asyncio.to_thread(
                 self._vectors.confirm_added, [chunk.id for chunk in rows]
             )
+        self._vectors_ready -= len(batch)  # every chunk of it was counted ready
+        self._stored += len(rows)
         self._on_stored(len(rows), files)

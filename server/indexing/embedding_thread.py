@@ -7,11 +7,11 @@ import asyncio
 import itertools
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
-from server.indexing.embedder import Embedder, TokenLengths
+from server.indexing.embedder import Embedder, LoadsModel, TokenLengths
 from server.indexing.embedding_model import padded_batches
 from server.indexing.onnx_embedder import BATCH_TOKENS
 
@@ -19,6 +19,18 @@ from server.indexing.onnx_embedder import BATCH_TOKENS
 # behind indexing: 16 full-size chunks (~0.2 s on two cores).
 SLICE_TOKENS = BATCH_TOKENS
 CHARS_PER_TOKEN = 4  # the estimate for embedders that cannot count tokens
+
+
+def _telling(
+    on_slice: Callable[[list[int]], None], part: list[int]
+) -> Callable[[asyncio.Future[list[list[float]]]], None]:
+    """A done-callback that tells `on_slice` of `part` once its slice succeeded."""
+
+    def done(future: asyncio.Future[list[list[float]]]) -> None:
+        if not future.cancelled() and future.exception() is None:
+            on_slice(part)
+
+    return done
 
 
 class EmbeddingThread:
@@ -37,6 +49,27 @@ class EmbeddingThread:
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self.loading = False  # the model is being loaded (status shows it as a phase)
+
+    @property
+    def stage(self) -> str:
+        """What loading the model is doing now, as the embedder says ("" when not loading)."""
+        loads = self.loading and isinstance(self.embedder, LoadsModel)
+        return self.embedder.stage if loads else ""  # type: ignore[attr-defined]
+
+    async def load(self, on_change: Callable[[], None] = lambda: None) -> None:
+        """Load the model before the first batch, so that loading is a phase of its own
+        rather than hidden in the first batch's time; later calls return at once.
+        `on_change` hears when loading begins and ends."""
+        if not isinstance(self.embedder, LoadsModel) or self.embedder.loaded:
+            return
+        self.loading = True
+        on_change()
+        try:
+            await asyncio.to_thread(self.embedder.load)
+        finally:
+            self.loading = False
+            on_change()
 
     def _ensure_thread(self) -> None:
         with self._start_lock:
@@ -63,8 +96,15 @@ class EmbeddingThread:
         self._queue.put((priority, next(self._seq), (texts, future)))
         return future
 
-    async def embed(self, texts: Sequence[str], *, urgent: bool = False) -> list[list[float]]:
-        """Vectors for `texts`; `urgent` (queries) jumps ahead of queued index batches."""
+    async def embed(
+        self,
+        texts: Sequence[str],
+        *,
+        urgent: bool = False,
+        on_slice: Callable[[list[int]], None] | None = None,
+    ) -> list[list[float]]:
+        """Vectors for `texts`; `urgent` (queries) jumps ahead of queued index batches.
+        `on_slice` hears the indexes of `texts` each finished slice covered (progress)."""
         items = list(texts)
         if urgent:
             return await asyncio.wrap_future(self._submit(items, self.URGENT)) if items else []
@@ -83,6 +123,9 @@ class EmbeddingThread:
             asyncio.wrap_future(self._submit([items[i] for i in part], self.BULK))
             for part in slices
         ]
+        if on_slice is not None:
+            for part, future in zip(slices, futures, strict=True):
+                future.add_done_callback(_telling(on_slice, part))
         vectors: list[list[float]] = [[] for _ in items]
         for part, result in zip(slices, await asyncio.gather(*futures), strict=True):
             for i, vector in zip(part, result, strict=True):

@@ -30,7 +30,7 @@ from server.indexing.index_open import OpenedStores, open_stores
 from server.indexing.index_state import IndexState
 from server.indexing.index_workers import IndexWorkers, Wakeups
 from server.indexing.keyword_scan import KeywordScanner
-from server.indexing.progress import IndexStatus
+from server.indexing.progress import IndexStatus, Phase, Progress
 from server.indexing.progress_reporter import ProgressListener, ProgressReporter
 from server.indexing.search import HybridSearch, Retriever, SearchResponse, SearchWeights
 from server.indexing.watcher import Debouncer, Watcher
@@ -109,7 +109,9 @@ class WorkspaceIndex:
         self.discovery = Discovery(root, settings)
         self.embedding = EmbeddingThread(embedder)
         self._priority: list[str] = []
-        self._progress = ProgressReporter(self.status)
+        self._progress = ProgressReporter(
+            self.status, lambda: self._phase(self._workers.state.phase(self.catalog.counts()))
+        )
         wake = Wakeups()
         self._scanner = KeywordScanner(
             root,
@@ -119,7 +121,7 @@ class WorkspaceIndex:
             self._sync,
             opened.count_tokens,
             priority=lambda: self._priority,
-            on_file=lambda: self._progress.report("scanning"),
+            on_file=self._progress.scanned_file,
             on_chunks=wake.embed.set,
         )
         pipeline = EmbeddingPipeline(
@@ -131,7 +133,11 @@ class WorkspaceIndex:
             priority=lambda: self._priority,
             scanning=lambda: self._scanner.scanning_all,
             on_stored=self._progress.embedded,
+            on_vectors=self._progress.vectors_computed,
+            on_loading=self._progress.report,
+            embedded_count=lambda: self.catalog.counts().chunks_embedded,
         )
+        self._pipeline = pipeline
         self._search = HybridSearch(self.catalog, self.store, self.embedding, self.weights)
         self._workers = IndexWorkers(
             IndexState.opened(opened.scanned),
@@ -155,6 +161,7 @@ class WorkspaceIndex:
         if self._watcher is not None:
             await asyncio.to_thread(self._watcher.stop)
         self._debouncer.cancel()
+        self._progress.close()
         await self._workers.stop()
         if process_ending:
             self.embedding.close(wait=False)
@@ -202,6 +209,7 @@ class WorkspaceIndex:
         files = counts.files
         total = max(files, scanner.discovered) if scanner.scanning_all else files
         remaining = counts.chunks - counts.chunks_embedded
+        phase = self._phase(state.phase(counts))
         return IndexStatus(
             files_total=total,
             files_keyword_indexed=files,
@@ -209,12 +217,48 @@ class WorkspaceIndex:
             chunks=counts.chunks,
             chunks_embedded=counts.chunks_embedded,
             state=state.activity(),
-            phase=state.phase(counts),
+            phase=phase,
             files_per_s=round(self._progress.files_rate.rate(), 2),
             eta_s=self._progress.chunks_rate.eta(remaining),
             complete=state.complete(counts, total),
             warnings=tuple(self._warnings(state)),
+            progress=self._phase_progress(phase, counts.chunks, counts.chunks_embedded, total),
+            skipped=scanner.skipped,
         )
+
+    def _phase(self, coarse: Phase) -> Phase:
+        """The state's phase, told apart further by what the workers are doing now."""
+        if coarse == "scanning":
+            passing = self._scanner.passing and not self._scanner.walking
+            return "keyword" if passing else "scanning"
+        if coarse == "embedding" and self.embedding.loading:
+            return "loading_model"
+        return coarse
+
+    def _phase_progress(self, phase: Phase, chunks: int, embedded: int, files: int) -> Progress:
+        """How far the running phase is, in its own unit."""
+        elapsed = self._progress.phase_elapsed(phase)
+        scanner = self._scanner
+        if phase == "scanning":
+            return Progress(
+                phase, "walking the folder", scanner.discovered, None, "files", 0.0, None, elapsed
+            )
+        if phase == "keyword":
+            rate = self._progress.keyword_rate.rate()
+            left = scanner.pass_total - scanner.pass_done
+            eta = self._progress.keyword_rate.eta(left)
+            return Progress(
+                phase, "", scanner.pass_done, scanner.pass_total, "files", rate, eta, elapsed
+            )
+        if phase == "loading_model":
+            return Progress(phase, self.embedding.stage, 0, None, "", 0.0, None, elapsed)
+        if phase == "embedding":
+            running = self._pipeline.chunks_done
+            done = min(chunks, embedded if running is None else running)
+            rate = self._progress.chunks_rate.rate()
+            eta = self._progress.chunks_rate.eta(chunks - done)
+            return Progress(phase, "", done, chunks, "chunks", rate, eta, elapsed)
+        return Progress(phase, "", files, files, "files", 0.0, 0.0, elapsed)
 
     def _warnings(self, state: IndexState) -> Iterable[str]:
         store_warning = getattr(self.store, "warning", "")

@@ -8,10 +8,12 @@ whose hash did not change only gets its new stat. The scanner owns `scanning_all
 `discovered` (status shows the walk's count, and embedding waits while a full scan runs);
 when to scan, and which kind of pass, is `WorkspaceIndex`'s decision.
 
-One file never stops a pass: a name that is not valid UTF-8 or a chunker failure skips that
-file, which `notices()` names in the status warnings. Files change while a pass runs (and
-without a watcher nobody says so), so `stale_paths()` re-walks the root and names what
-differs from what the last walk saw; the index re-checks those before it settles.
+Every file left out is kept in `skipped` with its reason (too large, binary, secret,
+ignored, ...), for status to count and list. One file never stops a pass: a name that is not
+valid UTF-8 or a chunker failure skips that file, which `notices()` names in the warnings.
+Files change while a pass runs (and without a watcher nobody says so), so `stale_paths()`
+re-walks the root and names what differs from what the last walk saw; the index re-checks
+those before it settles.
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ from server.indexing.chunking import (
     chunker_fingerprint,
     detect_language,
 )
-from server.indexing.discovery import IGNORE_FILES, Discovery, is_binary
+from server.indexing.discovery import IGNORE_FILES, Discovery, FoundFile, is_binary
 from server.indexing.embedder import Embedder
 from server.indexing.embedding_model import resolve_model_path
 from server.indexing.path_text import is_text, shown
+from server.indexing.progress import Skipped, SkippedFile, SkipReason
 from server.indexing.vector_sync import VectorSync
 
 log = logging.getLogger(__name__)
@@ -60,11 +63,22 @@ class _Touch:
     mtime_ns: int
 
 
-@dataclass
-class _Failed:
-    """The file would be indexed, but this one cannot be: the user hears why."""
-
-    reason: str
+def skip_of(rel: str, reason: str) -> SkippedFile | None:
+    """`Discovery.skip_reason`'s answer as a listed skip; None for a file that is gone."""
+    kinds: tuple[tuple[str, SkipReason], ...] = (
+        ("secret", "secret"),
+        ("binary", "binary"),
+        ("too large", "too large"),
+        ("unreadable", "unreadable"),
+        ("outside", "outside the root"),
+        ("symlink", "outside the root"),
+    )
+    if reason.startswith(("missing", "not a regular")):
+        return None
+    for prefix, kind in kinds:
+        if reason.startswith(prefix):
+            return SkippedFile(rel, kind, reason)
+    return SkippedFile(rel, "ignored", reason)
 
 
 def _watched(rel: str) -> bool:
@@ -89,13 +103,19 @@ class KeywordScanner:
         on_file: Callable[[], None],
         on_chunks: Callable[[], None],
     ) -> None:
+        """`on_file`: one file went through a pass; `on_chunks`: new chunks await vectors."""
         self.root = root
         # both replaced by WorkspaceIndex.apply_settings
         self.settings = settings
         self.discovery = discovery
         self.scanning_all = False
-        self.discovered = 0
-        self.skipped: dict[str, str] = {}  # path -> why it is not indexed (see notices)
+        self.walking = False  # the full scan is still walking the folder
+        self.discovered = 0  # files the walk found (counted while it walks)
+        self.passing = False  # a pass goes through its files (after the walk, if any)
+        self.pass_done = 0  # files of the running (or last) pass checked so far
+        self.pass_total = 0
+        self._skipped: dict[str, SkippedFile] = {}  # path -> why it is not indexed
+        self._skipped_report: Skipped | None = None  # built on demand, dropped on change
         self.rechunking = ""  # why every file is being re-chunked, while it is (see notices)
         self._seen: dict[str, tuple[int, int]] = {}  # path -> (size, mtime_ns) at the last walk
         self._catalog = catalog
@@ -108,10 +128,10 @@ class KeywordScanner:
     async def scan_all(self, force: bool) -> None:
         """Walk the root, open files first, then the most recently modified."""
         self.scanning_all = True
-        self.skipped = {}
+        self.walking, self.discovered = True, 0
         try:
-            found = await asyncio.to_thread(lambda: list(self.discovery.walk()))
-            self.discovered = len(found)
+            found, skipped = await asyncio.to_thread(self._walk)
+            self._skipped, self._skipped_report = skipped, None
             self._seen = {f.path: (f.size, f.mtime_ns) for f in found if _watched(f.path)}
             known = await asyncio.to_thread(self._catalog.files)
             on_disk = {f.path for f in found}
@@ -124,13 +144,35 @@ class KeywordScanner:
                 same_stat = record and (record.size, record.mtime_ns) == (item.size, item.mtime_ns)
                 if not same_stat or force or rechunk:
                     await self._index_file(item.path, record, rechunk)
-                self._on_file()
+                self._file_done()
             await asyncio.to_thread(self._catalog.vectors.drop_unused_vectors)
             fingerprint = chunker_fingerprint(self.settings.chunk_size)
             await asyncio.to_thread(self._catalog.db.set_meta, CHUNKER_META, fingerprint)
             self.rechunking = ""
         finally:
-            self.scanning_all = False
+            self.scanning_all = self.walking = self.passing = False
+
+    def _walk(self) -> tuple[list[FoundFile], dict[str, SkippedFile]]:
+        """The walk (worker thread), counting files as it finds them for the progress."""
+        skipped: dict[str, SkippedFile] = {}
+
+        def on_skip(rel: str, reason: SkipReason, detail: str) -> None:
+            skipped[rel] = SkippedFile(rel, reason, detail)
+
+        found: list[FoundFile] = []
+        for item in self.discovery.walk(on_skip=on_skip):
+            found.append(item)
+            self.discovered = len(found)
+        self._start_pass(len(found))  # before the phase turns to the keyword pass
+        self.walking = False
+        return found, skipped
+
+    def _start_pass(self, total: int) -> None:
+        self.passing, self.pass_done, self.pass_total = True, 0, total
+
+    def _file_done(self) -> None:
+        self.pass_done += 1
+        self._on_file()
 
     async def _chunker_changed(self, indexed: bool) -> bool:
         """Whether the stored chunks were made by another chunker version or budget: then
@@ -157,17 +199,28 @@ class KeywordScanner:
         known = await asyncio.to_thread(self._catalog.files)
         candidates = await asyncio.to_thread(self._expand, batch, known)
         rank = {path: i for i, path in enumerate(self._priority())}
-        for rel in sorted(candidates, key=lambda p: (rank.get(p, len(rank)), p)):
-            self.skipped.pop(rel, None)
+        self._start_pass(len(candidates))
+        try:
+            await self._check_each(
+                sorted(candidates, key=lambda p: (rank.get(p, len(rank)), p)), known
+            )
+        finally:
+            self.passing = False
+        return True
+
+    async def _check_each(self, paths: list[str], known: dict[str, FileRecord]) -> None:
+        """A change batch's files, one by one: skipped (and removed) or (re)indexed."""
+        for rel in paths:
+            self._skip(rel, None)
             reason = await asyncio.to_thread(self.discovery.skip_reason, rel)
             if reason is not None:
                 log.debug("skip %s: %s", rel, reason)
+                self._skip(rel, skip_of(rel, reason))
                 if rel in known:
                     await self._remove([rel])
-                continue
-            await self._index_file(rel, known.get(rel))
-            self._on_file()
-        return True
+            else:
+                await self._index_file(rel, known.get(rel))
+            self._file_done()
 
     async def stale_paths(self) -> set[str]:
         """Walk again: paths that appeared, vanished or changed since the last walk saw them,
@@ -181,11 +234,29 @@ class KeywordScanner:
         self._seen = now
         return stale
 
+    @property
+    def skipped(self) -> Skipped:
+        """The files left out, counted by reason (rebuilt only after a change)."""
+        if self._skipped_report is None:
+            self._skipped_report = Skipped.of(self._skipped)
+        return self._skipped_report
+
+    def _skip(self, rel: str, skip: SkippedFile | None) -> None:
+        """Record why `rel` is left out (None: it no longer is)."""
+        if skip is None:
+            if self._skipped.pop(rel, None) is not None:
+                self._skipped_report = None
+        else:
+            self._skipped[rel] = skip
+            self._skipped_report = None
+
     def notices(self) -> list[str]:
-        """A re-chunking in progress, and the skipped files worth a warning (a few named)."""
-        if not self.skipped:
+        """A re-chunking in progress, and the files that failed to index (a few named);
+        files skipped by the rules are counted in status, not warned about."""
+        failed = sorted((s.path, s.detail) for s in self._skipped.values() if s.reason == "failed")
+        if not failed:
             return [self.rechunking] if self.rechunking else []
-        items = sorted(self.skipped.items())
+        items = failed
         named = ", ".join(f"{shown(path)} ({why})" for path, why in items[:NAMED_IN_WARNING])
         more = len(items) - NAMED_IN_WARNING
         tail = f" and {more} more" if more > 0 else ""
@@ -210,10 +281,11 @@ class KeywordScanner:
 
     async def _index_file(self, rel: str, record: FileRecord | None, rechunk: bool = False) -> None:
         prepared = await asyncio.to_thread(self._prepare, rel, record, rechunk)
-        if isinstance(prepared, _Failed):
-            log.warning("not indexed: %s: %s", shown(rel), prepared.reason)
-            self.skipped[rel] = prepared.reason
-        if prepared is None or isinstance(prepared, _Failed):
+        if isinstance(prepared, SkippedFile):
+            if prepared.reason == "failed":
+                log.warning("not indexed: %s: %s", shown(rel), prepared.detail)
+            self._skip(rel, prepared)
+        if prepared is None or isinstance(prepared, SkippedFile):
             if record is not None:
                 await self._remove([rel])
             return
@@ -229,9 +301,10 @@ class KeywordScanner:
 
     def _prepare(
         self, rel: str, record: FileRecord | None, rechunk: bool = False
-    ) -> tuple[FileRecord, list[Chunk]] | _Touch | _Failed | None:
-        """Read, hash and chunk one file (worker thread). None = not indexable; an unchanged
-        file is only touched unless `rechunk` (the chunker changed)."""
+    ) -> tuple[FileRecord, list[Chunk]] | _Touch | SkippedFile | None:
+        """Read, hash and chunk one file (worker thread). None = not a file type the index
+        reads (or gone); a SkippedFile says why this one is left out; an unchanged file is
+        only touched unless `rechunk` (the chunker changed)."""
         language = detect_language(rel)
         if language is None:
             log.debug("skip %s: unsupported file type", rel)
@@ -243,16 +316,19 @@ class KeywordScanner:
         except OSError as exc:
             log.debug("skip %s: unreadable (%s)", rel, exc)
             return None
-        if len(data) > self.settings.max_file_bytes or is_binary(data):
-            log.debug("skip %s: binary or too large", rel)
-            return None
-        if self.discovery.holds_secret(rel, data):
-            return None
+        if len(data) > self.settings.max_file_bytes:
+            return SkippedFile(rel, "too large", self.discovery.size_detail(len(data)))
+        if is_binary(data):
+            log.debug("skip %s: binary", rel)
+            return SkippedFile(rel, "binary", "a NUL byte in the first 8 KB")
+        kind = self.discovery.holds_secret(rel, data)
+        if kind is not None:
+            return SkippedFile(rel, "secret", f"content holds a credential: {kind}")
         digest = hashlib.sha256(data).hexdigest()
         if record is not None and record.sha256 == digest and not rechunk:
             return _Touch(info.st_size, info.st_mtime_ns)
         if not is_text(rel):
-            return _Failed("file name is not valid UTF-8")
+            return SkippedFile(rel, "failed", "file name is not valid UTF-8")
         text = data.decode("utf-8", errors="replace")
         try:
             chunks = chunk_file(
@@ -260,7 +336,8 @@ class KeywordScanner:
             )
         except Exception as exc:  # this file's content; the pass goes on
             log.debug("chunking %s failed", rel, exc_info=True)
-            return _Failed(f"chunking failed: {type(exc).__name__}: {str(exc)[:200]}")
+            reason = f"chunking failed: {type(exc).__name__}: {str(exc)[:200]}"
+            return SkippedFile(rel, "failed", reason)
         return FileRecord(rel, info.st_size, info.st_mtime_ns, digest, language), chunks
 
     async def _remove(self, paths: Sequence[str]) -> None:

@@ -69,6 +69,7 @@ class _OnnxSession:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3  # errors only: its warnings would land on stderr
         self.session = ort.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]
         )
@@ -139,6 +140,7 @@ class OnnxEmbedder:
         self.fallback_reason: str | None = None
         self.error: str | None = None  # why int8 cannot run (it never falls back)
         self.onnx_file: Path | None = None
+        self._stage = "onnxruntime"  # what loading does (LoadsModel); the export says so
 
     @property
     def name(self) -> str:
@@ -156,6 +158,14 @@ class OnnxEmbedder:
     def model_path(self) -> Path:
         return resolve_model_path(self.model)
 
+    @property
+    def loaded(self) -> bool:
+        return self._session is not None or (self._fallback is not None and self._fallback.loaded)
+
+    @property
+    def stage(self) -> str:
+        return self._fallback.stage if self._fallback is not None else self._stage
+
     def _loaded(self) -> _OnnxSession | SentenceTransformerEmbedder:
         if self._session is None and self._fallback is None and self.error is None:
             with self._lock:
@@ -168,10 +178,16 @@ class OnnxEmbedder:
     def _load(self) -> None:
         from server.indexing.onnx_export import ensure_export
 
+        def announce(stage: str) -> None:
+            self._stage = stage
+
         try:
             path = self.model_path
             started = time.perf_counter()
-            self.onnx_file = ensure_export(path, self.cache_dir, quantized=self.quantized)
+            self.onnx_file = ensure_export(
+                path, self.cache_dir, quantized=self.quantized, announce=announce
+            )
+            self._stage = "onnxruntime"
             self._session = _OnnxSession(path, self.onnx_file, torch_threads())
             log.info(
                 "loaded embedding model %s with onnxruntime (%s, %d threads) in %.1fs",
@@ -196,6 +212,8 @@ class OnnxEmbedder:
                 self.fallback_reason,
             )
             self._fallback = SentenceTransformerEmbedder(self.model, batch_size=self.batch_size)
+        finally:
+            self._stage = "onnxruntime"
 
     def load(self) -> None:
         """Export if needed and load now; later calls are free."""

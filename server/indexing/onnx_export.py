@@ -26,8 +26,10 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from server.indexing.embedding_model import quiet_model_libraries
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +135,7 @@ def _tmp(target: Path) -> Path:
 
 def _export_fp32(model_path: Path, target: Path) -> None:
     """Export the transformer (token embeddings out; pooling stays in numpy)."""
+    quiet_model_libraries()
     import torch
     from transformers import AutoModel
 
@@ -194,8 +197,15 @@ def _quantize(source: Path, target: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def ensure_export(model_path: Path, cache_root: Path, *, quantized: bool = False) -> Path:
-    """The cached ONNX file for `model_path`, exported (and quantized) on first use."""
+def ensure_export(
+    model_path: Path,
+    cache_root: Path,
+    *,
+    quantized: bool = False,
+    announce: Callable[[str], None] = lambda stage: None,
+) -> Path:
+    """The cached ONNX file for `model_path`, exported (and quantized) on first use;
+    `announce` hears what a slow step is doing (progress shows it)."""
     model_path = Path(model_path)
     try:
         folder = export_dir(model_path, Path(cache_root))
@@ -211,10 +221,12 @@ def ensure_export(model_path: Path, cache_root: Path, *, quantized: bool = False
         _remove_leftovers(folder)
         try:
             if not fp32.is_file():
+                announce("exporting it to ONNX, first start only")
                 started = time.perf_counter()
                 _export_fp32(model_path, fp32)
                 log.info("exported %s to %s in %.1fs", model_path.name, fp32, _since(started))
             if quantized:
+                announce("quantizing it to int8, first start only")
                 started = time.perf_counter()
                 _quantize(fp32, int8)
                 log.info("quantized %s to int8 in %.1fs", model_path.name, _since(started))

@@ -4,7 +4,6 @@ the backend every other one falls back to."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ from server.indexing.embedding_model import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MODEL,
     embedder_name,
+    quiet_model_libraries,
     resolve_model_path,
     torch_threads,
 )
@@ -31,6 +31,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._lock = threading.Lock()
         self._st: Any = None
+        self.stage = "torch"  # what loading does (LoadsModel)
 
     @property
     def name(self) -> str:
@@ -40,6 +41,10 @@ class SentenceTransformerEmbedder:
     def model_path(self) -> Path:
         return resolve_model_path(self.model)
 
+    @property
+    def loaded(self) -> bool:
+        return self._st is not None
+
     def _loaded(self) -> Any:
         if self._st is None:
             with self._lock:
@@ -48,8 +53,7 @@ class SentenceTransformerEmbedder:
         return self._st
 
     def _load(self) -> Any:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        quiet_model_libraries()
         import torch
         from sentence_transformers import SentenceTransformer
 

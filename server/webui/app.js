@@ -195,8 +195,10 @@
     open.type = "button";
     open.title = "Show these lines";
     open.addEventListener("click", function () {
+      // REST gives a code citation relative to its workspace root, with that root
+      var path = c.root ? c.root.replace(/\/+$/, "") + "/" + c.path : c.path;
       window.AuroCodeView.open(
-        { path: c.path, start_line: c.start_line, end_line: c.end_line || c.start_line, label: label },
+        { path: path, start_line: c.start_line, end_line: c.end_line || c.start_line, label: label },
         api
       );
     });

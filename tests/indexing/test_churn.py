@@ -62,7 +62,11 @@ async def test_deletes_and_renames_during_indexing_converge_in_one_run(
     churned_while_scanning: list[bool] = []
 
     def on_event(event: ProgressEvent) -> None:
-        if event.kind == "report" and event.phase == "scanning" and not churned_while_scanning:
+        if (
+            event.kind == "report"
+            and event.status.phase == "keyword"
+            and not churned_while_scanning
+        ):
             churned_while_scanning.append(True)
             churn(root, range(0, 25), range(25, 50))
 

@@ -45,7 +45,8 @@ async def test_builds_and_hybrid_search_finds_the_function(
         assert all(r.path != "ignored/skip_me.py" for r in (await index.search("hidden")).results)
         assert (await index.consistency_report()).ok
         assert [e.kind for e in events][0] == "begin" and events[-1].kind == "end"
-        assert events[-1].files_done == events[-1].files_total == status.files_total
+        final = events[-1].progress
+        assert final.phase == "done" and final.done == final.total == status.files_total
     finally:
         await index.close()
 
@@ -143,7 +144,7 @@ async def test_keyword_search_works_before_embeddings(
     index.prioritize([repo / "math_utils.py"])
     try:
         for _ in range(100):
-            if index.status().phase != "scanning":
+            if index.status().phase not in ("scanning", "keyword"):
                 break
             await asyncio.sleep(0.1)
         status = index.status()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from server.indexing.progress import ProgressEvent
+from server.indexing.progress import PHASE_TITLES, Phase, ProgressEvent
 from server.lsp.language_feature import LanguageFeature
 from server.services import Workspace
 
@@ -21,22 +21,16 @@ log = logging.getLogger(__name__)
 _serial = itertools.count(1)
 
 
-def describe(event: ProgressEvent) -> str:
-    text = f"{event.phase}: {event.files_done}/{event.files_total} files"
-    if event.files_per_s:
-        text += f", {event.files_per_s:.1f} files/s"
-    if event.eta_s:
-        text += f", ETA {event.eta_s:.0f}s"
-    return text
-
-
 @dataclass
 class RootProgress:
-    """One root's progress bar: created on the first event, ended on `end`."""
+    """One root's progress: a work-done progress per phase (scanning, keyword pass, model
+    loading, embedding), so each percentage only grows and a phase without a total shows
+    as indeterminate; reported at least once a second while the index works."""
 
     ls: AuroLanguageServer
     workspace: Workspace
     token: str | None = None
+    phase: Phase | None = None
     queue: asyncio.Queue[ProgressEvent] = field(default_factory=asyncio.Queue)
 
     async def pump(self) -> None:
@@ -48,29 +42,45 @@ class RootProgress:
                 log.debug("progress report failed", exc_info=True)
 
     async def show(self, event: ProgressEvent) -> None:
-        progress = self.ls.work_done_progress
-        if self.token is None:
+        progress = event.progress
+        if event.kind == "end" or progress.phase == "done":
             if event.kind == "end":
-                return
-            self.token = f"auro-index-{next(_serial)}"
-            await progress.create_async(self.token)
-            progress.begin(
+                self.finish(_summary(event))
+            return
+        if self.token is not None and progress.phase == self.phase:
+            self.ls.work_done_progress.report(
                 self.token,
-                types.WorkDoneProgressBegin(
-                    title=f"Auro: indexing {self.workspace.root.name}",
-                    message=describe(event),
-                    percentage=event.percentage,
-                    cancellable=False,
+                types.WorkDoneProgressReport(
+                    message=progress.details(), percentage=progress.percentage
                 ),
             )
-        elif event.kind == "end":
-            progress.end(self.token, types.WorkDoneProgressEnd(message=describe(event)))
-            self.token = None
-        else:
-            progress.report(
-                self.token,
-                types.WorkDoneProgressReport(message=describe(event), percentage=event.percentage),
-            )
+            return
+        self.finish(f"{PHASE_TITLES[self.phase]} done" if self.phase else None)
+        self.token, self.phase = f"auro-index-{next(_serial)}", progress.phase
+        await self.ls.work_done_progress.create_async(self.token)
+        self.ls.work_done_progress.begin(
+            self.token,
+            types.WorkDoneProgressBegin(
+                title=f"Auro: indexing {self.workspace.root.name}: {PHASE_TITLES[progress.phase]}",
+                message=progress.details(),
+                percentage=progress.percentage,
+                cancellable=False,
+            ),
+        )
+
+    def finish(self, message: str | None) -> None:
+        if self.token is not None:
+            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+        self.token, self.phase = None, None
+
+
+def _summary(event: ProgressEvent) -> str:
+    status = event.status
+    text = "index complete" if status.complete else "indexing stopped"
+    text += f": {status.files_total} files, {status.chunks} chunks"
+    if status.skipped.count:
+        text += f" ({status.skipped.summary()})"
+    return text
 
 
 class IndexProgress(LanguageFeature):

@@ -116,6 +116,17 @@ async def test_progress_and_control_commands(tmp_path, repo):
         kinds = [v.kind for v in reports]
         assert "begin" in kinds and "end" in kinds
         assert any("files" in (v.message or "") for v in reports)
+        # a work-done progress per phase, each begun and ended, its percentage only growing
+        titles = {}
+        for values in client.progress_reports.values():
+            begin, end = values[0], values[-1]
+            assert begin.kind == "begin" and end.kind == "end", values
+            titles[begin.title] = values
+            shown = [v.percentage for v in values[:-1] if v.percentage is not None]
+            assert shown == sorted(shown), values
+        assert any(t.endswith(": keyword pass") for t in titles), titles
+        assert any(t.endswith(": embedding") for t in titles), titles
+        assert all(t.startswith("Auro: indexing repo") for t in titles), titles
 
         paused = await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="auro.pauseIndexing")
