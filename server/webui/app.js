@@ -603,6 +603,34 @@
 
   // --- index status -----------------------------------------------------------------------
 
+  // The index's phase names (server/indexing/progress.py) as the user reads them.
+  var PHASE_LABELS = {
+    scanning: "scanning files",
+    keyword: "keyword index",
+    loading_model: "loading the embedding model",
+    embedding: "embedding",
+    done: "done",
+  };
+
+  function seconds(value) {
+    var s = Math.round(value);
+    return s < 60 ? s + "s" : Math.floor(s / 60) + "m " + (s % 60) + "s";
+  }
+
+  // `keyword index 120/485 files, ETA 5s`: the running phase with its count and ETA.
+  function phaseText(w) {
+    var p = w.progress || { phase: w.phase };
+    var text = PHASE_LABELS[p.phase] || p.phase;
+    if (p.unit) {
+      text += " " + p.done + (p.total === null || p.total === undefined ? "" : "/" + p.total) +
+        " " + p.unit;
+    }
+    if (p.eta_s) {
+      text += ", ETA " + seconds(p.eta_s);
+    }
+    return text;
+  }
+
   async function refreshStatus() {
     clearTimeout(state.statusTimer);
     if (!signedIn()) {
@@ -618,10 +646,13 @@
         var name = w.root.split("/").filter(Boolean).pop() || w.root;
         var text = name + ": " + w.state;
         if (w.phase && !w.complete) {
-          text += " (" + w.phase + ")";
+          text += " (" + phaseText(w) + ")";
         }
         text += ", " + w.files_keyword_indexed + "/" + w.files_total + " files, " +
           w.files_embedded + " embedded, " + w.chunks + " chunks";
+        if (w.skipped && w.skipped.count) {
+          text += ", " + w.skipped.count + " skipped";
+        }
         return text;
       });
       box.textContent = parts.length ? "index \u2014 " + parts.join("; ") : "index: no workspace";
