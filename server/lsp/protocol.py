@@ -10,13 +10,20 @@ plugin use only fields it declares. docs/protocol.md explains each method.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field
 
 from server.chat.suggestions import SuggestionKind
-from server.indexing.progress import Phase, State
+from server.indexing.progress import Phase, SkipReason, State
+from server.lsp.protocol_inline import (  # noqa: F401 (re-exported: `p.InlineItem` etc.)
+    InlineCompletionParams,
+    InlineCompletionResult,
+    InlineContext,
+    InlineItem,
+    TextDocumentId,
+)
+from server.lsp.protocol_wire import Location, Position, Range, Wire  # noqa: F401 (re-exported)
 from server.sessions.models import TurnStatus
 
 CHAT = "auro/chat"
@@ -35,38 +42,6 @@ APPLY_COMMAND = "auro.applySuggestion"
 EXPLAIN_COMMAND = "auro.explain"
 
 RequestId = int | str
-
-
-class Wire(BaseModel):
-    """camelCase on the wire; Python code may use either name when building a model."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        json_schema_serialization_defaults_required=True,  # results send every field
-    )
-
-    def wire(self) -> dict[str, Any]:
-        """The JSON object sent to the client."""
-        return self.model_dump(mode="json", by_alias=True)
-
-
-# -- LSP shapes (0-based lines, as LSP has them) --------------------------------------------
-
-
-class Position(Wire):
-    line: int
-    character: int
-
-
-class Range(Wire):
-    start: Position
-    end: Position
-
-
-class Location(Wire):
-    uri: str
-    range: Range
 
 
 # -- auro/chat, auro/chatChunk ---------------------------------------------------------------
@@ -180,6 +155,35 @@ class SearchResult(Wire):
     warnings: list[str]
 
 
+class IndexProgress(Wire):
+    """The running phase, the same model as the CLI bar, `$/progress` and REST stats:
+    `done` of `total` `unit`s (total null while not known: walking, loading the model)."""
+
+    phase: Phase
+    detail: str
+    done: int
+    total: int | None
+    unit: str  # "files", "chunks" or "" (model loading)
+    rate: float  # units per second
+    eta_s: float | None
+    elapsed_s: float  # seconds in this phase
+    percentage: int | None
+
+
+class SkippedFile(Wire):
+    path: str  # relative to the root; a folder ends in /
+    reason: SkipReason
+    detail: str
+
+
+class SkippedFiles(Wire):
+    """Files left out of the index: all counted by reason, the first 500 listed."""
+
+    count: int = 0
+    by_reason: dict[str, int] = Field(default_factory=dict)
+    files: list[SkippedFile] = Field(default_factory=list)
+
+
 class RootIndexStatus(Wire):
     root: str
     files_total: int
@@ -193,6 +197,8 @@ class RootIndexStatus(Wire):
     eta_s: float | None
     complete: bool
     warnings: list[str]
+    progress: IndexProgress | None = None
+    skipped: SkippedFiles = SkippedFiles()
 
 
 class IndexStatus(Wire):
@@ -310,41 +316,6 @@ class ApplyResult(Wire):
     reason: str | None = None
     answer: str | None = None
     document: str | None = None
-
-
-# -- inline completion (LSP 3.18 `textDocument/inlineCompletion` shapes) -------------------
-
-
-class TextDocumentId(Wire):
-    uri: str
-
-
-class InlineContext(Wire):
-    trigger_kind: int = 2  # 1 = invoked (more context and time), 2 = automatic
-
-
-class InlineCompletionParams(Wire):
-    text_document: TextDocumentId
-    position: Position
-    context: InlineContext = InlineContext()
-
-
-class InlineItem(Wire):
-    insert_text: str
-    range: Range
-
-
-class InlineCompletionResult(Wire):
-    """`InlineCompletionList` plus what happened, for a client to show."""
-
-    items: list[InlineItem]
-    provider: str | None
-    cached: bool
-    multiline: bool
-    context_files: list[str]
-    context_tokens: int  # what the context chunks cost
-    context_tokens_estimated: bool  # by estimate: the provider's tokenizer was not used
-    notes: list[str]
 
 
 @dataclass(frozen=True)

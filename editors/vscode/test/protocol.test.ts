@@ -70,8 +70,27 @@ describe('server payload parsers', () => {
         phase: 'embedding',
         filesPerS: 1.5,
         etaS: 2,
+        progress: null,
+        skipped: { count: 0, byReason: {}, files: [] },
       },
     ]);
+  });
+
+  it('reads a root\'s running phase and skipped files', () => {
+    const parsed = parseIndexStatus({
+      roots: [
+        {
+          root: '/w',
+          progress: { phase: 'embedding', detail: '', done: 320, total: 485, unit: 'chunks', rate: 35.1, etaS: 5, elapsedS: 9, percentage: 65 },
+          skipped: { count: 2, byReason: { binary: 1, secret: 1, bad: 'x' }, files: [{ path: 'a.bin', reason: 'binary', detail: '' }, 7] },
+        },
+      ],
+    });
+    const r = parsed?.roots[0];
+    assert.deepEqual(r?.progress, {
+      phase: 'embedding', detail: '', done: 320, total: 485, unit: 'chunks', rate: 35.1, etaS: 5, elapsedS: 9, percentage: 65,
+    });
+    assert.deepEqual(r?.skipped, { count: 2, byReason: { binary: 1, secret: 1 }, files: [{ path: 'a.bin', reason: 'binary', detail: '' }] });
   });
 
   it('normalises numeric chunk request ids', () => {

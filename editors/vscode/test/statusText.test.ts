@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { phaseLabel, progressLine } from '../src/core/phase';
 import { ProgressTracker } from '../src/core/progress';
 import { IndexStatus, RootIndexStatus } from '../src/core/protocol';
 import { formatDuration, formatStatusBar, formatStatusReport, indexPercentage } from '../src/core/statusText';
@@ -159,5 +160,48 @@ describe('ProgressTracker', () => {
     assert.equal(t.update('x', null), false);
     assert.equal(t.update('x', { kind: 'weird' }), false);
     assert.equal(t.update('x', { kind: 'end' }), false);
+  });
+});
+
+describe('phase labels and the running phase', () => {
+  const progress = {
+    phase: 'keyword',
+    detail: '',
+    done: 120,
+    total: 485,
+    unit: 'files',
+    rate: 40,
+    etaS: 9,
+    elapsedS: 3,
+    percentage: 24,
+  };
+
+  it('shows human phase names with done/total and ETA, never the raw names', () => {
+    const r = root({ phase: 'keyword', progress, skipped: { count: 3, byReason: { binary: 2, 'too large': 1 }, files: [] } });
+    const status: IndexStatus = { ...index(), roots: [r] };
+    const bar = formatStatusBar({ client: 'running', index: status });
+    assert.match(bar.tooltip, /, keyword index\)/);
+    assert.match(bar.tooltip, /Now: keyword index 120\/485 files, ETA 9s/);
+    assert.match(bar.tooltip, /Skipped: 3 files \(2 binary, 1 too large\)/);
+    const report = formatStatusReport({ client: 'running', index: status });
+    assert.match(report, /Index state: indexing \/ keyword index/);
+    assert.match(report, /now: keyword index 120\/485 files, ETA 9s/);
+    assert.doesNotMatch(report, /\/ keyword\n/);
+  });
+
+  it('labels model loading, which has no total, without a count', () => {
+    const loading = { ...progress, phase: 'loading_model', unit: '', done: 0, total: null, etaS: null, percentage: null };
+    const r = root({ phase: 'loading_model', progress: loading });
+    const report = formatStatusReport({ client: 'running', index: { ...index(), roots: [r] } });
+    assert.match(report, /Index state: indexing \/ loading the embedding model\n/);
+    assert.match(report, /now: loading the embedding model\n/);
+    assert.doesNotMatch(report, /loading_model/);
+  });
+
+  it('maps every phase in one place and shows an unknown one as sent', () => {
+    assert.equal(phaseLabel('scanning'), 'scanning files');
+    assert.equal(phaseLabel('embedding'), 'embedding');
+    assert.equal(phaseLabel('later'), 'later');
+    assert.equal(progressLine({ ...progress, phase: 'scanning', total: null, etaS: null }, formatDuration), 'scanning files 120 files');
   });
 });

@@ -100,6 +100,20 @@ async def test_search_command_and_invalid_params(tmp_path, repo):
         assert (await client.protocol.send_request_async("auro/indexStatus", {})).complete
 
 
+async def test_index_status_carries_progress_and_skipped_files(tmp_path, repo):
+    (repo / "blob.py").write_bytes(b"x = 1\n\x00\x01\x02" * 50)
+    async with lsp_session(server_env(tmp_path / "data"), [repo]) as (client, _):
+        status = await settled(client)
+        root = protocol.IndexStatus.model_validate(to_plain(status)).roots[0]
+        assert root.progress is not None and root.progress.phase == "done", root.progress
+        assert root.progress.unit in ("files", "chunks", "")
+        assert root.skipped.count == 1 and root.skipped.by_reason == {"binary": 1}
+        assert [(f.path, f.reason) for f in root.skipped.files] == [("blob.py", "binary")]
+        # camelCase on the wire, as the schema says
+        wire = to_plain(status)["roots"][0]
+        assert "elapsedS" in wire["progress"] and "byReason" in wire["skipped"]
+
+
 async def test_workspace_symbol(tmp_path, repo):
     async with lsp_session(server_env(tmp_path / "data"), [repo]) as (client, _):
         await settled(client)

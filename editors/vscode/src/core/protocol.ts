@@ -131,6 +131,32 @@ export interface SearchResult {
   warnings?: string[];
 }
 
+/** The running phase: `done` of `total` `unit`s (total null while not known). */
+export interface IndexProgress {
+  phase: string;
+  detail: string;
+  done: number;
+  total: number | null;
+  unit: string;
+  rate: number;
+  etaS: number | null;
+  elapsedS: number;
+  percentage: number | null;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+  detail: string;
+}
+
+/** Files left out of the index: all counted by reason, the first 500 listed. */
+export interface SkippedFiles {
+  count: number;
+  byReason: Record<string, number>;
+  files: SkippedFile[];
+}
+
 export interface RootIndexStatus {
   root: string;
   filesTotal: number;
@@ -142,6 +168,8 @@ export interface RootIndexStatus {
   filesPerS?: number | null;
   etaS?: number | null;
   complete: boolean;
+  progress?: IndexProgress | null;
+  skipped?: SkippedFiles;
 }
 
 export interface IndexStatus {
@@ -278,7 +306,36 @@ function parseRoot(value: Record<string, unknown>): RootIndexStatus {
     phase: str(value.phase) ?? null,
     filesPerS: num(value.filesPerS) ?? null,
     etaS: num(value.etaS) ?? null,
+    progress: parseProgress(value.progress),
+    skipped: parseSkipped(value.skipped),
   };
+}
+
+function parseProgress(value: unknown): IndexProgress | null {
+  if (!isObject(value) || typeof value.phase !== 'string') return null;
+  return {
+    phase: value.phase,
+    detail: str(value.detail) ?? '',
+    done: num(value.done) ?? 0,
+    total: num(value.total) ?? null,
+    unit: str(value.unit) ?? '',
+    rate: num(value.rate) ?? 0,
+    etaS: num(value.etaS) ?? null,
+    elapsedS: num(value.elapsedS) ?? 0,
+    percentage: num(value.percentage) ?? null,
+  };
+}
+
+function parseSkipped(value: unknown): SkippedFiles {
+  if (!isObject(value)) return { count: 0, byReason: {}, files: [] };
+  const byReason: Record<string, number> = {};
+  if (isObject(value.byReason)) {
+    for (const [reason, n] of Object.entries(value.byReason)) if (typeof n === 'number') byReason[reason] = n;
+  }
+  const files = Array.isArray(value.files)
+    ? value.files.filter(isObject).map((f) => ({ path: str(f.path) ?? '', reason: str(f.reason) ?? '', detail: str(f.detail) ?? '' }))
+    : [];
+  return { count: num(value.count) ?? 0, byReason, files };
 }
 
 export function parseIndexStatus(value: unknown): IndexStatus | undefined {

@@ -2,6 +2,7 @@
  * Text for the status bar item and the "Auro: Show Status" report. Pure: no `vscode` import.
  */
 
+import { phaseLabel, progressLine } from './phase';
 import { HealthLevel, HealthReport, IndexStatus, ServerStatus, busiestRoot } from './protocol';
 
 export type ClientState = 'starting' | 'running' | 'stopped' | 'failed';
@@ -49,6 +50,19 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
+/** `Skipped: 3 files (2 binary, 1 too large)` over every root ('' when none). */
+export function skippedLine(index: IndexStatus): string {
+  const byReason: Record<string, number> = {};
+  let count = 0;
+  for (const r of index.roots) {
+    count += r.skipped?.count ?? 0;
+    for (const [reason, n] of Object.entries(r.skipped?.byReason ?? {})) byReason[reason] = (byReason[reason] ?? 0) + n;
+  }
+  if (!count) return '';
+  const parts = Object.keys(byReason).sort().map((reason) => `${byReason[reason]} ${reason}`);
+  return `Skipped: ${count} files (${parts.join(', ')})`;
+}
+
 export function formatStatusBar(input: StatusInputs): StatusBarView {
   const lines: string[] = [];
   if (input.client === 'starting') {
@@ -84,10 +98,12 @@ export function formatStatusBar(input: StatusInputs): StatusBarView {
     const i = input.index;
     const root = busiestRoot(i);
     lines.push(
-      `Index: ${i.filesEmbedded}/${i.filesTotal} files embedded, ${i.filesKeywordIndexed} keyword-indexed, ${i.chunks} chunks (${i.state}${root?.phase ? `, ${root.phase}` : ''})`,
+      `Index: ${i.filesEmbedded}/${i.filesTotal} files embedded, ${i.filesKeywordIndexed} keyword-indexed, ${i.chunks} chunks (${i.state}${root?.phase ? `, ${phaseLabel(root.phase)}` : ''})`,
     );
-    const eta = formatDuration(root?.etaS);
-    if (!i.complete && eta) lines.push(`ETA ${eta}`);
+    if (!i.complete && root?.progress) lines.push(`Now: ${progressLine(root.progress, formatDuration)}`);
+    else if (!i.complete && formatDuration(root?.etaS)) lines.push(`ETA ${formatDuration(root?.etaS)}`);
+    const skipped = skippedLine(i);
+    if (skipped) lines.push(skipped);
   }
 
   if (input.llm) {
@@ -130,12 +146,15 @@ export function formatStatusReport(input: StatusReportInputs): string {
   if (input.index) {
     const i = input.index;
     const root = busiestRoot(i);
-    out.push(`Index state: ${i.state}${root?.phase ? ` / ${root.phase}` : ''}${i.complete ? ' (complete)' : ''}`);
+    out.push(`Index state: ${i.state}${root?.phase ? ` / ${phaseLabel(root.phase)}` : ''}${i.complete ? ' (complete)' : ''}`);
+    if (!i.complete && root?.progress) out.push(`  now: ${progressLine(root.progress, formatDuration)}`);
     out.push(`  files: ${i.filesTotal} total, ${i.filesKeywordIndexed} keyword-indexed, ${i.filesEmbedded} embedded`);
     out.push(`  chunks: ${i.chunks}`);
     if (root?.filesPerS) out.push(`  rate: ${root.filesPerS.toFixed(1)} files/s`);
     const eta = formatDuration(root?.etaS);
     if (!i.complete && eta) out.push(`  ETA: ${eta}`);
+    const skipped = skippedLine(i);
+    if (skipped) out.push(`  ${skipped}`);
   } else {
     out.push(`Index: ${input.indexError ?? 'unknown'}`);
   }
