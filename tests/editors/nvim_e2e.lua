@@ -170,12 +170,16 @@ local ok, err = xpcall(function()
   end
 
   out.statuslines = {}
+  out.statuslines_shown = {}
   vim.api.nvim_create_autocmd('User', {
     pattern = 'AuroProgress',
     callback = function()
       local s = auro.statusline()
       if s ~= '' and #out.statuslines < 50 then
         table.insert(out.statuslines, s)
+        -- what 'statusline' shows for the documented snippet, next to the plain text
+        local shown = vim.api.nvim_eval_statusline("%{%v:lua.require'auro'.statusline()%}", { fillchar = ' ' })
+        table.insert(out.statuslines_shown, { shown = shown.str, text = auro.status_text() })
       end
     end,
   })

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -198,6 +199,13 @@ async def test_search_chat_cancel_reindex_status(
     assert seen["progress_events"] > 0
     assert seen["statusline_type"] == "string"
     assert any(s.startswith("Auro: indexing") for s in seen["statuslines"]), seen["statuslines"]
+    # the documented `%{%...%}` snippet shows the phase and one `%`, never `%%`
+    shown = seen["statuslines_shown"]
+    assert all(s["shown"] == s["text"] and "%%" not in s["shown"] for s in shown), shown
+    assert any(
+        re.fullmatch(r"Auro: indexing .+: (scanning|keyword pass|embedding) \d+%", s["shown"])
+        for s in shown
+    ), shown
     assert "deprecated" not in seen["messages"] and "Error" not in seen["messages"], seen[
         "messages"
     ]

@@ -351,19 +351,27 @@ end
 -- ---------------------------------------------------------------------------------------
 -- statusline
 
---- A short indexing-progress text for 'statusline' ('' when idle).
-function M.statusline()
+--- The indexing progress as one short line, `Auro: indexing repo: embedding 42%` ('' when
+--- idle): the server's title names the root and the phase; without a percentage (a phase
+--- whose total is not known yet) the message says how far it is.
+function M.status_text()
   local p = lsp.active_progress()
   if not p then
     return ''
   end
   local text = (p.title or 'Auro'):gsub('^Auro: ', '')
   if p.percentage then
-    text = text .. string.format(' %d%%%%', p.percentage)
-  elseif p.message then
+    text = text .. string.format(' %d%%', p.percentage)
+  elseif p.message and p.message ~= '' then
     text = text .. ' ' .. p.message
   end
   return 'Auro: ' .. text
+end
+
+--- `status_text()` as a 'statusline' item: every `%` doubled, since 'statusline' (and
+--- `%{%...%}`, `%!`, lualine) read the text as format items. See |auro.statusline()|.
+function M.statusline()
+  return (M.status_text():gsub('%%', '%%%%'))
 end
 
 -- ---------------------------------------------------------------------------------------
