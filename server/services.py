@@ -14,8 +14,12 @@ from server.config import Settings
 from server.health import ComponentHealth, worst
 from server.indexing.embedder import Embedder, create_embedder
 from server.indexing.indexer import SymbolInfo, WorkspaceIndex
-from server.indexing.multi_root import Found as Found  # re-exported for the LSP layer
-from server.indexing.multi_root import MultiSearch, Workspace, search_workspaces
+from server.indexing.multi_root import (
+    Found as Found,  # re-exported for the LSP layer
+    MultiSearch,
+    Workspace,
+    search_workspaces,
+)
 from server.indexing.search import Retriever
 from server.llm import LLMManager
 from server.paths import data_root, workspace_data_dir

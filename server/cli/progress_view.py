@@ -88,11 +88,11 @@ class TerminalView:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
+            Progress as Bars,
             SpinnerColumn,
             TextColumn,
             TimeElapsedColumn,
         )
-        from rich.progress import Progress as Bars
 
         self._bars = Bars(
             SpinnerColumn(finished_text="[green]✓"),

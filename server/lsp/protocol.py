@@ -16,14 +16,21 @@ from pydantic import BaseModel, Field
 
 from server.chat.suggestions import SuggestionKind
 from server.indexing.progress import Phase, SkipReason, State
-from server.lsp.protocol_inline import (  # noqa: F401 (re-exported: `p.InlineItem` etc.)
-    InlineCompletionParams,
-    InlineCompletionResult,
-    InlineContext,
-    InlineItem,
-    TextDocumentId,
+
+# re-exported, so the whole contract reads as `p.<Model>` (`p.InlineItem`, `p.Range`)
+from server.lsp.protocol_inline import (
+    InlineCompletionParams as InlineCompletionParams,
+    InlineCompletionResult as InlineCompletionResult,
+    InlineContext as InlineContext,
+    InlineItem as InlineItem,
+    TextDocumentId as TextDocumentId,
 )
-from server.lsp.protocol_wire import Location, Position, Range, Wire  # noqa: F401 (re-exported)
+from server.lsp.protocol_wire import (
+    Location as Location,
+    Position as Position,
+    Range as Range,
+    Wire,
+)
 from server.sessions.models import TurnStatus
 
 CHAT = "auro/chat"

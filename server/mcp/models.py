@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from server.tools.models import FetchedPage as FetchedPage  # re-exported: fetch_url's output
-from server.tools.models import SearchResult as WebResult
+from server.tools.models import (
+    FetchedPage as FetchedPage,  # re-exported: fetch_url's output
+    SearchResult as WebResult,
+)
 
 
 class CodeHit(BaseModel):

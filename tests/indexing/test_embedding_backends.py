@@ -12,8 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from server.indexing import embedder as embedder_module
-from server.indexing import onnx_export
+from server.indexing import embedder as embedder_module, onnx_export
 from server.indexing.embedder import create_embedder
 from server.indexing.embedding_model import padded_batches
 from server.indexing.embedding_thread import EmbeddingThread

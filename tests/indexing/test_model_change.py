@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.config import Settings
-from server.indexing import embedder as embedder_module
-from server.indexing import onnx_export
+from server.indexing import embedder as embedder_module, onnx_export
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.onnx_embedder import OnnxEmbedder
 from server.indexing.vector_sync import EMBEDDER_META, REEMBEDDING_META

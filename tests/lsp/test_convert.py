@@ -10,8 +10,7 @@ from lsprotocol import types
 from server.chat import ChatReply, CodeCitation, WebCitation
 from server.llm.messages import TokenUsage
 from server.llm.usage import UsageTracker
-from server.lsp import convert
-from server.lsp import protocol as p
+from server.lsp import convert, protocol as p
 
 
 def test_lines_become_a_range_of_whole_lines() -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from server.chat import ChatRequest, FocusCode
-from server.lsp import convert
-from server.lsp import protocol as p
+from server.lsp import convert, protocol as p
 from server.lsp.chat_images import chat_images
 from server.lsp.chat_stream import stream_chat
 from server.lsp.editor_code import focus_from

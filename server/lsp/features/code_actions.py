@@ -27,8 +27,7 @@ from server.chat import (
 from server.chat.explain import EXPLAIN_MESSAGE, write_explanation
 from server.chat.refused import write_refusal
 from server.chat.suggestions import TITLES, SuggestionRequest
-from server.lsp import convert
-from server.lsp import protocol as p
+from server.lsp import convert, protocol as p
 from server.lsp.chat_stream import stream_chat
 from server.lsp.editor_code import document, focus_from, language_of, last_line, path_of
 from server.lsp.params import parse_params

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from server.lsp import convert
-from server.lsp import protocol as p
+from server.lsp import convert, protocol as p
 from server.lsp.params import parse_params, to_plain
 
 if TYPE_CHECKING:
