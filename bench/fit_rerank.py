@@ -9,7 +9,10 @@ development task (rank fusion alone, then reranked), optionally the held-out sco
 another task, and writes the weights to server/indexing/rerank_model.json.
 
     python -m bench.fit_rerank [--task DIR] [--data-dir DIR] [--eval-task DIR]
-                               [--eval-data-dir DIR] [--dry-run]
+                               [--eval-data-dir DIR] [--semble] [--dry-run]
+
+`--semble` adds the development benchmark's annotated queries (bench/semble_candidates.py)
+to the training rows: its questions and symbol names are shaped unlike docstrings.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import os
 import shutil
 import sys
 import sysconfig
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +32,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from bench.retrieval import REPO, build_task, index_corpus, load_scoring
+from bench.semble_candidates import Labelled
+from bench.semble_candidates import collect as collect_semble
 from server.cli.headless import headless
 from server.config import load_settings
 from server.indexing import rerank
@@ -35,6 +41,7 @@ from server.indexing.catalog import ChunkRow
 from server.indexing.identifiers import query_terms
 from server.indexing.result_merge import Hit
 from server.indexing.search import HybridSearch, SearchWeights, fuse, places
+from server.indexing.search_priors import QueryPriors
 
 DEV_LIBRARIES = (
     "click",
@@ -84,12 +91,12 @@ async def collect(corpus: Path, specs: list[dict]) -> list[Query]:
         for spec in specs:
             found = await search.retrieve(spec["query"], K, None, None, ("dense", "keyword"), [])
             fused = fuse(found.rankings, search.weights)
-            candidates = search.candidates(found, list(fused))
+            extra = await search.definitions(found, QueryPriors.of(spec["query"]), None, None)
+            candidates = search.candidates(found, [*fused, *extra])
             rows = rerank.features(query_terms(spec["query"]), candidates)
             labels = [SCORING.is_hit(spec, span(c.row)) for c in candidates]
-            queries.append(
-                Query(spec, candidates, list(fused.values()), np.array(rows), np.array(labels))
-            )
+            rrf = [*fused.values(), *(0.0 for _ in extra)]
+            queries.append(Query(spec, candidates, rrf, np.array(rows), np.array(labels)))
         return queries
 
 
@@ -105,7 +112,7 @@ def mrr(queries: list[Query], scores: list[list[float]]) -> float:
     return SCORING.score_run([q.spec for q in queries], ranked)["mrr@10"]
 
 
-def fit(queries: list[Query]) -> LogisticRegression:
+def fit(queries: list[Query] | list[Query | Labelled]) -> LogisticRegression:
     x = np.vstack([q.features for q in queries if len(q.candidates)])
     y = np.concatenate([q.labels for q in queries if len(q.candidates)])
     return LogisticRegression(C=C, max_iter=5000).fit(x, y)
@@ -117,12 +124,14 @@ def predict(model: LogisticRegression, queries: list[Query]) -> list[list[float]
     ]
 
 
-def cross_validated(queries: list[Query], folds: int = 5) -> float:
+def cross_validated(queries: list[Query], folds: int = 5, extra: Sequence[Labelled] = ()) -> float:
+    """MRR@10 of `queries`, each scored by a model fitted without its fold (`extra` rows
+    are always in the training set)."""
     order = np.random.default_rng(0).permutation(len(queries))
     scores: list[list[float]] = [[] for _ in queries]
     for part in np.array_split(order, folds):
         held = set(part.tolist())
-        model = fit([q for i, q in enumerate(queries) if i not in held])
+        model = fit([*(q for i, q in enumerate(queries) if i not in held), *extra])
         for i in held:
             scores[i] = predict(model, [queries[i]])[0]
     return mrr(queries, scores)
@@ -144,15 +153,22 @@ def main() -> int:
     parser.add_argument("--eval-task", help="a held-out task to score the fitted model on")
     parser.add_argument("--eval-data-dir", default=str(results / "data"))
     parser.add_argument("--dry-run", action="store_true", help="do not write the model file")
+    parser.add_argument(
+        "--semble", action="store_true", help="also train on the development benchmark's queries"
+    )
     args = parser.parse_args()
 
     task = Path(args.task)
     if not (task / "queries.jsonl").exists():
         build_task(dev_sources(results / "dev" / "src"), task, 500)
     dev = load_task(task, Path(args.data_dir))
+    semble = asyncio.run(collect_semble()) if args.semble else []
     print(json.dumps({"dev_rrf_mrr@10": mrr(dev, [q.rrf for q in dev])}), flush=True)
     print(json.dumps({"dev_cv_mrr@10": round(cross_validated(dev), 4)}), flush=True)
-    model = fit(dev)
+    if semble:
+        cv = round(cross_validated(dev, extra=semble), 4)
+        print(json.dumps({"semble_queries": len(semble), "dev_cv_mrr@10_with_semble": cv}))
+    model = fit([*dev, *semble])
     weights = dict(zip(rerank.FEATURES, (round(float(w), 4) for w in model.coef_[0]), strict=True))
     fitted = {"weights": weights, "bias": round(float(model.intercept_[0]), 4)}
     print(json.dumps(fitted), flush=True)
@@ -163,6 +179,8 @@ def main() -> int:
     if not args.dry_run:
         path = Path(rerank.__file__).with_name(rerank.MODEL_FILE)
         note = f"written by python -m bench.fit_rerank on {task.name}: {len(dev)} queries"
+        if semble:
+            note += f", plus {len(semble)} development benchmark queries (--semble)"
         path.write_text(json.dumps({"note": note, **fitted}, indent=2) + "\n")
         print(json.dumps({"written": str(path.relative_to(REPO))}))
     return 0

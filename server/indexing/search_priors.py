@@ -1,0 +1,86 @@
+"""Priors applied to the reranked scores: where a file sits, whether a chunk defines a name
+the query spells out, whether the file is named after it, and how much the keyword ranking
+is worth for a query of this shape.
+
+Every adjustment is a factor on a positive score (the reranker's probability), so it composes
+with the same-file discount of diversity.py, and each is a rule about code in general, not
+about one repository. The factors were set on the development benchmark (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from server.indexing.catalog import ChunkRow
+from server.indexing.definitions import OWNER_KINDS, defined_name
+from server.indexing.identifiers import query_tokens
+from server.indexing.path_priors import DEFAULT_FACTORS, Role, asked_roles, path_factor
+from server.indexing.query_shape import QueryShape, normalise, shape
+
+DEFINITION_FIRST = 1.5  # a definition of a name written as code: above the best other result
+DEFINITION_BOOST = 1.5  # a definition of a name the question's words spell
+STEM_BOOST = 1.3  # a file named after a name in the query (`TRPCError.ts` for TRPCError)
+KEYWORD_BOOST = 0.5  # identifier queries: extra weight of a top keyword rank (1 / rank)
+
+
+@dataclass(frozen=True)
+class QueryPriors:
+    """What one query brings to the adjustment: its shape and the roles it asks for."""
+
+    shape: QueryShape
+    asked: set[Role]
+
+    @classmethod
+    def of(cls, query: str) -> QueryPriors:
+        return cls(shape(query), asked_roles(query_tokens(query)))
+
+
+def _stem(path: str) -> str:
+    name = PurePosixPath(path).name
+    return normalise(name.split(".", 1)[0])
+
+
+def is_definition(row: ChunkRow, names: frozenset[str]) -> bool:
+    if not names or not row.symbol:
+        return False
+    if defined_name(row) in names:
+        return True
+    owner = normalise(row.symbol.split(".", 1)[0])
+    return row.kind in OWNER_KINDS and owner in names
+
+
+def adjust(
+    scores: Mapping[str, float],
+    rows: Mapping[str, ChunkRow],
+    keyword_rank: Mapping[str, int],
+    query: QueryPriors,
+    old_dirs: frozenset[str],
+    factors: Mapping[str, float] = DEFAULT_FACTORS,
+) -> dict[str, float]:
+    """The scores times the priors; definitions of names written as code go first."""
+    names, strong = query.shape.names, query.shape.strong_names
+    ident = query.shape.identifier
+    out: dict[str, float] = {}
+    firsts: dict[str, float] = {}  # id -> its path factor
+    for cid, score in scores.items():
+        row = rows[cid]
+        place = path_factor(row.path, old_dirs, query.asked, factors)
+        factor = place
+        if is_definition(row, names):
+            if is_definition(row, strong):
+                firsts[cid] = place
+            else:
+                factor *= DEFINITION_BOOST
+        if names and _stem(row.path) in names:
+            factor *= STEM_BOOST
+        rank = keyword_rank.get(cid)
+        if rank is not None and ident > 0:
+            factor *= 1.0 + KEYWORD_BOOST * ident / rank
+        out[cid] = score * factor
+    if firsts:
+        top = max(out.values())
+        for cid, place in firsts.items():
+            out[cid] = max(out[cid], top * place) * DEFINITION_FIRST
+    return out
