@@ -16,7 +16,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import Literal
 
-Role = Literal["test", "example", "benchmark", "docs", "vendored", "old_version", "generated"]
+Role = Literal[
+    "test",
+    "example",
+    "benchmark",
+    "docs",
+    "vendored",
+    "old_version",
+    "generated",
+    "locale",
+    "private",
+]
 ROLES: tuple[Role, ...] = (
     "test",
     "example",
@@ -25,6 +35,8 @@ ROLES: tuple[Role, ...] = (
     "vendored",
     "old_version",
     "generated",
+    "locale",
+    "private",
 )
 
 # Score factors of each role (the reranker's scores are probabilities; only ratios matter,
@@ -37,6 +49,8 @@ DEFAULT_FACTORS: dict[Role, float] = {
     "vendored": 0.5,
     "old_version": 0.5,
     "generated": 0.6,
+    "locale": 0.6,  # translations of messages: `locales/`, `i18n/`
+    "private": 1.0,  # Python's private modules (`_internal/`, `_utils.py`): measured, not used
 }
 
 _DIRS: dict[Role, frozenset[str]] = {
@@ -56,6 +70,8 @@ _DIRS: dict[Role, frozenset[str]] = {
     ),
     "old_version": frozenset("legacy deprecated compat old _legacy _deprecated obsolete".split()),
     "generated": frozenset("generated __generated__ dist".split()),
+    "locale": frozenset("locale locales i18n l10n translations".split()),
+    "private": frozenset(),
 }
 _FILES: dict[Role, re.Pattern[str]] = {
     "test": re.compile(
@@ -69,8 +85,10 @@ _FILES: dict[Role, re.Pattern[str]] = {
     ),
     "docs": re.compile(r".*\.(md|mdx|rst|adoc|txt)$", re.IGNORECASE),
     "generated": re.compile(r".*(\.min\.js|\.pb\.go|_pb2\.py|\.generated\.\w+)$"),
+    "private": re.compile(r"^_[^_].*\.py$"),
 }
 _VERSION = re.compile(r"^v(\d+)$")
+_PRIVATE_DIR = re.compile(r"^_[a-z]\w*$")
 
 # Query words that ask for a role: such a query keeps that role's results at full score.
 _ASKS: dict[Role, frozenset[str]] = {
@@ -84,6 +102,8 @@ _ASKS: dict[Role, frozenset[str]] = {
     "vendored": frozenset("vendor vendored vendoring dependency".split()),
     "old_version": frozenset("legacy deprecated compat compatibility old v1 v2 v3".split()),
     "generated": frozenset("generated codegen".split()),
+    "locale": frozenset("locale locales i18n l10n translation translations localization".split()),
+    "private": frozenset("internal private".split()),
 }
 
 
@@ -131,6 +151,8 @@ def path_role(path: str, old_dirs: frozenset[str] = frozenset()) -> Role | None:
     name = parts[-1]
     for role in ROLES:
         if any(f in _DIRS[role] for f in folders):
+            return role
+        if role == "private" and any(_PRIVATE_DIR.match(f) for f in folders):
             return role
         pattern = _FILES.get(role)
         if pattern is not None and pattern.match(name):

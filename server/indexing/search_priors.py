@@ -15,13 +15,14 @@ from pathlib import PurePosixPath
 
 from server.indexing.catalog import ChunkRow
 from server.indexing.definitions import OWNER_KINDS, defined_name
-from server.indexing.identifiers import query_tokens
+from server.indexing.identifiers import query_terms, query_tokens, split_identifier, stem
 from server.indexing.path_priors import DEFAULT_FACTORS, Role, asked_roles, path_factor
 from server.indexing.query_shape import QueryShape, normalise, shape
 
 DEFINITION_FIRST = 1.5  # a definition of a name written as code: above the best other result
 DEFINITION_BOOST = 1.5  # a definition of a name the question's words spell
 STEM_BOOST = 1.3  # a file named after a name in the query (`TRPCError.ts` for TRPCError)
+STEM_WORDS_BOOST = 1.2  # a file whose name's words are all query words (`errors.ts`, "error")
 KEYWORD_BOOST = 0.5  # identifier queries: extra weight of a top keyword rank (1 / rank)
 
 
@@ -31,15 +32,27 @@ class QueryPriors:
 
     shape: QueryShape
     asked: set[Role]
+    terms: set[str]  # stemmed content words (identifiers.query_terms)
 
     @classmethod
     def of(cls, query: str) -> QueryPriors:
-        return cls(shape(query), asked_roles(query_tokens(query)))
+        return cls(shape(query), asked_roles(query_tokens(query)), query_terms(query))
 
 
-def _stem(path: str) -> str:
-    name = PurePosixPath(path).name
-    return normalise(name.split(".", 1)[0])
+def _file_words(path: str) -> list[str]:
+    """The words of a file's name without its extensions: `type_adapter.py` -> type, adapter."""
+    return split_identifier(PurePosixPath(path).name.split(".", 1)[0])
+
+
+def stem_factor(path: str, query: QueryPriors) -> float:
+    words = _file_words(path)
+    if not words:
+        return 1.0
+    if "".join(words) in query.shape.names:
+        return STEM_BOOST
+    if all(stem(w) in query.terms for w in words):
+        return STEM_WORDS_BOOST
+    return 1.0
 
 
 def is_definition(row: ChunkRow, names: frozenset[str]) -> bool:
@@ -73,8 +86,7 @@ def adjust(
                 firsts[cid] = place
             else:
                 factor *= DEFINITION_BOOST
-        if names and _stem(row.path) in names:
-            factor *= STEM_BOOST
+        factor *= stem_factor(row.path, query)
         rank = keyword_rank.get(cid)
         if rank is not None and ident > 0:
             factor *= 1.0 + KEYWORD_BOOST * ident / rank

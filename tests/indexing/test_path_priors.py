@@ -103,3 +103,11 @@ def test_setting_is_validated_at_load_time() -> None:
     settings, warnings = load_settings(env={"AURO_SEARCH_PLACE_PRIORS": "tests=0.3"}, files=[])
     assert settings.search_place_priors == "default"  # the bad value is refused, with a warning
     assert any("path prior" in str(w) for w in warnings)
+
+
+def test_locales_and_private_modules() -> None:
+    assert path_role("src/v4/locales/fr.ts") == "locale"
+    assert path_role("pkg/_internal/_model.py") == "private"
+    assert path_role("pkg/_utils.py") == "private"
+    assert path_role("pkg/__init__.py") is None
+    assert asked_roles(["french", "translations"]) == {"locale"}

@@ -11,7 +11,13 @@ from server.indexing.catalog import Catalog, ChunkRow, FileRecord
 from server.indexing.chunk import Chunk
 from server.indexing.definitions import find_definitions
 from server.indexing.search import HybridSearch, SearchWeights
-from server.indexing.search_priors import QueryPriors, adjust, is_definition
+from server.indexing.search_priors import (
+    STEM_BOOST,
+    STEM_WORDS_BOOST,
+    QueryPriors,
+    adjust,
+    is_definition,
+)
 
 
 def row(cid: str, path: str, symbol: str = "", kind: str = "function") -> ChunkRow:
@@ -56,11 +62,12 @@ def test_source_over_tests_unless_the_query_asks_for_tests() -> None:
 
 
 def test_a_file_named_after_the_query_gains() -> None:
-    scores = {"usage": 0.5, "class": 0.5}
-    out = adjust(scores, ROWS, {}, QueryPriors.of("how does routing work"), frozenset())
-    assert out["class"] == 0.5 and out["usage"] == 0.5  # no single-word names in a question
-    out = adjust(scores, ROWS, {}, QueryPriors.of("routing"), frozenset())
-    assert out["class"] > out["usage"]
+    scores = {"usage": 0.5, "src": 0.5}
+    question = adjust(scores, ROWS, {}, QueryPriors.of("how do applications start"), frozenset())
+    assert question["usage"] == 0.5 * STEM_WORDS_BOOST  # applications.py: the query's word
+    assert question["src"] == 0.5
+    named = adjust(scores, ROWS, {}, QueryPriors.of("utils"), frozenset())
+    assert named["src"] == 0.5 * STEM_BOOST  # utils.py: the name the query spells
 
 
 def test_keyword_rank_counts_for_identifier_queries_only() -> None:
