@@ -58,7 +58,7 @@ async def score_repo(
     indexed = [str(p.relative_to(tree)) for p in root.rglob("*") if p.is_file()]
     newest = newest_versions(indexed)
     score = RepoScore(spec.name, index)
-    services = Services(settings, embedder=embedder)
+    services = await Services.open(settings, embedder=embedder)
     try:
         workspace = await services.add_workspace(root)
         await workspace.index.wait_until_complete()

@@ -25,6 +25,7 @@ Role = Literal[
     "old_version",
     "generated",
     "locale",
+    "tooling",
     "private",
 ]
 ROLES: tuple[Role, ...] = (
@@ -36,6 +37,7 @@ ROLES: tuple[Role, ...] = (
     "old_version",
     "generated",
     "locale",
+    "tooling",
     "private",
 )
 
@@ -50,6 +52,7 @@ DEFAULT_FACTORS: dict[Role, float] = {
     "old_version": 0.5,
     "generated": 0.6,
     "locale": 0.6,  # translations of messages: `locales/`, `i18n/`
+    "tooling": 0.5,  # hidden folders: `.github/`, `.agents/`, `.devcontainer/`
     "private": 1.0,  # Python's private modules (`_internal/`, `_utils.py`): measured, not used
 }
 
@@ -71,6 +74,7 @@ _DIRS: dict[Role, frozenset[str]] = {
     "old_version": frozenset("legacy deprecated compat old _legacy _deprecated obsolete".split()),
     "generated": frozenset("generated __generated__ dist".split()),
     "locale": frozenset("locale locales i18n l10n translations".split()),
+    "tooling": frozenset(),
     "private": frozenset(),
 }
 _FILES: dict[Role, re.Pattern[str]] = {
@@ -103,6 +107,7 @@ _ASKS: dict[Role, frozenset[str]] = {
     "old_version": frozenset("legacy deprecated compat compatibility old v1 v2 v3".split()),
     "generated": frozenset("generated codegen".split()),
     "locale": frozenset("locale locales i18n l10n translation translations localization".split()),
+    "tooling": frozenset("ci workflow workflows github agent agents skill skills".split()),
     "private": frozenset("internal private".split()),
 }
 
@@ -153,6 +158,8 @@ def path_role(path: str, old_dirs: frozenset[str] = frozenset()) -> Role | None:
         if any(f in _DIRS[role] for f in folders):
             return role
         if role == "private" and any(_PRIVATE_DIR.match(f) for f in folders):
+            return role
+        if role == "tooling" and any(f.startswith(".") and f not in (".", "..") for f in folders):
             return role
         pattern = _FILES.get(role)
         if pattern is not None and pattern.match(name):

@@ -111,3 +111,8 @@ def test_locales_and_private_modules() -> None:
     assert path_role("pkg/_utils.py") == "private"
     assert path_role("pkg/__init__.py") is None
     assert asked_roles(["french", "translations"]) == {"locale"}
+
+
+def test_hidden_folders_are_tooling() -> None:
+    assert path_role(".github/workflows/ci.py") == "tooling"
+    assert path_role("pkg/.agents/skills/run.py") == "tooling"
