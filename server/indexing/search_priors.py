@@ -21,7 +21,8 @@ from server.indexing.query_shape import QueryShape, normalise, shape
 
 DEFINITION_FIRST = 1.5  # a definition of a name written as code: above the best other result
 DEFINITION_BOOST = 1.5  # a definition of a name the question's words spell
-STEM_BOOST = 1.3  # a file named after a name in the query (`TRPCError.ts` for TRPCError)
+STEM_NAMED = 2.0  # a file named as the query's identifier (`TRPCError.ts` for TRPCError)
+STEM_BOOST = 1.3  # a file named after words of the query ("type adapter": type_adapter.py)
 STEM_WORDS_BOOST = 1.2  # a file whose name's words are all query words (`errors.ts`, "error")
 KEYWORD_BOOST = 0.5  # identifier queries: extra weight of a top keyword rank (1 / rank)
 
@@ -48,7 +49,10 @@ def stem_factor(path: str, query: QueryPriors) -> float:
     words = _file_words(path)
     if not words:
         return 1.0
-    if "".join(words) in query.shape.names:
+    name = "".join(words)
+    if name in query.shape.strong_names:
+        return STEM_NAMED
+    if name in query.shape.names:
         return STEM_BOOST
     if all(stem(w) in query.terms for w in words):
         return STEM_WORDS_BOOST
