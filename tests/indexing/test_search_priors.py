@@ -12,7 +12,7 @@ from server.indexing.chunk import Chunk
 from server.indexing.definitions import find_definitions
 from server.indexing.search import HybridSearch, SearchWeights
 from server.indexing.search_priors import (
-    STEM_BOOST,
+    STEM_NAMED,
     STEM_WORDS_BOOST,
     QueryPriors,
     adjust,
@@ -67,7 +67,7 @@ def test_a_file_named_after_the_query_gains() -> None:
     assert question["usage"] == 0.5 * STEM_WORDS_BOOST  # applications.py: the query's word
     assert question["src"] == 0.5
     named = adjust(scores, ROWS, {}, QueryPriors.of("utils"), frozenset())
-    assert named["src"] == 0.5 * STEM_BOOST  # utils.py: the name the query spells
+    assert named["src"] == 0.5 * STEM_NAMED  # utils.py: the name the query spells
 
 
 def test_keyword_rank_counts_for_identifier_queries_only() -> None:
