@@ -18,6 +18,7 @@ from server.indexing.identifiers import STOPWORDS, split_identifier
 
 _TOKEN = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 _CAMEL = re.compile(r"[a-z0-9][A-Z]|[A-Z]{2}[a-z]")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 MAX_RUN = 3  # words joined into one candidate name
 MIN_NAME = 3  # shorter joined names ("id", "io") match too much
 
@@ -30,8 +31,9 @@ class QueryShape:
 
 
 def normalise(name: str) -> str:
-    """The form names are compared in: lower case, no separators (`API_Router` -> apirouter)."""
-    return "".join(split_identifier(name))
+    """The form names are compared in: lower case, letters and digits only (`API_Router` ->
+    apirouter; `$ZodError`, a JavaScript convention for internals, -> zoderror)."""
+    return _NOT_ALNUM.sub("", "".join(split_identifier(name)))
 
 
 def looks_like_identifier(word: str) -> bool:

@@ -51,3 +51,7 @@ def test_fusion_weights_follow_the_shape() -> None:
 def test_empty_query() -> None:
     s = shape("  ?! ")
     assert s.identifier == 0.0 and not s.names
+
+
+def test_normalise_drops_a_dollar_prefix() -> None:
+    assert normalise("$ZodError") == normalise("ZodError") == "zoderror"
