@@ -1,8 +1,11 @@
 """Hybrid retrieval: dense (vector store) and keyword (FTS5 BM25) rankings fused by
-reciprocal rank fusion, the fused candidates reranked (server.indexing.rerank), filtered by
-path glob and language; then shaped into distinct places: the chunks of one definition and
-overlapping chunks merged (server.indexing.result_merge), and no file filling the list while
-other files score comparably, or each file once when grouped (server.indexing.diversity).
+reciprocal rank fusion, the fused candidates (plus the definitions of names the query
+spells, server.indexing.definitions) reranked (server.indexing.rerank) and adjusted by
+priors (server.indexing.search_priors: source over tests and old copies, definitions first,
+file names, the query's shape), filtered by path glob and language; then shaped into
+distinct places: the chunks of one definition and overlapping chunks merged
+(server.indexing.result_merge), and no file filling the list while other files score
+comparably, or each file once when grouped (server.indexing.diversity).
 
 Either side may be missing (model still loading, vectors half built, store down); the fusion
 simply uses what is there, and the response says how complete the index was.
