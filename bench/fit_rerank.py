@@ -112,10 +112,42 @@ def mrr(queries: list[Query], scores: list[list[float]]) -> float:
     return SCORING.score_run([q.spec for q in queries], ranked)["mrr@10"]
 
 
-def fit(queries: list[Query] | list[Query | Labelled]) -> LogisticRegression:
-    x = np.vstack([q.features for q in queries if len(q.candidates)])
-    y = np.concatenate([q.labels for q in queries if len(q.candidates)])
-    return LogisticRegression(C=C, max_iter=5000).fit(x, y)
+def fit(
+    queries: list[Query] | list[Query | Labelled], semble_weight: float = 1.0
+) -> LogisticRegression:
+    """`semble_weight`: the weight of a development-benchmark row (its labels are whole
+    files, so one query has many positives) against a task row."""
+    kept = [q for q in queries if len(q.candidates)]
+    x = np.vstack([q.features for q in kept])
+    y = np.concatenate([q.labels for q in kept])
+    weights = np.concatenate(
+        [np.full(len(q.labels), semble_weight if isinstance(q, Labelled) else 1.0) for q in kept]
+    )
+    return LogisticRegression(C=C, max_iter=5000).fit(x, y, sample_weight=weights)
+
+
+def fit_only(
+    queries: Sequence[Query | Labelled], names: list[str], semble_weight: float, l2: float = 10.0
+) -> dict[str, float]:
+    """Weights for `names` alone, every other weight and the bias kept as shipped: logistic
+    regression with the shipped model's logit as a fixed offset (Newton steps, L2 `l2`).
+    Used to give the new chunk kinds weights without moving what the stdlib task relies on."""
+    base = rerank.DEFAULT_MODEL
+    kept = [q for q in queries if len(q.candidates)]
+    x = np.vstack([q.features for q in kept])
+    y = np.concatenate([q.labels for q in kept]).astype(float)
+    sw = np.concatenate(
+        [np.full(len(q.labels), semble_weight if isinstance(q, Labelled) else 1.0) for q in kept]
+    )
+    offset = base.bias + x @ np.array([base.weights[n] for n in rerank.FEATURES])
+    z = x[:, [rerank.FEATURES.index(n) for n in names]]
+    b = np.zeros(len(names))
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(offset + z @ b)))
+        grad = z.T @ (sw * (p - y)) + l2 * b
+        hess = (z * (sw * p * (1 - p))[:, None]).T @ z + l2 * np.eye(len(names))
+        b -= np.clip(np.linalg.solve(hess, grad), -1.0, 1.0)
+    return dict(zip(names, (round(float(v), 4) for v in b), strict=True))
 
 
 def predict(model: LogisticRegression, queries: list[Query]) -> list[list[float]]:
@@ -124,14 +156,16 @@ def predict(model: LogisticRegression, queries: list[Query]) -> list[list[float]
     ]
 
 
-def cross_validated(queries: list[Query], folds: int = 5, extra: Sequence[Labelled] = ()) -> float:
+def cross_validated(
+    queries: list[Query], folds: int = 5, extra: Sequence[Labelled] = (), weight: float = 1.0
+) -> float:
     """MRR@10 of `queries`, each scored by a model fitted without its fold (`extra` rows
     are always in the training set)."""
     order = np.random.default_rng(0).permutation(len(queries))
     scores: list[list[float]] = [[] for _ in queries]
     for part in np.array_split(order, folds):
         held = set(part.tolist())
-        model = fit([*(q for i, q in enumerate(queries) if i not in held), *extra])
+        model = fit([*(q for i, q in enumerate(queries) if i not in held), *extra], weight)
         for i in held:
             scores[i] = predict(model, [queries[i]])[0]
     return mrr(queries, scores)
@@ -145,6 +179,11 @@ def load_task(task: Path, data_dir: Path) -> list[Query]:
     return asyncio.run(collect(task / "corpus", specs))
 
 
+def shipped_note() -> str:
+    path = Path(rerank.__file__).with_name(rerank.MODEL_FILE)
+    return str(json.loads(path.read_text()).get("note", ""))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     results = REPO / "bench" / "results"
@@ -156,6 +195,10 @@ def main() -> int:
     parser.add_argument(
         "--semble", action="store_true", help="also train on the development benchmark's queries"
     )
+    parser.add_argument("--semble-weight", type=float, default=0.1, help="weight of a --semble row")
+    parser.add_argument(
+        "--only", default="", help="comma-separated features to fit, the rest kept as shipped"
+    )
     args = parser.parse_args()
 
     task = Path(args.task)
@@ -166,21 +209,34 @@ def main() -> int:
     print(json.dumps({"dev_rrf_mrr@10": mrr(dev, [q.rrf for q in dev])}), flush=True)
     print(json.dumps({"dev_cv_mrr@10": round(cross_validated(dev), 4)}), flush=True)
     if semble:
-        cv = round(cross_validated(dev, extra=semble), 4)
+        cv = round(cross_validated(dev, extra=semble, weight=args.semble_weight), 4)
         print(json.dumps({"semble_queries": len(semble), "dev_cv_mrr@10_with_semble": cv}))
-    model = fit([*dev, *semble])
-    weights = dict(zip(rerank.FEATURES, (round(float(w), 4) for w in model.coef_[0]), strict=True))
-    fitted = {"weights": weights, "bias": round(float(model.intercept_[0]), 4)}
+    if args.only:
+        only = fit_only([*dev, *semble], args.only.split(","), args.semble_weight)
+        shipped = rerank.DEFAULT_MODEL
+        fitted = {"weights": {**shipped.weights, **only}, "bias": shipped.bias}
+        model = None
+    else:
+        model = fit([*dev, *semble], args.semble_weight)
+        weights = dict(
+            zip(rerank.FEATURES, (round(float(w), 4) for w in model.coef_[0]), strict=True)
+        )
+        fitted = {"weights": weights, "bias": round(float(model.intercept_[0]), 4)}
     print(json.dumps(fitted), flush=True)
-    if args.eval_task:
+    if args.eval_task and model is not None:
         held = load_task(Path(args.eval_task), Path(args.eval_data_dir))
         print(json.dumps({"eval_rrf_mrr@10": mrr(held, [q.rrf for q in held])}), flush=True)
         print(json.dumps({"eval_mrr@10": mrr(held, predict(model, held))}), flush=True)
     if not args.dry_run:
         path = Path(rerank.__file__).with_name(rerank.MODEL_FILE)
         note = f"written by python -m bench.fit_rerank on {task.name}: {len(dev)} queries"
+        if args.only:
+            note = f"{shipped_note()}; {args.only} fitted alone (--only) on {task.name}"
         if semble:
-            note += f", plus {len(semble)} development benchmark queries (--semble)"
+            note += (
+                f", plus {len(semble)} development benchmark queries"
+                f" (--semble, weight {args.semble_weight})"
+            )
         path.write_text(json.dumps({"note": note, **fitted}, indent=2) + "\n")
         print(json.dumps({"written": str(path.relative_to(REPO))}))
     return 0

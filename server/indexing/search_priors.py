@@ -21,6 +21,9 @@ from server.indexing.query_shape import QueryShape, normalise, shape
 
 DEFINITION_FIRST = 1.5  # a definition of a name written as code: above the best other result
 DEFINITION_BOOST = 1.5  # a definition of a name the question's words spell
+# Definitions go first only for a query that is mostly names: a docstring-like question that
+# mentions an identifier is usually about the code that uses it (stdlib task: MRR -0.02).
+FIRST_MIN_IDENTIFIER = 0.5
 STEM_NAMED = 2.0  # a file named as the query's identifier (`TRPCError.ts` for TRPCError)
 STEM_BOOST = 1.3  # a file named after words of the query ("type adapter": type_adapter.py)
 STEM_WORDS_BOOST = 1.2  # a file whose name's words are all query words (`errors.ts`, "error")
@@ -86,7 +89,7 @@ def adjust(
         place = path_factor(row.path, old_dirs, query.asked, factors)
         factor = place
         if is_definition(row, names):
-            if is_definition(row, strong):
+            if ident >= FIRST_MIN_IDENTIFIER and is_definition(row, strong):
                 firsts[cid] = place
             else:
                 factor *= DEFINITION_BOOST
