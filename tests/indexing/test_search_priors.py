@@ -121,3 +121,12 @@ async def test_search_returns_the_definition_first_and_source_before_tests(
     paths = [r.path for r in results]
     assert (results[0].path, results[0].symbol) == ("app/routing.py", "APIRouter")
     assert paths.index("app/main.py") < paths.index("tests/test_main.py")
+
+
+def test_a_question_mentioning_a_name_boosts_its_definition_without_forcing_it_first() -> None:
+    """Docstring-like questions mention identifiers of the code they describe (stdlib task)."""
+    scores = {"class": 0.2, "usage": 0.8}
+    question = QueryPriors.of("include the routes of an APIRouter in the app")
+    out = adjust(scores, ROWS, {}, question, frozenset())
+    assert ranked(out)[0] == "usage"
+    assert out["class"] > 0.2
