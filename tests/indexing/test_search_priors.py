@@ -130,3 +130,15 @@ def test_a_question_mentioning_a_name_boosts_its_definition_without_forcing_it_f
     out = adjust(scores, ROWS, {}, question, frozenset())
     assert ranked(out)[0] == "usage"
     assert out["class"] > 0.2
+
+
+def test_a_file_holding_many_candidates_gains() -> None:
+    rows = {
+        "a1": row("a1", "pkg/core.py", "run"),
+        "a2": row("a2", "pkg/core.py", "stop"),
+        "a3": row("a3", "pkg/core.py", "wait"),
+        "b": row("b", "pkg/misc.py", "helper"),
+    }
+    scores = {"a1": 0.5, "a2": 0.1, "a3": 0.1, "b": 0.5}
+    out = adjust(scores, rows, {}, QueryPriors.of("how does the loop work"), frozenset())
+    assert out["a1"] > out["b"] == 0.5
