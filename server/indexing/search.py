@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 Retriever = Literal["dense", "keyword"]
 OVERFETCH = 4
+# Definitions the retrievers missed, added to the candidates (shortest symbols first): a
+# common name (`run`, `__init__`) defines hundreds, each costing the reranker time.
+DEFINITIONS_ADDED = 10
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,7 @@ class HybridSearch:
             and (spec is None or spec.match_file(row.path))
             and (not languages or row.language in languages)
         ]
+        new = new[:DEFINITIONS_ADDED]
         found.rows.update((row.id, row) for row in new)
         return [row.id for row in new]
 
