@@ -43,7 +43,7 @@ ROLES: tuple[Role, ...] = (
 
 # Score factors of each role (the reranker's scores are probabilities; only ratios matter,
 # as in diversity.py). Measured on the development benchmark, docs/benchmarks.md.
-DEFAULT_FACTORS: dict[Role, float] = {
+DEFAULT_FACTORS: dict[str, float] = {
     "test": 0.5,
     "example": 0.6,
     "benchmark": 0.6,
