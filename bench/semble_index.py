@@ -25,7 +25,17 @@ from server.paths import workspace_data_path
 REPO = Path(__file__).resolve().parents[1]
 INDEXING = REPO / "server" / "indexing"
 # Read only at search time: changing them leaves the index as it was.
-RANKING_ONLY = {"search.py", "rerank.py", "rerank_model.json", "result_merge.py", "diversity.py"}
+RANKING_ONLY = {
+    "search.py",
+    "rerank.py",
+    "rerank_model.json",
+    "result_merge.py",
+    "diversity.py",
+    "path_priors.py",
+    "query_shape.py",
+    "definitions.py",
+    "search_priors.py",
+}
 INDEX_SETTINGS = ("embedding_model", "embedding_backend", "chunk_size", "max_file_bytes")
 EXTRA_SOURCES = ("server/workspace_files.py", "server/secret_rules.py")
 

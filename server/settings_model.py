@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from server.settings_fields import CsvList, setting
 
+from server.indexing.path_priors import parse_factors
+
 SERVE_PORT = 8765  # `serve`'s default port; not 8000, which is Chroma's (CHROMADB_PORT)
 
 
@@ -220,6 +222,13 @@ class Settings(BaseSettings):
         "Rerank fused search results with the fitted linear model",
         workspace=True,
     )
+    search_place_priors: str = setting(
+        "default",
+        "AURO_SEARCH_PLACE_PRIORS",
+        "Score factors of tests, examples, benchmarks, docs, vendored, old-version and"
+        " generated files in reranked search: default, off, or role=factor pairs"
+        " (test=0.3,docs=1)",
+    )
 
     # Tools
     web_search_enabled: bool = setting(True, "WEB_SEARCH_ENABLED", "Enable web search tools")
@@ -342,6 +351,12 @@ class Settings(BaseSettings):
     @classmethod
     def _split_http_csv(cls, value: Any) -> Any:
         return cls._split_csv(value)
+
+    @field_validator("search_place_priors")
+    @classmethod
+    def _path_priors(cls, value: str) -> str:
+        parse_factors(value)  # a clear error at load time, not on the first search
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

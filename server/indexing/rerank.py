@@ -21,7 +21,19 @@ from typing import Any
 from server.indexing.catalog import ChunkRow
 from server.indexing.identifiers import split_identifier, stem
 
-KINDS = ("function", "method", "class", "class_header", "class_body", "function_part", "module")
+KINDS = (
+    "function",
+    "method",
+    "class",
+    "class_header",
+    "class_body",
+    "function_part",
+    "module",
+    "type",  # the named declarations of chunker v2: type aliases, interfaces, enums, structs
+    "const",
+    "variable",
+    "macro",
+)
 FEATURES = (
     "dense_gap",  # cosine similarity minus the best candidate's
     "in_dense",

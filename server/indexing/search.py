@@ -1,8 +1,11 @@
 """Hybrid retrieval: dense (vector store) and keyword (FTS5 BM25) rankings fused by
-reciprocal rank fusion, the fused candidates reranked (server.indexing.rerank), filtered by
-path glob and language; then shaped into distinct places: the chunks of one definition and
-overlapping chunks merged (server.indexing.result_merge), and no file filling the list while
-other files score comparably, or each file once when grouped (server.indexing.diversity).
+reciprocal rank fusion, the fused candidates (plus the definitions of names the query
+spells, server.indexing.definitions) reranked (server.indexing.rerank) and adjusted by
+priors (server.indexing.search_priors: source over tests and old copies, definitions first,
+file names, the query's shape), filtered by path glob and language; then shaped into
+distinct places: the chunks of one definition and overlapping chunks merged
+(server.indexing.result_merge), and no file filling the list while other files score
+comparably, or each file once when grouped (server.indexing.diversity).
 
 Either side may be missing (model still loading, vectors half built, store down); the fusion
 simply uses what is there, and the response says how complete the index was.
@@ -12,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -21,17 +24,24 @@ import pathspec
 
 from server.config import Settings
 from server.indexing.catalog import Catalog, ChunkRow
+from server.indexing.definitions import find_definitions
 from server.indexing.diversity import FILE_DECAY, best_per_file, diversify
 from server.indexing.embedding_thread import EmbeddingThread
 from server.indexing.identifiers import name_text, query_terms
+from server.indexing.path_priors import DEFAULT_FACTORS, old_version_dirs, parse_factors
+from server.indexing.query_shape import fusion_weights
 from server.indexing.rerank import DEFAULT_MODEL, Candidate
 from server.indexing.result_merge import Hit, chunk_lines, merge_hits, snippet
+from server.indexing.search_priors import QueryPriors, adjust
 from server.indexing.vector_store import VectorHit, VectorStore
 
 log = logging.getLogger(__name__)
 
 Retriever = Literal["dense", "keyword"]
 OVERFETCH = 4
+# Definitions the retrievers missed, added to the candidates (shortest symbols first): a
+# common name (`run`, `__init__`) defines hundreds, each costing the reranker time.
+DEFINITIONS_ADDED = 10
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,8 @@ class SearchWeights:
 
     Keyword search is the weaker half on natural-language questions, so it gets half the
     weight; measured on the stdlib task (docs/benchmarks.md) this beats plain 1:1 fusion.
+    An identifier-like query raises the keyword weight (query_shape.fusion_weights).
+    `path_factors`: the score factor of each path role (path_priors), reranked search only.
     """
 
     dense: float = 1.0
@@ -48,6 +60,7 @@ class SearchWeights:
     rrf_k: int = 30
     rerank: bool = True
     file_decay: float = FILE_DECAY
+    path_factors: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_FACTORS))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchWeights:
@@ -55,6 +68,7 @@ class SearchWeights:
             dense=settings.search_dense_weight,
             keyword=settings.search_keyword_weight,
             rerank=settings.search_rerank,
+            path_factors=parse_factors(settings.search_place_priors),
         )
 
 
@@ -155,6 +169,7 @@ class HybridSearch:
         self.store = store
         self.embedding = embedding
         self.weights = weights or SearchWeights()
+        self._layout: tuple[int, frozenset[str]] | None = None  # files count, old dirs
 
     async def search(
         self,
@@ -174,16 +189,27 @@ class HybridSearch:
         if not query.strip() or k <= 0:
             return [], []
         warnings: list[str] = []
+        priors = QueryPriors.of(query)
         found = await self.retrieve(query, k, paths, languages, retrievers, warnings)
-        scores = fuse(found.rankings, self.weights)
-        # The same-file discount is sized for the reranker's probabilities; plain RRF sums
-        # of neighbouring ranks differ by a few percent, where it would drown every second
-        # result of a file (measured: the dense half lost 0.07 MRR on a stdlib slice).
+        dense, keyword = fusion_weights(
+            priors.shape.identifier, self.weights.dense, self.weights.keyword
+        )
+        scores = fuse(found.rankings, replace(self.weights, dense=dense, keyword=keyword))
+        # The same-file discount and the priors are sized for the reranker's probabilities;
+        # plain RRF sums of neighbouring ranks differ by a few percent, where a factor of 0.5
+        # would drown every second result of a file (measured: the dense half lost 0.07 MRR
+        # on a stdlib slice).
         decay = 1.0
         if self.weights.rerank and set(retrievers) == {"dense", "keyword"} and scores:
-            candidates = await asyncio.to_thread(self.candidates, found, list(scores))
+            ids = list(scores) + await self.definitions(found, priors, paths, languages)
+            candidates = await asyncio.to_thread(self.candidates, found, ids)
             reranked = DEFAULT_MODEL.scores(query_terms(query), candidates)
             scores = {c.row.id: score for c, score in zip(candidates, reranked, strict=True)}
+            keyword_rank = {cid: i for i, cid in enumerate(found.rankings["keyword"], start=1)}
+            old_dirs = await self._old_version_dirs()
+            scores = adjust(
+                scores, found.rows, keyword_rank, priors, old_dirs, self.weights.path_factors
+            )
             decay = self.weights.file_decay
         hits = [
             Hit(
@@ -207,6 +233,39 @@ class HybridSearch:
             )
             for hit, score in places(hits, k, group=group, decay=decay)
         ], warnings
+
+    async def definitions(
+        self,
+        found: Retrieved,
+        priors: QueryPriors,
+        paths: Sequence[str] | None,
+        languages: Sequence[str] | None,
+    ) -> list[str]:
+        """Ids of chunks defining a name the query spells, not retrieved yet (added to
+        `found.rows`, so that the reranker and the priors see them)."""
+        if not priors.shape.names:
+            return []
+        rows = await asyncio.to_thread(find_definitions, self.catalog, priors.shape.names)
+        spec = path_filter(paths)
+        new = [
+            row
+            for row in rows
+            if row.id not in found.rows
+            and (spec is None or spec.match_file(row.path))
+            and (not languages or row.language in languages)
+        ]
+        new = new[:DEFINITIONS_ADDED]
+        found.rows.update((row.id, row) for row in new)
+        return [row.id for row in new]
+
+    async def _old_version_dirs(self) -> frozenset[str]:
+        """Old-version folders of the indexed tree (path_priors), read again when the
+        number of files changes."""
+        files = self.catalog.counts().files
+        if self._layout is None or self._layout[0] != files:
+            paths = await asyncio.to_thread(lambda: list(self.catalog.files()))
+            self._layout = (files, old_version_dirs(paths))
+        return self._layout[1]
 
     async def retrieve(
         self,
