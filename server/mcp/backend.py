@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import unquote, urlparse
 
 from server.mcp.models import (
     Answer,
@@ -93,3 +94,13 @@ def relative_citation_path(path: str, roots: list[Path]) -> str:
     inside = [r for r in roots if candidate.is_relative_to(r)]
     root = max(inside, key=lambda r: len(r.parts), default=None)
     return path if root is None else candidate.relative_to(root).as_posix()
+
+
+def path_of(raw: str) -> str:
+    """A `file://` URI as the path it names; anything else as given."""
+    if not raw.startswith("file:"):
+        return raw
+    parsed = urlparse(raw)
+    if parsed.netloc not in ("", "localhost"):
+        raise Refused(f"{raw} names another host; only local files can be read")
+    return unquote(parsed.path)

@@ -11,22 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from server.indexing.chunking.languages import detect_language
 from server.indexing.multi_root import Workspace
-from server.mcp.backend import FileText, Refused
+from server.mcp.backend import FileText, Refused, path_of
 from server.workspace_files import PathRefused, read_capped, refuse_secret
-
-
-def path_of(raw: str) -> str:
-    """A `file://` URI as the path it names; anything else as given."""
-    if not raw.startswith("file:"):
-        return raw
-    parsed = urlparse(raw)
-    if parsed.netloc not in ("", "localhost"):
-        raise Refused(f"{raw} names another host; only local files can be read")
-    return unquote(parsed.path)
 
 
 def _candidates(workspaces: Sequence[Workspace], raw: str) -> list[tuple[Workspace, Path]]:
