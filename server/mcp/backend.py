@@ -4,6 +4,8 @@ server that already holds the workspace's index (one writer per index)."""
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,3 +106,24 @@ def path_of(raw: str) -> str:
     if parsed.netloc not in ("", "localhost"):
         raise Refused(f"{raw} names another host; only local files can be read")
     return unquote(parsed.path)
+
+
+def is_hard_link(path: Path) -> bool:
+    """A regular file with other names: one of them may be a secret's (`.env` linked as
+    `notes.txt`), which no rule on this name can see, so its text is not given out."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_nlink > 1
+
+
+def refuse_hard_link(path: Path, shown: str) -> None:
+    if is_hard_link(path):
+        raise Refused(
+            f"{shown} is a hard link (the same file has other names, which may be a secret's); "
+            "it is not readable"
+        )
+
+
+HARD_LINKS_WITHHELD = "{} result(s) withheld: hard-linked files (they may be a secret's copy)"

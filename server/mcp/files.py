@@ -14,7 +14,7 @@ from pathlib import Path
 
 from server.indexing.chunking.languages import detect_language
 from server.indexing.multi_root import Workspace
-from server.mcp.backend import FileText, Refused, path_of
+from server.mcp.backend import FileText, Refused, path_of, refuse_hard_link
 from server.workspace_files import PathRefused, read_capped, refuse_secret
 
 
@@ -55,6 +55,7 @@ def read_confined(workspaces: Sequence[Workspace], raw: str) -> FileText:
             _check_rules(workspace, path)
             if not path.exists():
                 continue
+            refuse_hard_link(path, raw)
             text = read_capped(path, workspace.index.discovery.max_file_bytes)
             refuse_secret(path, workspace.root, text)
             rel = path.relative_to(workspace.root).as_posix()

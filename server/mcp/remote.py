@@ -23,7 +23,16 @@ import aiohttp
 
 from server.cli.remote import results_within, scoped_globs
 from server.mcp.answers import answer_of
-from server.mcp.backend import FilePosition, FileText, Refused, TextSink, path_of
+from server.mcp.backend import (
+    HARD_LINKS_WITHHELD,
+    FilePosition,
+    FileText,
+    Refused,
+    TextSink,
+    is_hard_link,
+    path_of,
+    refuse_hard_link,
+)
 from server.mcp.catalog_pages import file_page, open_read_only, symbol_hits
 from server.mcp.models import (
     Answer,
@@ -90,7 +99,13 @@ class RemoteBackend:
             "root": str(self._holder),
         }
         found = await self._call("POST", "/api/v1/rag/search", json=body)
-        found["results"] = results_within(self._within, found["results"])
+        results = results_within(self._within, found["results"])
+        found["results"] = await asyncio.to_thread(
+            lambda: [r for r in results if not is_hard_link(self._root / r["path"])]
+        )
+        if len(found["results"]) < len(results):
+            withheld = HARD_LINKS_WITHHELD.format(len(results) - len(found["results"]))
+            found["warnings"] = [*found.get("warnings", []), withheld]
         return SearchCodeResult.model_validate(found)
 
     async def read_file(self, path: str) -> FileText:
@@ -121,6 +136,7 @@ class RemoteBackend:
             raise Refused(f"cannot read {raw}: {exc}") from None
         if not real.is_relative_to(self._root):
             raise Refused(f"{name.name} resolves outside the workspace root; it is not readable")
+        refuse_hard_link(name, raw)
         return name
 
     def _read(self, read: Any, *args: Any) -> Any:
