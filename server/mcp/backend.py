@@ -98,14 +98,23 @@ def relative_citation_path(path: str, roots: list[Path]) -> str:
     return path if root is None else candidate.relative_to(root).as_posix()
 
 
+# The ignore rules check every parent folder against every ignore file above it, which
+# grows with the cube of the depth: 2000 `x/` took a worker thread over 30 s.
+MAX_PATH_DEPTH = 100
+
+
 def path_of(raw: str) -> str:
-    """A `file://` URI as the path it names; anything else as given."""
-    if not raw.startswith("file:"):
-        return raw
-    parsed = urlparse(raw)
-    if parsed.netloc not in ("", "localhost"):
-        raise Refused(f"{raw} names another host; only local files can be read")
-    return unquote(parsed.path)
+    """A `file://` URI as the path it names; anything else as given. Refused when it is
+    nested deeper than any workspace file plausibly is."""
+    name = raw
+    if raw.startswith("file:"):
+        parsed = urlparse(raw)
+        if parsed.netloc not in ("", "localhost"):
+            raise Refused(f"{raw} names another host; only local files can be read")
+        name = unquote(parsed.path)
+    if name.count("/") > MAX_PATH_DEPTH:
+        raise Refused(f"the path is nested deeper than {MAX_PATH_DEPTH} folders; no file is read")
+    return name
 
 
 def is_hard_link(path: Path) -> bool:

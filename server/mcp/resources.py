@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import anyio
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
@@ -29,6 +30,7 @@ from mcp_types import (
 
 from server.mcp.backend import FilePosition, McpBackend, Refused
 from server.mcp.reading import MAX_CHARS
+from server.mcp.unreadable import answer_unreadable
 
 PAGE_SIZE = 200
 MAX_CURSOR = 16_384  # a cursor holds a root's number and a path (at most 4096 bytes)
@@ -70,7 +72,11 @@ class IndexedFilesServer(MCPServer[Any]):
         `auro-pai mcp` enters before it opens the index, so nothing written meanwhile
         reaches the wire."""
         lowlevel = self._lowlevel_server
-        await lowlevel.run(read, write, lowlevel.create_initialization_options())
+        forward, readable = anyio.create_memory_object_stream[Any](0)
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(answer_unreadable, read, forward, write)
+            await lowlevel.run(readable, write, lowlevel.create_initialization_options())
+            tasks.cancel_scope.cancel()
 
     async def _handle_list_resources(
         self, ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import json
 import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -225,7 +226,10 @@ READ_REFUSALS = [
     ("pipe.py", "not a regular file"),
     ("sub", "directory"),
     ("a" * 300, "cannot read"),
-    ("x/" * 2000, "no such file"),
+    ("x/" * 2000, "deeper than"),
+    ("x/" * 101 + "a.py", "deeper than"),
+    ("{root_uri}/" + "x/" * 101 + "a.py", "deeper than"),
+    ("x/" * 99 + "a.py", "no such file"),
     # rejected by the input schema
     ("", ""),
     ("x" * 5000, ""),
@@ -466,3 +470,92 @@ async def test_where_is_prompt_refuses_a_huge_feature(agent):
     with pytest.raises(MCPError):
         await agent.session.get_prompt("where_is", {"feature": "x" * 100_000})
     await still_serving(agent)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1:1/",
+        "http://localhost/",
+        "http://[::1]/",
+        "http://0x7f000001/",
+        "http://2130706433/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/",
+        "gopher://127.0.0.1:6379/_INFO",
+        "javascript:alert(1)",
+        "not a url",
+    ],
+)
+async def test_fetch_url_refuses_local_and_odd_urls(agent, url):
+    await refused(agent, "fetch_url", {"url": url}, "")
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("write_file", {"path": "calc.py", "text": "x"}),
+        ("ask_codebase", {"question": "x" * 20_001}),
+        ("ask_codebase", {"question": "What does divide do?"}),  # no model is configured
+        ("web_search", {"query": "anything"}),  # web search is off
+    ],
+)
+async def test_unknown_tools_and_unavailable_services_are_tool_errors(agent, tool, arguments):
+    await refused(agent, tool, arguments, "")
+
+
+async def test_a_file_name_that_is_not_utf8_is_reported_not_fatal(agent):
+    async with asyncio.timeout(60):
+        while True:
+            found = (await agent.call("search_code", {"query": "latin_named"})).structured_content
+            if found["complete"]:
+                break
+            await asyncio.sleep(0.3)
+    assert any("not valid UTF-8" in w for w in found["warnings"]), found
+
+
+async def test_a_request_that_is_not_unicode_gets_an_answer(workspace):
+    """Raw JSON-RPC (the SDK's client cannot send it): a lone surrogate escape in a request,
+    which the SDK's reader drops, is answered with an error; the next request works."""
+    root, _, data = workspace
+    env = mcp_env(data, AURO_MAX_FILE_BYTES=str(MAX_FILE_BYTES))
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "server.cli", "mcp", "--workspace", str(root)),
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert process.stdin is not None and process.stdout is not None
+
+    async def ask(message: dict[str, Any]) -> dict[str, Any] | None:
+        process.stdin.write((json.dumps(message) + "\n").encode())  # \udce9 stays escaped
+        if "id" not in message:
+            return None
+        async with asyncio.timeout(60):
+            return json.loads(await process.stdout.readline())
+
+    def read_code(id_: int, path: str) -> dict[str, Any]:
+        call = {"name": "read_code", "arguments": {"path": path, "end_line": 1}}
+        return {"jsonrpc": "2.0", "id": id_, "method": "tools/call", "params": call}
+
+    try:
+        hello = {"protocolVersion": "2025-06-18", "capabilities": {}}
+        hello["clientInfo"] = {"name": "raw", "version": "1"}
+        await ask({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello})
+        await ask({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        bad = await ask(read_code(2, os.fsdecode(b"caf\xe9_name.py")))
+        assert bad is not None and bad["id"] == 2 and "not valid Unicode" in bad["error"]["message"]
+        uri = {"uri": root.as_uri() + "/\udce9"}
+        bad = await ask({"jsonrpc": "2.0", "id": "r", "method": "resources/read", "params": uri})
+        assert bad is not None and bad["id"] == "r" and bad["error"]["code"] == -32602
+        good = await ask(read_code(3, "calc.py"))
+        assert (
+            good is not None
+            and good["result"]["structuredContent"]["text"] == CALC[: CALC.index("\n") + 1]
+        )
+    finally:
+        process.stdin.close()
+        async with asyncio.timeout(30):
+            await process.wait()
