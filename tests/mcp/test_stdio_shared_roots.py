@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -48,6 +49,8 @@ async def test_mcp_for_one_of_several_roots_or_a_folder_inside_one_uses_the_serv
     (other / "only_other.py").write_text(OTHER)
     (other / "lib" / "stats.py").write_text(STATS)
     lib = other / "lib"
+    (tmp_path / "outside.env").write_text("OPENAI_API_KEY=sk-proj-not-for-agents\n")
+    os.link(tmp_path / "outside.env", repo / "settings_copy.txt")
     env = chat_env(tmp_path / "data", None, AURO_EMBEDDING_BACKEND="torch")
     async with lsp_session(env, [repo, other]) as (client, recorder):
         status = await recorder.next("auro/status", 1)
@@ -68,6 +71,16 @@ async def test_mcp_for_one_of_several_roots_or_a_folder_inside_one_uses_the_serv
             assert [w["root"] for w in state["workspaces"]] == [str(repo)]
             uris = [r.uri for r in (await session.list_resources()).resources]
             assert uris and all(u.startswith(repo.as_uri() + "/") for u in uris)
+            # the attack cases that the server's files API would otherwise answer
+            for path, reason in [
+                ("settings_copy.txt", "hard link"),
+                ("x/" * 101 + "a.py", "deeper than"),
+                ("file://evil.example/etc/passwd", "another host"),
+            ]:
+                message = error_text(await call(session, "read_code", path=path))
+                assert reason in message and "not-for-agents" not in message, (path, message)
+            found = await call(session, "search_code", query="OPENAI_API_KEY sk-proj", k=50)
+            assert "not-for-agents" not in str(found.structured_content)
         assert stray == []
         assert f"go through the Auro server at {status.http.url}" in stderr.read_text()
 
@@ -95,7 +108,8 @@ async def test_mcp_for_one_of_several_roots_or_a_folder_inside_one_uses_the_serv
 
         # `auro-pai search` finds the same server, with the same restriction
         outcome, err = await cli_search(env, repo, "divide")
-        assert {r["path"] for r in outcome["results"]} <= {"calc.py", "geometry.py"}
+        paths = {r["path"] for r in outcome["results"]}
+        assert "calc.py" in paths and "only_other.py" not in paths
         assert f"searching through the server at {status.http.url}" in err
         outcome, err = await cli_search(env, lib, "mean")
         assert [r["path"] for r in outcome["results"]] == ["stats.py"]
