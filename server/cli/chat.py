@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
         asyncio.run(open_session(settings, args.session, args.message, args.new_session))
     images = read_images(args.image or [], settings)
-    server = find_server(workspace_data_path(settings, root), root, settings.http_token)
+    server = find_server(root, settings.http_token, partial(workspace_data_path, settings))
     if server is not None:
         log.debug("chatting through the server at %s", server.url)
         on_text = None if args.json else echo_text

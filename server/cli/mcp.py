@@ -14,6 +14,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from server.cli.context import command_settings
@@ -35,7 +36,10 @@ async def open_backend(
         from server.mcp.remote import RemoteBackend
 
         log.info("MCP tools go through the Auro server at %s", remote.url)
-        backend = RemoteBackend(remote.url, remote.token, root, workspace_data_path(settings, root))
+        holder = remote.root or root
+        backend = RemoteBackend(
+            remote.url, remote.token, root, workspace_data_path(settings, holder), holder
+        )
         try:
             yield backend
         finally:
@@ -75,10 +79,9 @@ def run(args: argparse.Namespace) -> int:
     root = existing_dir(args.workspace, "--workspace", "auro-pai mcp --workspace DIR")
     settings, _ = command_settings(args, quiet=False)
     try:
-        data_dir = workspace_data_path(settings, root)
+        remote = find_server(root, settings.http_token, partial(workspace_data_path, settings))
     except OSError as exc:
         raise CliError(
             f"cannot open Auro's data folder: {exc}", "set AURO_DATA_DIR to a writable folder"
         ) from None
-    remote = find_server(data_dir, root, settings.http_token)
     return asyncio.run(serve(settings, root, remote))

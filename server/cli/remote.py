@@ -4,8 +4,11 @@ A running `serve` (or editor session) has the model loaded and the index open; a
 takes a tenth of a second where starting our own takes seconds. Its address file lives in
 the workspace's folder in the user's data dir (never in the repository), and it is used only
 after checking it: the process it names is alive, and the server answers our token with a
-list of workspaces that is exactly this root. Anything else means "no server": the caller
-works in-process instead. Only the standard library is imported here, to start fast.
+list of workspaces that holds this root, or a root this folder lies inside (an editor with
+several folders open, or the repository around a subfolder). Anything else means "no
+server": the caller works in-process instead. What the server returns is restricted to the
+folder asked for (`RemoteServer.root`, `within`), since it may hold other roots too.
+Only the standard library is imported here, to start fast.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +41,8 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 class RemoteServer:
     url: str
     token: str | None
+    root: Path | None = None  # the server's workspace root that holds the folder asked for
+    within: str = ""  # that folder relative to `root` (POSIX), "" when it is the root itself
 
     def call(self, method: str, path: str, body: Any = None, timeout: float = PROBE_TIMEOUT_S):
         """The open response (a context manager); HTTPError for 4xx/5xx answers."""
@@ -77,31 +83,82 @@ def _read_token(address: dict[str, Any], default: str | None) -> str | None:
         return default
 
 
-def find_server(data_dir: Path, root: Path, token: str | None) -> RemoteServer | None:
-    """The verified server for `root`, or None (no file, dead process, no answer, other roots).
-
-    `token` is the configured AURO_HTTP_TOKEN, used when the server has no token file."""
+def _verified(address_file: Path, holder: Path, token: str | None) -> RemoteServer | None:
+    """The server `address_file` names, if it is alive and `holder` is one of its roots."""
     try:
-        address = json.loads((data_dir / ADDRESS_FILE).read_text())
+        address = json.loads(address_file.read_text())
         url = address["url"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if not isinstance(url, str) or not url.startswith("http://"):
         return None
     if "pid" in address and not _alive(address["pid"]):
-        log.debug("address file %s names a dead process", data_dir / ADDRESS_FILE)
+        log.debug("address file %s names a dead process", address_file)
         return None
-    server = RemoteServer(url.rstrip("/"), _read_token(address, token))
+    server = RemoteServer(url.rstrip("/"), _read_token(address, token), holder)
     try:
         stats = server.get_json("/api/v1/rag/stats")
         roots = [Path(w["root"]) for w in stats["workspaces"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.debug("server at %s not usable: %s", url, exc)
         return None
-    if roots != [root]:
-        log.debug("server at %s serves %s, not only %s", url, roots, root)
+    if holder not in roots:
+        log.debug("server at %s serves %s, not %s", url, roots, holder)
         return None
     return server
+
+
+def find_server(
+    root: Path, token: str | None, data_dir_of: Callable[[Path], Path]
+) -> RemoteServer | None:
+    """The verified server whose index holds `root` (the innermost of `root` and the folders
+    around it that a live server serves), or None.
+
+    `data_dir_of(folder)` is that folder's place in the data dir, where a server writes its
+    address file; `token` is the configured AURO_HTTP_TOKEN, used when the server has no
+    token file."""
+    for holder in (root, *root.parents):
+        address_file = data_dir_of(holder) / ADDRESS_FILE
+        if not address_file.is_file():
+            continue
+        server = _verified(address_file, holder, token)
+        if server is not None:
+            within = root.relative_to(holder).as_posix()
+            return replace(server, within="" if within == "." else within)
+    return None
+
+
+_GLOB_SPECIALS = re.compile(r"([*?\\[\]!#])")
+
+
+def scoped_globs(within: str, globs: list[str] | None) -> list[str] | None:
+    """`globs` (gitignore-style, relative to the folder asked for) as globs relative to the
+    server's root that only match inside that folder."""
+    if not within:
+        return globs
+    base = "/" + _GLOB_SPECIALS.sub(r"\\\1", within)
+    if not globs:
+        return [base + "/"]
+    scoped = []
+    for given in globs:
+        negated = given.startswith("!")
+        body = given[1:] if negated else given
+        # a glob with no inner `/` matches at any depth, one with a `/` from the root
+        inner = "/" in body.rstrip("/")
+        glob = base + ("/" if inner else "/**/") + body.lstrip("/")
+        scoped.append("!" + glob if negated else glob)
+    return scoped
+
+
+def results_within(within: str, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Results of the server's root as results of the folder asked for (paths relative to
+    it); anything outside it is dropped."""
+    if not within:
+        return results
+    prefix = within + "/"
+    return [
+        {**r, "path": r["path"][len(prefix) :]} for r in results if r["path"].startswith(prefix)
+    ]
 
 
 def _api_error(exc: urllib.error.HTTPError) -> str:
@@ -114,10 +171,18 @@ def _api_error(exc: urllib.error.HTTPError) -> str:
 
 def remote_search(server: RemoteServer, query: str, k: int, group: bool = False) -> dict[str, Any]:
     """`POST /api/v1/rag/search`: {results, complete, warnings}."""
-    body = {"query": query, "k": k, "group": group}
+    body = {
+        "query": query,
+        "k": k,
+        "group": group,
+        "root": None if server.root is None else str(server.root),
+        "paths": scoped_globs(server.within, None),
+    }
     try:
         with server.call("POST", "/api/v1/rag/search", body, SEARCH_TIMEOUT_S) as response:
-            return json.load(response)
+            outcome = json.load(response)
+            outcome["results"] = results_within(server.within, outcome["results"])
+            return outcome
     except urllib.error.HTTPError as exc:
         raise CliError(
             f"the server at {server.url} refused the search: {_api_error(exc)}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from functools import partial
 from pathlib import Path
 
 from server.cli.context import indexed_data_dir, tool_settings
@@ -13,7 +14,7 @@ from server.cli.errors import existing_dir
 from server.cli.output import print_search
 from server.cli.remote import find_server, remote_search
 from server.config import Settings
-from server.paths import data_root, workspace_data_dir
+from server.paths import data_root, workspace_data_dir, workspace_data_path
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,11 @@ async def search(
 def run(args: argparse.Namespace) -> int:
     root = existing_dir(args.workspace, "--workspace", "auro-pai search QUERY --workspace DIR")
     settings = tool_settings(args)
-    data_dir = indexed_data_dir(settings, root)
-    server = find_server(data_dir, root, settings.http_token)
+    server = find_server(root, settings.http_token, partial(workspace_data_path, settings))
     if server is not None:
         log.debug("searching through the server at %s", server.url)
         outcome = remote_search(server, args.query, args.k, args.by_file)
         print_search(outcome["results"], outcome["complete"], outcome["warnings"], args.json)
         return 0
+    indexed_data_dir(settings, root)  # a CliError when it was never indexed
     return asyncio.run(search(settings, root, args.query, args.k, args.json, args.by_file))

@@ -58,6 +58,11 @@ class RagSearchRequest(BaseModel):
     group: bool = Field(
         False, description="one result per file (its best place): for 'which file' questions"
     )
+    root: str | None = Field(
+        None,
+        max_length=MAX_PATH_BYTES,
+        description="only this workspace root (as /api/v1/rag/stats names it); all when omitted",
+    )
 
 
 class IndexJobOut(BaseModel):
@@ -235,12 +240,23 @@ async def get_job(request: web.Request, path: JobPath) -> dict[str, Any]:
     "/api/v1/rag/search",
     body=RagSearchRequest,
     response=SearchOut,
+    errors={404: "`root` is not one of the workspace roots"},
     summary="Hybrid (keyword + semantic) search of the workspaces' code",
 )
 async def search(request: web.Request, body: RagSearchRequest) -> dict[str, Any]:
     services: Services = services_of(request)
+    targets = None
+    if body.root is not None:
+        targets = [w for w in services.workspaces if str(w.root) == body.root]
+        if not targets:
+            raise ApiError(
+                404,
+                "unknown_root",
+                "root: not one of this server's workspace roots",
+                {"workspace_roots": [str(w.root) for w in services.workspaces]},
+            )
     outcome = await services.search(
-        body.query, body.k, body.paths, body.languages, group=body.group
+        body.query, body.k, body.paths, body.languages, targets, group=body.group
     )
     return {
         "results": [f.result.to_json() for f in outcome.found],

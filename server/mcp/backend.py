@@ -4,10 +4,13 @@ server that already holds the workspace's index (one writer per index)."""
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import unquote, urlparse
 
 from server.mcp.models import (
     Answer,
@@ -93,3 +96,43 @@ def relative_citation_path(path: str, roots: list[Path]) -> str:
     inside = [r for r in roots if candidate.is_relative_to(r)]
     root = max(inside, key=lambda r: len(r.parts), default=None)
     return path if root is None else candidate.relative_to(root).as_posix()
+
+
+# The ignore rules check every parent folder against every ignore file above it, which
+# grows with the cube of the depth: 2000 `x/` took a worker thread over 30 s.
+MAX_PATH_DEPTH = 100
+
+
+def path_of(raw: str) -> str:
+    """A `file://` URI as the path it names; anything else as given. Refused when it is
+    nested deeper than any workspace file plausibly is."""
+    name = raw
+    if raw.startswith("file:"):
+        parsed = urlparse(raw)
+        if parsed.netloc not in ("", "localhost"):
+            raise Refused(f"{raw} names another host; only local files can be read")
+        name = unquote(parsed.path)
+    if name.count("/") > MAX_PATH_DEPTH:
+        raise Refused(f"the path is nested deeper than {MAX_PATH_DEPTH} folders; no file is read")
+    return name
+
+
+def is_hard_link(path: Path) -> bool:
+    """A regular file with other names: one of them may be a secret's (`.env` linked as
+    `notes.txt`), which no rule on this name can see, so its text is not given out."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_nlink > 1
+
+
+def refuse_hard_link(path: Path, shown: str) -> None:
+    if is_hard_link(path):
+        raise Refused(
+            f"{shown} is a hard link (the same file has other names, which may be a secret's); "
+            "it is not readable"
+        )
+
+
+HARD_LINKS_WITHHELD = "{} result(s) withheld: hard-linked files (they may be a secret's copy)"

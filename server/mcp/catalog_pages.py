@@ -16,13 +16,21 @@ from server.mcp.models import IndexedFile, SymbolHit
 INDEX_DB = "index.sqlite3"
 
 
-def file_page(db: sqlite3.Connection, root: str, after: str, limit: int) -> list[IndexedFile]:
-    """Indexed files of one root in path order, the first `limit` after `after`."""
+def file_page(
+    db: sqlite3.Connection, root: str, after: str, limit: int, within: str = ""
+) -> list[IndexedFile]:
+    """Indexed files of one root in path order, the first `limit` after `after`; with
+    `within` (a folder of the catalog's root, which is `root`), its files relative to it."""
+    prefix = within + "/" if within else ""
     rows = db.execute(
-        "SELECT path, language, size FROM files WHERE path > ? ORDER BY path LIMIT ?",
-        (after, limit),
+        "SELECT path, language, size FROM files WHERE path > ? AND substr(path, 1, ?) = ?"
+        " ORDER BY path LIMIT ?",
+        (prefix + after, len(prefix), prefix, limit),
     ).fetchall()
-    return [IndexedFile(root=root, path=p, language=lang, size=size) for p, lang, size in rows]
+    return [
+        IndexedFile(root=root, path=p[len(prefix) :], language=lang, size=size)
+        for p, lang, size in rows
+    ]
 
 
 def open_read_only(data_dir: Path) -> sqlite3.Connection:
@@ -33,7 +41,25 @@ def open_read_only(data_dir: Path) -> sqlite3.Connection:
     return db
 
 
-def symbol_hits(db: sqlite3.Connection, root: str, name: str, limit: int) -> list[SymbolHit]:
+def symbol_hits(
+    db: sqlite3.Connection, root: str, name: str, limit: int, within: str = ""
+) -> list[SymbolHit]:
+    """Definitions named like `name`; with `within`, only those in that folder of the
+    catalog's root (which is `root`), relative to it. The catalog's query has no folder
+    filter, so it is asked for more until enough are inside or there are no more."""
+    if not within:
+        return _hits(db, root, name, limit)
+    prefix = within + "/"
+    asked = limit
+    while True:
+        hits = _hits(db, root, name, asked)
+        inside = [h for h in hits if h.path.startswith(prefix)]
+        if len(inside) >= limit or len(hits) < asked:
+            return [h.model_copy(update={"path": h.path[len(prefix) :]}) for h in inside[:limit]]
+        asked *= 4
+
+
+def _hits(db: sqlite3.Connection, root: str, name: str, limit: int) -> list[SymbolHit]:
     return [
         SymbolHit(
             name=row.symbol,

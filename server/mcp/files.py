@@ -11,22 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from server.indexing.chunking.languages import detect_language
 from server.indexing.multi_root import Workspace
-from server.mcp.backend import FileText, Refused
+from server.mcp.backend import FileText, Refused, path_of, refuse_hard_link
 from server.workspace_files import PathRefused, read_capped, refuse_secret
-
-
-def path_of(raw: str) -> str:
-    """A `file://` URI as the path it names; anything else as given."""
-    if not raw.startswith("file:"):
-        return raw
-    parsed = urlparse(raw)
-    if parsed.netloc not in ("", "localhost"):
-        raise Refused(f"{raw} names another host; only local files can be read")
-    return unquote(parsed.path)
 
 
 def _candidates(workspaces: Sequence[Workspace], raw: str) -> list[tuple[Workspace, Path]]:
@@ -66,6 +55,7 @@ def read_confined(workspaces: Sequence[Workspace], raw: str) -> FileText:
             _check_rules(workspace, path)
             if not path.exists():
                 continue
+            refuse_hard_link(path, raw)
             text = read_capped(path, workspace.index.discovery.max_file_bytes)
             refuse_secret(path, workspace.root, text)
             rel = path.relative_to(workspace.root).as_posix()

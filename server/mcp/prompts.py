@@ -35,8 +35,12 @@ def parse_lines(lines: str) -> tuple[int, int | None]:
 def add_prompts(server: MCPServer, backend: McpBackend) -> None:
     @server.prompt(title="Explain this code")
     async def explain_code(
-        path: Annotated[str, Field(description="file path relative to the workspace root")],
-        lines: Annotated[str, Field(description="line range such as 12-40; empty: the file")] = "",
+        path: Annotated[
+            str, Field(max_length=4096, description="file path relative to the workspace root")
+        ],
+        lines: Annotated[
+            str, Field(max_length=40, description="line range such as 12-40; empty: the file")
+        ] = "",
     ) -> str:
         """Explain what a piece of the workspace's code does, how and why."""
         start, end = parse_lines(lines)
@@ -54,7 +58,9 @@ def add_prompts(server: MCPServer, backend: McpBackend) -> None:
 
     @server.prompt(title="Where is X implemented?")
     async def where_is(
-        feature: Annotated[str, Field(description="a behaviour, feature or name to locate")],
+        feature: Annotated[
+            str, Field(max_length=2000, description="a behaviour, feature or name to locate")
+        ],
     ) -> str:
         """Find where a feature or behaviour is implemented in the workspace."""
         if not feature.strip():

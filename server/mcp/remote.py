@@ -4,12 +4,15 @@ writer. Definitions and the file list are read from the catalog read-only: REST 
 route for them, and a WAL reader never disturbs the writer.
 
 Found and verified by `server.cli.remote.find_server`; the token goes only to that server on
-this machine (no proxies)."""
+this machine (no proxies). That server may serve other roots too, or hold this workspace as
+a folder inside one of its roots (`holder`): every request names the holder, and results,
+paths and files are restricted to the workspace and given relative to it."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -18,8 +21,18 @@ from typing import Any
 
 import aiohttp
 
+from server.cli.remote import results_within, scoped_globs
 from server.mcp.answers import answer_of
-from server.mcp.backend import FilePosition, FileText, Refused, TextSink
+from server.mcp.backend import (
+    HARD_LINKS_WITHHELD,
+    FilePosition,
+    FileText,
+    Refused,
+    TextSink,
+    is_hard_link,
+    path_of,
+    refuse_hard_link,
+)
 from server.mcp.catalog_pages import file_page, open_read_only, symbol_hits
 from server.mcp.models import (
     Answer,
@@ -38,13 +51,19 @@ CHAT_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=5)
 
 
 class RemoteBackend:
-    def __init__(self, url: str, token: str | None, root: Path, data_dir: Path) -> None:
+    def __init__(
+        self, url: str, token: str | None, root: Path, data_dir: Path, holder: Path | None = None
+    ) -> None:
+        """`data_dir` is the holder's folder in the data dir (its catalog)."""
         headers = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._url = url.rstrip("/")
         self._http = aiohttp.ClientSession(headers=headers, trust_env=False, timeout=TIMEOUT)
         self._root = root
+        self._holder = holder or root
+        within = root.relative_to(self._holder).as_posix()
+        self._within = "" if within == "." else within
         self._data_dir = data_dir
         self._catalog: sqlite3.Connection | None = None
         self._catalog_lock = threading.Lock()  # one connection, worker threads take turns
@@ -71,19 +90,54 @@ class RemoteBackend:
         languages: list[str] | None,
         group: bool,
     ) -> SearchCodeResult:
-        body = {"query": query, "k": k, "paths": paths, "languages": languages, "group": group}
-        return SearchCodeResult.model_validate(
-            await self._call("POST", "/api/v1/rag/search", json=body)
+        body = {
+            "query": query,
+            "k": k,
+            "paths": scoped_globs(self._within, paths),
+            "languages": languages,
+            "group": group,
+            "root": str(self._holder),
+        }
+        found = await self._call("POST", "/api/v1/rag/search", json=body)
+        results = results_within(self._within, found["results"])
+        found["results"] = await asyncio.to_thread(
+            lambda: [r for r in results if not is_hard_link(self._root / r["path"])]
         )
+        if len(found["results"]) < len(results):
+            withheld = HARD_LINKS_WITHHELD.format(len(results) - len(found["results"]))
+            found["warnings"] = [*found.get("warnings", []), withheld]
+        return SearchCodeResult.model_validate(found)
 
     async def read_file(self, path: str) -> FileText:
-        found = await self._call("GET", "/api/v1/files", params={"path": path})
-        root = Path(found["root"])
+        """Asked by absolute path inside this workspace, so the server can neither pick a
+        file of another root nor one outside it; the server applies the index's rules."""
+        name = await asyncio.to_thread(self._confined, path)
+        found = await self._call("GET", "/api/v1/files", params={"path": str(name)})
+        served = Path(found["root"]) / found["path"]
+        if Path(found["root"]) != self._holder or not served.is_relative_to(self._root):
+            raise Refused(f"{path} is not inside the workspace root ({self._root})")
         try:  # the server checks names; a key inside an ordinary file is refused here too
-            refuse_secret(root / found["path"], root, found["text"])
+            refuse_secret(served, self._root, found["text"])
         except PathRefused as exc:
             raise Refused(str(exc)) from None
-        return FileText(found["root"], found["path"], found["language"], found["text"])
+        rel = served.relative_to(self._root).as_posix()
+        return FileText(str(self._root), rel, found["language"], found["text"])
+
+    def _confined(self, raw: str) -> Path:
+        """`raw` as an absolute path inside the workspace, by its name and by what it
+        resolves to (a symlink to elsewhere in the holder's root stays refused)."""
+        given = Path(path_of(raw)).expanduser()
+        name = Path(os.path.normpath(given if given.is_absolute() else self._root / given))
+        if not name.is_relative_to(self._root):
+            raise Refused(f"{raw} is not inside a workspace root ({self._root})")
+        try:
+            real = name.resolve()
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise Refused(f"cannot read {raw}: {exc}") from None
+        if not real.is_relative_to(self._root):
+            raise Refused(f"{name.name} resolves outside the workspace root; it is not readable")
+        refuse_hard_link(name, raw)
+        return name
 
     def _read(self, read: Any, *args: Any) -> Any:
         with self._catalog_lock:
@@ -92,7 +146,7 @@ class RemoteBackend:
             return read(self._catalog, *args)
 
     async def symbols(self, name: str, limit: int) -> list[SymbolHit]:
-        return await self._read_catalog(symbol_hits, str(self._root), name, limit)
+        return await self._read_catalog(symbol_hits, str(self._root), name, limit, self._within)
 
     async def _read_catalog(self, read: Any, *args: Any) -> Any:
         try:
@@ -101,13 +155,16 @@ class RemoteBackend:
             raise Refused(f"cannot read the index of {self._root}: {exc}") from None
 
     async def index_status(self) -> list[WorkspaceStatus]:
+        """The holder's index (the server's other roots are not this workspace's)."""
         stats = await self._call("GET", "/api/v1/rag/stats")
-        return [WorkspaceStatus.model_validate(w) for w in stats["workspaces"]]
+        holder = str(self._holder)
+        mine = [w for w in stats["workspaces"] if w["root"] == holder]
+        return [WorkspaceStatus.model_validate(w) for w in mine]
 
     async def reindex(self) -> ReindexResult:
-        body = {"directory_path": str(self._root)}
+        body = {"directory_path": str(self._holder)}
         await self._call("POST", "/api/v1/rag/index", json=body)
-        return ReindexResult(started=[str(self._root)], workspaces=await self.index_status())
+        return ReindexResult(started=[str(self._holder)], workspaces=await self.index_status())
 
     async def web_search(self, query: str, max_results: int) -> WebSearchResult:
         body = {"query": query, "max_results": max_results}
@@ -133,7 +190,7 @@ class RemoteBackend:
                 try:
                     async for event in _sse_events(response):
                         if "session_id" in event:  # the full reply
-                            return answer_of(event, self.roots)
+                            return self._confined_answer(answer_of(event, self.roots))
                         if event.get("error"):  # `event: error`: it failed after it started
                             raise Refused(_error_message(event, 0))
                         if "text" in event:
@@ -149,8 +206,17 @@ class RemoteBackend:
         self, after: FilePosition | None, limit: int
     ) -> tuple[list[IndexedFile], FilePosition | None]:
         start = after.path if after is not None else ""
-        page = await self._read_catalog(file_page, str(self._root), start, limit)
+        page = await self._read_catalog(file_page, str(self._root), start, limit, self._within)
         return page, (FilePosition(0, page[-1].path) if len(page) == limit else None)
+
+    def _confined_answer(self, answer: Answer) -> Answer:
+        """Citations of the server's other roots are left out, and said so."""
+        kept = [c for c in answer.citations if c.path is None or not Path(c.path).is_absolute()]
+        if len(kept) == len(answer.citations):
+            return answer
+        left_out = len(answer.citations) - len(kept)
+        notice = f"{left_out} citation(s) outside {self._root} left out"
+        return answer.model_copy(update={"citations": kept, "notices": [*answer.notices, notice]})
 
     async def aclose(self) -> None:
         await self._http.close()

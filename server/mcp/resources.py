@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import anyio
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
@@ -29,8 +30,10 @@ from mcp_types import (
 
 from server.mcp.backend import FilePosition, McpBackend, Refused
 from server.mcp.reading import MAX_CHARS
+from server.mcp.unreadable import answer_unreadable
 
 PAGE_SIZE = 200
+MAX_CURSOR = 16_384  # a cursor holds a root's number and a path (at most 4096 bytes)
 
 
 def encode_cursor(position: FilePosition) -> str:
@@ -38,16 +41,20 @@ def encode_cursor(position: FilePosition) -> str:
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def decode_cursor(cursor: str) -> FilePosition:
-    """The position a cursor from `encode_cursor` holds; MCPError for anything else."""
+def decode_cursor(cursor: str, roots: int) -> FilePosition:
+    """The position a cursor from `encode_cursor` holds, for a server of `roots` roots;
+    MCPError for anything else (a forged cursor must not reach the catalog)."""
+    invalid = MCPError(INVALID_PARAMS, "invalid cursor: pass back a nextCursor unchanged")
+    if len(cursor) > MAX_CURSOR:
+        raise invalid
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        position = FilePosition(int(data["root"]), str(data["after"]))
+        root, after = data["root"], data["after"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise MCPError(INVALID_PARAMS, "invalid cursor: pass back a nextCursor unchanged") from None
-    if position.root < 0:
-        raise MCPError(INVALID_PARAMS, "invalid cursor: pass back a nextCursor unchanged")
-    return position
+        raise invalid from None
+    if type(root) is not int or not 0 <= root < roots or not isinstance(after, str):
+        raise invalid
+    return FilePosition(root, after)
 
 
 class IndexedFilesServer(MCPServer[Any]):
@@ -65,13 +72,17 @@ class IndexedFilesServer(MCPServer[Any]):
         `auro-pai mcp` enters before it opens the index, so nothing written meanwhile
         reaches the wire."""
         lowlevel = self._lowlevel_server
-        await lowlevel.run(read, write, lowlevel.create_initialization_options())
+        forward, readable = anyio.create_memory_object_stream[Any](0)
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(answer_unreadable, read, forward, write)
+            await lowlevel.run(readable, write, lowlevel.create_initialization_options())
+            tasks.cancel_scope.cancel()
 
     async def _handle_list_resources(
         self, ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None
     ) -> ListResourcesResult:
         cursor = params.cursor if params is not None else None
-        after = decode_cursor(cursor) if cursor else None
+        after = decode_cursor(cursor, len(self.backend.roots)) if cursor else None
         files, following = await self.backend.files_page(after, PAGE_SIZE)
         resources = [
             Resource(

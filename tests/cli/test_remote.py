@@ -183,9 +183,9 @@ def test_address_files_are_verified(indexed: tuple[Path, Path], tmp_path: Path):
     root, _ = indexed
     folder = tmp_path / "ws"
     folder.mkdir()
-    assert find_server(folder, root, TOKEN) is None  # no file
+    assert find_server(root, TOKEN, lambda _: folder) is None  # no file
     (folder / "sidecar.json").write_text("{not json")
-    assert find_server(folder, root, TOKEN) is None
+    assert find_server(root, TOKEN, lambda _: folder) is None
     finished = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
         capture_output=True,
@@ -195,6 +195,6 @@ def test_address_files_are_verified(indexed: tuple[Path, Path], tmp_path: Path):
     dead = int(finished.stdout)
     for pid, url in ((dead, "http://127.0.0.1:9"), (os.getpid(), "http://127.0.0.1:9")):
         (folder / "sidecar.json").write_text(json.dumps({"url": url, "pid": pid}))
-        assert find_server(folder, root, TOKEN) is None
+        assert find_server(root, TOKEN, lambda _: folder) is None
     (folder / "sidecar.json").write_text(json.dumps({"url": "file:///etc/passwd"}))
-    assert find_server(folder, root, TOKEN) is None
+    assert find_server(root, TOKEN, lambda _: folder) is None

@@ -49,10 +49,10 @@ def test_ranges_that_cannot_be_read_are_refused_with_the_reason():
 
 def test_cursors_round_trip_and_garbage_is_invalid_params():
     position = FilePosition(1, "src/ä b.py")
-    assert decode_cursor(encode_cursor(position)) == position
+    assert decode_cursor(encode_cursor(position), position.root + 1) == position
     for bad in ("garbage", "e30=", encode_cursor(FilePosition(-1, "x"))):
         with pytest.raises(MCPError, match="invalid cursor"):
-            decode_cursor(bad)
+            decode_cursor(bad, 1)
 
 
 def test_citations_become_relative_to_the_innermost_root():
