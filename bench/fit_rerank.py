@@ -32,8 +32,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from bench.retrieval import REPO, build_task, index_corpus, load_scoring
-from bench.semble_candidates import Labelled
-from bench.semble_candidates import collect as collect_semble
+from bench.semble_candidates import Labelled, collect as collect_semble
 from server.cli.headless import headless
 from server.config import load_settings
 from server.indexing import rerank
