@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,6 +193,19 @@ def is_secret_path(path: Path | str, root: Path | None = None, *, is_dir: bool =
     real = Path(os.path.realpath(named))
     real_root = Path(os.path.realpath(base)) if base is not None else None
     return real != named and is_secret_name(_shown(real, real_root), is_dir=is_dir)
+
+
+HARD_LINK = "hard link: the same file has other names, and one may be a credential file's"
+
+
+def is_hard_link(path: Path | str) -> bool:
+    """A regular file with other names: one of them may be a secret's (`.env` linked as
+    `notes.txt`), which no rule on this name can see, so its text never leaves."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_nlink > 1
 
 
 def _is_key(text: str, found: re.Match[str], signature: Signature) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from server.indexing.discovery import is_binary
-from server.secret_rules import is_secret_path, secret_content_kind
+from server.secret_rules import HARD_LINK, is_hard_link, is_secret_path, secret_content_kind
 
 OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -82,6 +82,8 @@ def refuse_secret(path: Path, root: Path | None, text: str) -> None:
         raise PathRefused(
             f"{path.name} is a credential file (secret rules); Auro does not send it anywhere"
         )
+    if is_hard_link(path):
+        raise PathRefused(f"{path.name} is a {HARD_LINK}; Auro does not send it anywhere")
     kind = secret_content_kind(text)
     if kind is not None:
         raise PathRefused(

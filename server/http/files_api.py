@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from server.http.errors import ApiError
 from server.http.routing import SERVICES, RouteTable, services_of
 from server.indexing.chunking.languages import detect_language
+from server.secret_rules import HARD_LINK, is_hard_link
 from server.services import Services, Workspace
 
 routes = RouteTable("files", "Workspace files as text, confined to the roots (secrets refused)")
@@ -69,6 +70,8 @@ def _refusal(workspace: Workspace, path: Path) -> ApiError | None:
         if reason is not None:
             code = "secret_file" if reason.startswith("secret") else "excluded_file"
             return ApiError(403, code, f"{rel.as_posix()} is not readable here: {reason}")
+    if is_hard_link(real):
+        return ApiError(403, "secret_file", f"{path.name} is not readable here: {HARD_LINK}")
     return None
 
 

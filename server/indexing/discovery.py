@@ -21,7 +21,13 @@ import pathspec
 
 from server.config import Settings
 from server.indexing.progress import SkipReason
-from server.secret_rules import is_secret_name, is_secret_path, secret_content_kind
+from server.secret_rules import (
+    HARD_LINK,
+    is_hard_link,
+    is_secret_name,
+    is_secret_path,
+    secret_content_kind,
+)
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +248,10 @@ class Discovery:
             log.debug("skip %s: %d bytes > max_file_bytes", rel, info.st_size)
             on_skip(rel, "too large", self.size_detail(info.st_size))
             return None
+        if info.st_nlink > 1:
+            log.info("skip %s: secret (%s)", rel, HARD_LINK)
+            on_skip(rel, "secret", HARD_LINK)
+            return None
         return FoundFile(rel, info.st_size, info.st_mtime_ns)
 
     def size_detail(self, size: int) -> str:
@@ -290,6 +300,8 @@ class Discovery:
                 size = full.stat().st_size
             except OSError:
                 return "missing or not a regular file"
+            if is_hard_link(full):
+                return f"secret ({HARD_LINK})"
             return (
                 f"too large ({self.size_detail(size)})"
                 if size > self.max_file_bytes

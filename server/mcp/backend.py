@@ -4,8 +4,6 @@ server that already holds the workspace's index (one writer per index)."""
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from server.mcp.models import (
     WebSearchResult,
     WorkspaceStatus,
 )
+from server.secret_rules import is_hard_link
 
 TextSink = Callable[[str], Awaitable[None]]
 
@@ -115,16 +114,6 @@ def path_of(raw: str) -> str:
     if name.count("/") > MAX_PATH_DEPTH:
         raise Refused(f"the path is nested deeper than {MAX_PATH_DEPTH} folders; no file is read")
     return name
-
-
-def is_hard_link(path: Path) -> bool:
-    """A regular file with other names: one of them may be a secret's (`.env` linked as
-    `notes.txt`), which no rule on this name can see, so its text is not given out."""
-    try:
-        info = os.stat(path)
-    except (OSError, ValueError):
-        return False
-    return stat.S_ISREG(info.st_mode) and info.st_nlink > 1
 
 
 def refuse_hard_link(path: Path, shown: str) -> None:

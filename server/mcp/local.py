@@ -16,7 +16,6 @@ from server.mcp.backend import (
     FileText,
     Refused,
     TextSink,
-    is_hard_link,
 )
 from server.mcp.catalog_pages import file_page
 from server.mcp.files import read_confined
@@ -31,6 +30,7 @@ from server.mcp.models import (
     WebSearchResult,
     WorkspaceStatus,
 )
+from server.secret_rules import is_hard_link
 from server.services import Services, Workspace
 from server.sessions import SessionLimitReached
 from server.tools import ToolError

@@ -29,7 +29,6 @@ from server.mcp.backend import (
     FileText,
     Refused,
     TextSink,
-    is_hard_link,
     path_of,
     refuse_hard_link,
 )
@@ -44,6 +43,7 @@ from server.mcp.models import (
     WebSearchResult,
     WorkspaceStatus,
 )
+from server.secret_rules import is_hard_link
 from server.workspace_files import PathRefused, refuse_secret
 
 TIMEOUT = aiohttp.ClientTimeout(total=120, sock_connect=5)

@@ -3,6 +3,7 @@ roots and to what the index may read (secrets, ignored, oversized and binary fil
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tests.support.http_app import Api, StartApi
@@ -32,6 +33,7 @@ async def started(start_api: StartApi, **env: str) -> tuple[Api, Path]:
     outside.write_text("not in the workspace\n")
     (root / "escape.txt").symlink_to(outside)
     (root / "loop.txt").symlink_to(root / "loop.txt")
+    os.link(root / ".env", root / "env-copy.txt")  # a hard link: no rule sees its other name
     return api, root
 
 
@@ -64,6 +66,7 @@ async def test_refuses_secrets_excluded_and_outside_paths(start_api: StartApi) -
         str(root / ".env"): (403, "secret_file"),
         ".ssh/config": (403, "secret_file"),
         "env-link.txt": (403, "secret_file"),  # a link to a secret is the secret
+        "env-copy.txt": (403, "secret_file"),  # so is a hard link
         "node_modules/lib.js": (403, "excluded_file"),
         "../outside.txt": (403, "outside_workspace"),
         str(root.parent / "outside.txt"): (403, "outside_workspace"),

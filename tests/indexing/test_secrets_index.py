@@ -12,6 +12,7 @@ from pathlib import Path
 
 from server.config import Settings
 from server.indexing.indexer import WorkspaceIndex
+from server.secret_rules import HARD_LINK
 from server.services import Services
 from tests.indexing.counting_embedder import CountingEmbedder
 from tests.security.secret_fixtures import make_secret_repo
@@ -24,10 +25,14 @@ async def test_secrets_by_name_link_and_content_stay_out_of_every_index(
 ) -> None:
     repo = tmp_path / "repo"
     markers = make_secret_repo(repo)
+    (repo / "deploy.env").write_text("HARD_LINKED_MARKER_7\n")  # a secret by name...
+    os.link(repo / "deploy.env", repo / "deploy_notes.txt")  # ...reached by an ordinary name
+    markers["deploy_notes.txt"] = "HARD_LINKED_MARKER_7"
     index = await WorkspaceIndex.open(repo, settings.data_dir, settings, embedder)
     try:
         status = await index.wait_until_complete(TIMEOUT)
         assert status.complete
+        assert index.discovery.skip_reason(repo / "deploy_notes.txt") == (f"secret ({HARD_LINK})")
         indexed = set(index.catalog.files())
         assert "math_utils.py" in indexed and "net/http_client.py" in indexed  # control
         leaked = indexed & set(markers)
