@@ -11,7 +11,7 @@ from pathlib import Path
 
 from server.indexing.indexer import WorkspaceIndex
 from server.indexing.search import Retriever, SearchResult
-from server.secret_rules import has_secret_content, is_secret_path
+from server.secret_rules import has_secret_content, is_hard_link, is_secret_path
 
 
 @dataclass
@@ -75,5 +75,6 @@ def _without_secrets(found: list[Found]) -> list[Found]:
         f
         for f in found
         if not is_secret_path(f.abs_path, f.workspace.root)
+        and not is_hard_link(f.abs_path)
         and not has_secret_content(f.result.snippet)
     ]

@@ -122,6 +122,3 @@ def refuse_hard_link(path: Path, shown: str) -> None:
             f"{shown} is a hard link (the same file has other names, which may be a secret's); "
             "it is not readable"
         )
-
-
-HARD_LINKS_WITHHELD = "{} result(s) withheld: hard-linked files (they may be a secret's copy)"

@@ -7,11 +7,9 @@ import asyncio
 from pathlib import Path
 
 from server.chat import ChatRequest
-from server.indexing.multi_root import Found
 from server.indexing.search import path_filter
 from server.mcp.answers import answer_of
 from server.mcp.backend import (
-    HARD_LINKS_WITHHELD,
     FilePosition,
     FileText,
     Refused,
@@ -30,7 +28,6 @@ from server.mcp.models import (
     WebSearchResult,
     WorkspaceStatus,
 )
-from server.secret_rules import is_hard_link
 from server.services import Services, Workspace
 from server.sessions import SessionLimitReached
 from server.tools import ToolError
@@ -57,14 +54,10 @@ class LocalBackend:
         except ValueError as exc:  # a glob pathspec cannot compile (`!` alone, `\\`)
             raise Refused(f"paths: not a valid gitignore-style glob: {exc}") from None
         outcome = await self._services.search(query, k, paths, languages, group=group)
-        found = await asyncio.to_thread(_not_hard_linked, outcome.found)
-        warnings = list(outcome.warnings)
-        if len(found) < len(outcome.found):
-            warnings.append(HARD_LINKS_WITHHELD.format(len(outcome.found) - len(found)))
         return SearchCodeResult(
-            results=[CodeHit(**f.result.to_json()) for f in found],
+            results=[CodeHit(**f.result.to_json()) for f in outcome.found],
             complete=outcome.complete,
-            warnings=warnings,
+            warnings=list(outcome.warnings),
         )
 
     async def read_file(self, path: str) -> FileText:
@@ -139,7 +132,3 @@ class LocalBackend:
 def _files_of(workspace: Workspace, after: str, limit: int) -> list[IndexedFile]:
     with workspace.index.catalog.db.reading() as db:
         return file_page(db, str(workspace.root), after, limit)
-
-
-def _not_hard_linked(found: list[Found]) -> list[Found]:
-    return [f for f in found if not is_hard_link(f.abs_path)]

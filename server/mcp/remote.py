@@ -24,7 +24,6 @@ import aiohttp
 from server.cli.remote import results_within, scoped_globs
 from server.mcp.answers import answer_of
 from server.mcp.backend import (
-    HARD_LINKS_WITHHELD,
     FilePosition,
     FileText,
     Refused,
@@ -43,7 +42,6 @@ from server.mcp.models import (
     WebSearchResult,
     WorkspaceStatus,
 )
-from server.secret_rules import is_hard_link
 from server.workspace_files import PathRefused, refuse_secret
 
 TIMEOUT = aiohttp.ClientTimeout(total=120, sock_connect=5)
@@ -99,13 +97,7 @@ class RemoteBackend:
             "root": str(self._holder),
         }
         found = await self._call("POST", "/api/v1/rag/search", json=body)
-        results = results_within(self._within, found["results"])
-        found["results"] = await asyncio.to_thread(
-            lambda: [r for r in results if not is_hard_link(self._root / r["path"])]
-        )
-        if len(found["results"]) < len(results):
-            withheld = HARD_LINKS_WITHHELD.format(len(results) - len(found["results"]))
-            found["warnings"] = [*found.get("warnings", []), withheld]
+        found["results"] = results_within(self._within, found["results"])
         return SearchCodeResult.model_validate(found)
 
     async def read_file(self, path: str) -> FileText:
