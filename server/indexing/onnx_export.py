@@ -217,6 +217,8 @@ def ensure_export(
         return _remember(folder.name, target)
     with _locked(folder):
         if target.is_file() or _reuse(folder.name, target):  # done by another process
+            if not (folder / "export.json").is_file():  # linked from this process's export
+                _write_manifest(folder, model_path)
             return _remember(folder.name, target)
         _remove_leftovers(folder)
         try:

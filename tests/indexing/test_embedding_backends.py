@@ -116,6 +116,7 @@ def test_another_cache_dir_links_the_export_of_this_process(
     other.load()
     assert other.fallback_reason is None
     assert other.onnx_file is not None and other.onnx_file.is_relative_to(tmp_path)
+    assert (other.onnx_file.parent / "export.json").is_file()  # a complete cache entry
 
 
 def test_failing_export_falls_back_to_torch(
