@@ -185,13 +185,35 @@ def _quiet_export_warnings() -> Iterator[None]:
         yield
 
 
+PREPROCESS_ADVICE = "Please consider to run pre-processing before quantization"
+
+
+class _NoPreprocessAdvice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(PREPROCESS_ADVICE)
+
+
+@contextlib.contextmanager
+def quiet_quantizer_advice() -> Iterator[None]:
+    """onnxruntime advises static-quantization pre-processing on the root logger; it does not
+    apply to dynamic int8, and a first start should print only its progress."""
+    root = logging.getLogger()
+    advice = _NoPreprocessAdvice()
+    root.addFilter(advice)
+    try:
+        yield
+    finally:
+        root.removeFilter(advice)
+
+
 def _quantize(source: Path, target: Path) -> None:
     """Dynamic int8: weights quantized once, activations per batch (no calibration data)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     tmp = _tmp(target)
     try:
-        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+        with quiet_quantizer_advice():
+            quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -254,3 +254,10 @@ def test_embedding_thread_runs_onnx(onnx_embedders: dict[str, OnnxEmbedder]) -> 
     finally:
         thread.close()
     assert len(vectors) == 3 and all(len(v) == 384 for v in vectors)
+
+
+def test_quantizer_advice_stays_off_stderr(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING), onnx_export.quiet_quantizer_advice():
+        logging.warning(onnx_export.PREPROCESS_ADVICE + ". Refer to example: ...")
+        logging.warning("something else")
+    assert [r.getMessage() for r in caplog.records] == ["something else"]
