@@ -11,6 +11,7 @@ not penalised for asking: the factor then does not apply.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
@@ -147,6 +148,7 @@ _NOT_MIRRORS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)  # called per candidate of every search
 def path_role(path: str, old_dirs: frozenset[str] = frozenset()) -> Role | None:
     """The first role `path` plays (test before example before ...), None for source."""
     parts = PurePosixPath(path).parts

@@ -11,6 +11,7 @@ runs of its words joined: "api router" -> `apirouter`, which is how `APIRouter`,
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ class QueryShape:
     strong_names: frozenset[str]  # of those, the ones written as identifiers
 
 
+@functools.lru_cache(maxsize=1 << 16)  # called per candidate of every search
 def normalise(name: str) -> str:
     """The form names are compared in: lower case, letters and digits only (`API_Router` ->
     apirouter; `$ZodError`, a JavaScript convention for internals, -> zoderror)."""

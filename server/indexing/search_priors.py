@@ -9,6 +9,7 @@ about one repository. The factors were set on the development benchmark (docs/be
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,9 +48,10 @@ class QueryPriors:
         return cls(shape(query), asked_roles(query_tokens(query)), query_terms(query))
 
 
-def _file_words(path: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)  # called per candidate of every search
+def _file_words(path: str) -> tuple[str, ...]:
     """The words of a file's name without its extensions: `type_adapter.py` -> type, adapter."""
-    return split_identifier(PurePosixPath(path).name.split(".", 1)[0])
+    return tuple(split_identifier(PurePosixPath(path).name.split(".", 1)[0]))
 
 
 def stem_factor(path: str, query: QueryPriors) -> float:
