@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
-from typing import Literal
+from typing import Literal, get_args
 
 Role = Literal[
     "test",
@@ -29,18 +29,7 @@ Role = Literal[
     "tooling",
     "private",
 ]
-ROLES: tuple[Role, ...] = (
-    "test",
-    "example",
-    "benchmark",
-    "docs",
-    "vendored",
-    "old_version",
-    "generated",
-    "locale",
-    "tooling",
-    "private",
-)
+ROLES: tuple[Role, ...] = get_args(Role)  # in priority order: test before example ...
 
 # Score factors of each role (the reranker's scores are probabilities; only ratios matter,
 # as in diversity.py). Measured on the development benchmark, docs/benchmarks.md.
