@@ -194,6 +194,14 @@ local ok, err = xpcall(function()
   })
   step('setup')
 
+  -- the public API and the commands setup() defined, checked against `:help auro`
+  out.api = {}
+  for name, value in pairs(auro) do
+    out.api[name] = type(value)
+  end
+  out.commands = vim.tbl_keys(vim.api.nvim_get_commands({}))
+  step('api')
+
   -- :help works off the generated tags
   vim.cmd('help :AuroChat')
   out.help = { filetype = vim.bo.filetype, line = vim.api.nvim_get_current_line() }

@@ -28,6 +28,7 @@ from tests.support.sample_code import CALC
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "editors" / "neovim"
+EDITORS_DOC = REPO / "docs" / "editors.md"
 SCRIPT = Path(__file__).with_name("nvim_e2e.lua")
 SERVER = [sys.executable, "-m", "server.cli", "lsp"]
 RUN_TIMEOUT = 300
@@ -137,6 +138,18 @@ async def test_search_chat_cancel_reindex_status(
     seen = json.loads(out.read_text()) if out.exists() else {}
     context = f"nvim output:\n{output.decode(errors='replace')[-3000:]}\nseen: {seen}"
     assert seen.get("done"), context
+
+    # every function the docs call and every command `:help auro` tags is there
+    help_text = (PLUGIN / "doc" / "auro.txt").read_text()
+    docs = help_text + (PLUGIN / "README.md").read_text() + EDITORS_DOC.read_text()
+    documented = set(re.findall(r"""require\(['"]auro['"]\)\.(\w+)\(""", docs))
+    assert {"setup", "search", "index_status", "http", "inline", "statusline"} <= documented
+    assert {name: seen["api"].get(name) for name in documented} == dict.fromkeys(
+        documented, "function"
+    )
+    assert seen["api"]["defaults"] == seen["api"]["config"] == "table"
+    commands = set(re.findall(r"\*:(Auro\w+)\*", help_text))
+    assert len(commands) == 8 and commands <= set(seen["commands"])
 
     # :help from the generated tags
     assert seen["help"]["filetype"] == "help"
