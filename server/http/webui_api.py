@@ -19,12 +19,27 @@ WEBUI = Path(__file__).resolve().parent.parent / "webui"
 JS = "application/javascript; charset=utf-8"
 CSS = "text/css; charset=utf-8"
 SVG = "image/svg+xml"
-# A fixed list: no path from the request reaches the disk. vendor/ is written by
+# A fixed list: no path from the request reaches the disk. The page's own ES modules
+# (app.js imports the rest) are listed here one by one; vendor/ is written by
 # deploy/vendor-webui-assets.sh (versions in vendor/VERSIONS).
 ASSETS = {
     "app.js": JS,
-    "render.js": JS,
+    "api.js": JS,
+    "attachments.js": JS,
+    "chat.js": JS,
+    "citations.js": JS,
     "codeview.js": JS,
+    "conversation.js": JS,
+    "dom.js": JS,
+    "layout.js": JS,
+    "render.js": JS,
+    "search.js": JS,
+    "sessions.js": JS,
+    "signin.js": JS,
+    "sse.js": JS,
+    "status.js": JS,
+    "token.js": JS,
+    "transcript.js": JS,
     "style.css": CSS,
     "favicon.svg": SVG,
     "vendor/marked.min.js": JS,

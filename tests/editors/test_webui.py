@@ -27,6 +27,7 @@ import pytest
 from aiohttp import web
 
 from server.http.app import create_app
+from server.http.webui_api import WEBUI
 from server.sessions import SessionStore
 from tests.editors.llm_env import llm_env
 from tests.fakes.common import Reply
@@ -520,17 +521,29 @@ async def test_page_is_static_and_public_api_needs_the_token(served: Served):
             assert "script-src 'self'" in csp and "style-src 'self'" in csp
             assert "unsafe-inline" not in csp and "default-src 'none'" in csp
             page = await response.text()
-        assert '<script src="/ui/app.js"></script>' in page and "<script>" not in page
+        assert '<script type="module" src="/ui/app.js"></script>' in page
+        assert "<script>" not in page
         assert "style=" not in page and "<style" not in page
         assets = re.findall(r'(?:src|href)="(/[^"]+)"', page)
         assert "/ui/vendor/marked.min.js" in assets and "/ui/vendor/purify.min.js" in assets
-        for asset in assets:  # every asset the page names is served, from this origin
+        # every asset the page names, and every module those import, is served from here
+        pending, served_assets = list(assets), set()
+        while pending:
+            asset = pending.pop()
+            if asset in served_assets:
+                continue
+            served_assets.add(asset)
             async with session.get(f"{served.url}{asset}") as response:
                 assert response.status == 200, asset
                 kind = {"js": "application/javascript", "css": "text/css", "svg": "image/svg+xml"}
                 assert response.content_type == kind[asset.rsplit(".", 1)[1]], asset
                 assert response.headers["Content-Security-Policy"] == csp
-                assert b"sourceMappingURL" not in await response.read(), asset
+                body = await response.read()
+                assert b"sourceMappingURL" not in body, asset
+            imported = re.findall(r'^import .* from "\./([\w-]+\.js)";$', body.decode(), re.M)
+            pending += [f"/ui/{name}" for name in imported]
+        # the page reaches every module of its own (none unused)
+        assert {f"/ui/{path.name}" for path in WEBUI.glob("*.js")} <= served_assets
         async with session.get(f"{served.url}/favicon.ico") as response:
             assert (response.status, response.content_type) == (200, "image/svg+xml")
         for name in ("..%2Fserve.py", "index.html", "vendor/VERSIONS", "vendor/LICENSE.marked"):
