@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from server.indexing.path_priors import parse_factors
+from server.place_priors import parse_factors
 from server.settings_fields import CsvList, setting
 
 SERVE_PORT = 8765  # `serve`'s default port; not 8000, which is Chroma's (CHROMADB_PORT)

@@ -9,7 +9,6 @@ from server.indexing.path_priors import (
     DEFAULT_FACTORS,
     asked_roles,
     old_version_dirs,
-    parse_factors,
     path_factor,
     path_role,
 )
@@ -81,20 +80,6 @@ def test_asked_roles_for_docs_and_examples() -> None:
     assert asked_roles(["example", "of", "middleware"]) == {"example"}
     assert asked_roles(["where", "is", "the", "documentation"]) == {"docs"}
     assert asked_roles(["how", "does", "routing", "work"]) == set()
-
-
-def test_parse_factors() -> None:
-    assert parse_factors("default") == DEFAULT_FACTORS
-    assert set(parse_factors("off").values()) == {1.0}
-    custom = parse_factors("test=0.3, docs=1")
-    assert custom["test"] == 0.3 and custom["docs"] == 1.0
-    assert custom["example"] == DEFAULT_FACTORS["example"]
-
-
-@pytest.mark.parametrize("spec", ["tests=0.5", "test", "test=abc", "test=0", "test=1.5"])
-def test_parse_factors_rejects_bad_parts(spec: str) -> None:
-    with pytest.raises(ValueError, match="path prior"):
-        parse_factors(spec)
 
 
 def test_setting_is_validated_at_load_time() -> None:
