@@ -6,7 +6,7 @@ import { token } from "./token.js";
 
 var unauthorized = function () {};
 
-export function ApiError(status, code, message) {
+function ApiError(status, code, message) {
   this.status = status;
   this.code = code;
   this.message = message;
