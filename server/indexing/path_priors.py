@@ -17,8 +17,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
 # The roles and their default factors belong to the setting that sizes them, below both
-# settings and indexing; parse_factors is re-exported for search.py, which imports it here.
-from server.place_priors import DEFAULT_FACTORS, ROLES, Role, parse_factors as parse_factors
+# settings and indexing; DEFAULT_FACTORS, Role and parse_factors are re-exported for
+# search.py and search_priors.py, which import them from here.
+from server.place_priors import (
+    DEFAULT_FACTORS as DEFAULT_FACTORS,
+    ROLES,
+    Role as Role,
+    parse_factors as parse_factors,
+)
 
 _DIRS: dict[Role, frozenset[str]] = {
     "test": frozenset(
