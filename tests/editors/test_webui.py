@@ -17,56 +17,33 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 
-from server.http.app import AUTH, create_app
+from server.http.app import create_app
 from server.http.webui_api import WEBUI
-from server.indexing.progress import Phase
 from server.sessions import SessionStore
+from tests.editors.browser import (
+    NEEDS_CHROMIUM,
+    By,
+    WebDriverException,
+    chrome,
+    displayed,
+    until,
+)
 from tests.editors.llm_env import llm_env
 from tests.fakes.common import Reply
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.support.http_app import open_services
-from tests.support.sample_code import CALC, GEOMETRY
+from tests.support.sample_code import CALC
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROME_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1280,900",
-)
-
-try:
-    from selenium import webdriver
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-except ImportError:  # pragma: no cover - the dev extra installs it
-    webdriver = None
-
-MISSING = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
-pytestmark = [
-    pytest.mark.skipif(webdriver is None, reason="selenium is not installed (dev extra)"),
-    pytest.mark.skipif(
-        bool(MISSING), reason=f"{', '.join(MISSING)} missing (apt-get install chromium-driver)"
-    ),
-    pytest.mark.timeout(240),
-]
+pytestmark = [*NEEDS_CHROMIUM, pytest.mark.timeout(240)]
 
 ANSWER = "divide() raises ZeroDivisionError when b is zero; add() never fails."
 PNG_B64 = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 24).decode()
@@ -146,28 +123,6 @@ async def wait_indexed(served: Served, query: str, path: str, timeout: float = 6
                     if any(r["path"] == path for r in body["results"]):
                         return
             await asyncio.sleep(0.2)
-
-
-def chrome(profile: Path) -> Any:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-
-
-def until(driver: Any, condition: Callable[[Any], Any], what: str, timeout: float = 20) -> Any:
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(
-        condition, message=f"timed out waiting for {what}"
-    )
-
-
-def displayed(driver: Any, element_id: str) -> Any:
-    """The element if it is displayed, else False (for `until`)."""
-    element = driver.find_element(By.ID, element_id)
-    return element.is_displayed() and element
 
 
 # Page geometry at the current width: the page's own scroll width, and where the action
@@ -696,111 +651,3 @@ async def test_no_sign_in_screen_when_auth_is_off(tmp_path: Path):
         await services.close()
     assert not seen["signin"] and not seen["sign_out"]
     assert seen["status"].startswith("index \u2014 ws: "), seen
-
-
-# The readable label of each phase of server/indexing/progress.py, as the header shows it.
-PHASE_LABELS = {
-    "scanning": "scanning files",
-    "keyword": "keyword index",
-    "loading_model": "loading the embedding model",
-    "embedding": "embedding",
-    "done": "done",
-}
-LABELS_JS = """
-var done = arguments[arguments.length - 1];
-import("/ui/status.js").then(function (m) { done(m.PHASE_LABELS); });
-"""
-
-
-STATUS_JS = """
-var box = document.getElementById("index-status");
-return [box.textContent, box.dataset.complete === "true"];
-"""
-
-
-def drive_index_run(url: str, token: str, profile: Path, resume: Callable[[], None]) -> dict:
-    """The header's index status while indexing is paused, then through the rest of the
-    run (loading the model, embedding) until complete: every distinct text it showed."""
-    os.environ.setdefault("SE_OFFLINE", "true")
-    driver = chrome(profile)
-    texts: list[str] = []
-
-    def complete(d: Any) -> bool:
-        """Records the text shown (read with its completeness in one step)."""
-        text, done = d.execute_script(STATUS_JS)
-        if text and (not texts or texts[-1] != text):
-            texts.append(text)
-        return done
-
-    try:
-        driver.get(f"{url}/#token={token}")
-        until(
-            driver,
-            lambda d: not complete(d) and texts and "paused (embedding 0/" in texts[-1],
-            "the paused index",
-        )
-        paused = texts[-1]
-        labels = driver.execute_async_script(LABELS_JS)
-        resume()
-        until(driver, complete, "the complete index", timeout=180)
-        return {"paused": paused, "texts": texts, "labels": labels}
-    finally:
-        driver.quit()
-
-
-@pytest.mark.timeout(300)
-async def test_index_phase_labels_in_chromium(tmp_path: Path):
-    """A real indexing run, held before embedding, then let go: the header names each phase
-    it passes through by its readable label, and no phase once complete."""
-    root = tmp_path / "ws"  # the workspace open_services opens
-    root.mkdir()
-    (root / "calc.py").write_text(CALC)
-    (root / "geometry.py").write_text(GEOMETRY)
-    # torch loads in seconds; the default ONNX backend would export the model first
-    services = await open_services(tmp_path, AURO_EMBEDDING_BACKEND="torch")
-    index = services.workspaces[0].index
-    index.pause()  # embedding waits; the keyword pass still runs
-    app = create_app(services)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    loop = asyncio.get_running_loop()
-    try:
-        seen = await asyncio.to_thread(
-            drive_index_run,
-            url,
-            app[AUTH].primary() or "",
-            tmp_path / "chromium-profile",
-            lambda: loop.call_soon_threadsafe(index.resume),
-        )
-        status = index.status()
-    finally:
-        await runner.cleanup()
-        await services.close()
-
-    # the UI has a label for every phase the index reports, and these are they
-    assert set(seen["labels"]) == set(get_args(Phase))
-    assert seen["labels"] == PHASE_LABELS
-    chunks = status.chunks
-    assert seen["paused"] == (
-        f"index \u2014 ws: paused (embedding 0/{chunks} chunks), 2/2 files, 0 embedded, "
-        f"{chunks} chunks"
-    )
-    texts = seen["texts"]
-    assert "index \u2014 ws: indexing (loading the embedding model), 2/2 files" in "\n".join(
-        texts
-    ), texts
-    shown = [m.group(1) for t in texts if (m := re.search(r"ws: \w+ \(([^,)]+)", t))]
-    assert shown and all(
-        any(
-            label == PHASE_LABELS[p] or label.startswith(PHASE_LABELS[p] + " ")
-            for p in PHASE_LABELS
-        )
-        for label in shown
-    ), shown
-    assert "loading_model" not in "\n".join(texts)  # the id never shows, only its label
-    assert re.fullmatch(
-        rf"index \u2014 ws: (idle|indexing), 2/2 files, 2 embedded, {chunks} chunks", texts[-1]
-    ), texts
-    assert status.complete and chunks > 0
