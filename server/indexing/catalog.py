@@ -64,6 +64,7 @@ class ChunkRow:
 
 _STATE = "SELECT state FROM files WHERE path = ?"
 _CHUNK_COLUMNS = "id, path, language, symbol, kind, start_line, end_line, text, embedded"
+_JOINED_COLUMNS = ", ".join("c." + column for column in _CHUNK_COLUMNS.split(", "))
 
 
 def _chunk_row(row: Sequence[Any]) -> ChunkRow:
@@ -196,17 +197,26 @@ class Catalog:
         match = fts_match(query)
         if match is None:
             return []
-        sql = (
-            f"SELECT {', '.join('c.' + c for c in _CHUNK_COLUMNS.split(', '))}"
-            " FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
-            " WHERE chunks_fts MATCH ?"
-        )
-        params: list[object] = [match]
+        # Ranked in a subquery over the FTS table alone, then joined: joined before the
+        # ORDER BY, SQLite read the chunk row of every match, not just the `limit` kept
+        # (measured at stdlib scale: half the time, same rows in the same order). The
+        # language test is a correlated lookup: as `rowid IN (SELECT ...)` SQLite hands FTS5
+        # one rowid at a time and bm25 redoes its statistics for each (minutes, not ms).
+        where = "chunks_fts MATCH ?"
+        params: list[object] = [*FTS_WEIGHTS, match]
         if languages:
-            sql += f" AND c.language IN ({','.join('?' * len(languages))})"
+            marks = ",".join("?" * len(languages))
+            where += (
+                " AND (SELECT language FROM chunks WHERE chunks.rowid = chunks_fts.rowid)"
+                f" IN ({marks})"
+            )
             params += list(languages)
-        sql += " ORDER BY bm25(chunks_fts, ?, ?, ?) LIMIT ?"
-        params += [*FTS_WEIGHTS, limit]
+        sql = (
+            f"SELECT {_JOINED_COLUMNS} FROM (SELECT rowid AS r, bm25(chunks_fts, ?, ?, ?) AS s"
+            f" FROM chunks_fts WHERE {where} ORDER BY s LIMIT ?) AS f"
+            " JOIN chunks c ON c.rowid = f.r ORDER BY f.s"
+        )
+        params.append(limit)
         with self.db.reading() as db:
             rows = db.execute(sql, params).fetchall()
         return [_chunk_row(row) for row in rows]

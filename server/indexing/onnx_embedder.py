@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 # Padded tokens per onnxruntime call: 16 texts at MiniLM's full 256-token window.
 BATCH_TOKENS = 4096
+SPINNING = "session.intra_op.allow_spinning"
 
 
 class EmbeddingUnavailable(RuntimeError):
@@ -70,6 +71,10 @@ class _OnnxSession:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # errors only: its warnings would land on stderr
+        # Idle pool threads block instead of spinning: a search embeds its query while the
+        # keyword query runs on another thread, and spinning threads took the cores it
+        # needed (measured at stdlib scale: docs/benchmarks.md, "Latency at stdlib scale").
+        options.add_session_config_entry(SPINNING, "0")
         self.session = ort.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]
         )

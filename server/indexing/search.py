@@ -141,8 +141,21 @@ async def _nothing() -> list[ChunkRow]:
     return []
 
 
-async def _no_vectors() -> tuple[list[VectorHit], None]:
-    return [], None
+async def _no_vectors() -> tuple[list[VectorHit], dict[str, ChunkRow], None]:
+    return [], {}, None
+
+
+def _nearest(
+    store: VectorStore,
+    catalog: Catalog,
+    vector: list[float],
+    fetch: int,
+    where: dict[str, Any] | None,
+) -> tuple[list[VectorHit], dict[str, ChunkRow]]:
+    """The store's nearest chunks and their rows in one worker-thread trip: one hand-over
+    fewer per search than reading the rows after both retrievers have answered."""
+    hits = store.query(vector, fetch, where)
+    return hits, catalog.chunks_by_id([hit.id for hit in hits])
 
 
 @dataclass
@@ -279,7 +292,7 @@ class HybridSearch:
         """Each retriever's top `k * OVERFETCH` (more with a path filter, which cuts after)."""
         spec = path_filter(paths)
         fetch = k * OVERFETCH * (4 if spec else 1)
-        (dense_hits, vector), keyword_rows = await asyncio.gather(
+        (dense_hits, dense_rows, vector), keyword_rows = await asyncio.gather(
             self._dense(query, fetch, languages, warnings)
             if "dense" in retrievers
             else _no_vectors(),
@@ -287,9 +300,7 @@ class HybridSearch:
             if "keyword" in retrievers
             else _nothing(),
         )
-        rows = {row.id: row for row in keyword_rows}
-        missing = [hit.id for hit in dense_hits if hit.id not in rows]
-        rows.update(await asyncio.to_thread(self.catalog.chunks_by_id, missing))
+        rows = {**dense_rows, **{row.id: row for row in keyword_rows}}
 
         def allowed(cid: str) -> bool:
             row = rows.get(cid)
@@ -331,17 +342,20 @@ class HybridSearch:
 
     async def _dense(
         self, query: str, fetch: int, languages: Sequence[str] | None, warnings: list[str]
-    ) -> tuple[list[VectorHit], list[float] | None]:
-        """Nearest chunks and the query's vector (None when dense retrieval cannot run)."""
+    ) -> tuple[list[VectorHit], dict[str, ChunkRow], list[float] | None]:
+        """Nearest chunks, their rows and the query's vector (None when dense retrieval
+        cannot run)."""
         if self.store is None or self.embedding is None:
             warnings.append("dense retrieval unavailable: no vector store or embedder")
-            return [], None
+            return [], {}, None
         where = {"language": {"$in": list(languages)}} if languages else None
         try:
             vector = (await self.embedding.embed([query], urgent=True))[0]
-            hits = await asyncio.to_thread(self.store.query, vector, fetch, where)
+            hits, rows = await asyncio.to_thread(
+                _nearest, self.store, self.catalog, vector, fetch, where
+            )
         except Exception as exc:
             log.warning("dense retrieval failed: %s", exc)
             warnings.append(f"dense retrieval failed: {exc}")
-            return [], None
-        return hits, vector
+            return [], {}, None
+        return hits, rows, vector

@@ -16,7 +16,7 @@ from server.indexing import embedder as embedder_module, onnx_export
 from server.indexing.embedder import create_embedder
 from server.indexing.embedding_model import padded_batches
 from server.indexing.embedding_thread import EmbeddingThread
-from server.indexing.onnx_embedder import EmbeddingUnavailable, OnnxEmbedder
+from server.indexing.onnx_embedder import SPINNING, EmbeddingUnavailable, OnnxEmbedder
 from server.indexing.torch_embedder import SentenceTransformerEmbedder
 
 pytestmark = pytest.mark.skipif(
@@ -77,6 +77,14 @@ def test_order_and_batching_do_not_change_vectors(onnx_embedders: dict[str, Onnx
     together = np.asarray(embedder.embed(TEXTS))
     alone = np.asarray([embedder.embed([t])[0] for t in TEXTS])
     assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_sessions_do_not_spin_idle_threads(onnx_embedders: dict[str, OnnxEmbedder]) -> None:
+    """A query embeds while the keyword search runs: idle pool threads must not hold cores."""
+    for embedder in onnx_embedders.values():
+        embedder.load()
+        options = embedder._session.session.get_session_options()  # type: ignore[union-attr]
+        assert options.get_session_config_entry(SPINNING) == "0"
 
 
 def test_names_key_vectors_by_numerics(onnx_embedders: dict[str, OnnxEmbedder]) -> None:
