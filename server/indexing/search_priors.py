@@ -30,8 +30,9 @@ STEM_NAMED = 2.0  # a file named as the query's identifier (`TRPCError.ts` for T
 STEM_BOOST = 1.3  # a file named after words of the query ("type adapter": type_adapter.py)
 STEM_WORDS_BOOST = 1.2  # a file whose name's words are all query words (`errors.ts`, "error")
 # x(1 + FILE_SUPPORT * ln n) for n candidates from the same file: a file that many of the
-# candidates come from is central to the question (dev benchmark +0.006, stdlib slice +0.002)
-FILE_SUPPORT = 0.2
+# candidates come from is central to the question (dev benchmark +0.006, stdlib slice +0.002;
+# 0.25 with old versions at 0.1: dev +0.0015, full stdlib task +0.001, docs/benchmarks.md)
+FILE_SUPPORT = 0.25
 KEYWORD_BOOST = 0.5  # identifier queries: extra weight of a top keyword rank (1 / rank)
 
 
