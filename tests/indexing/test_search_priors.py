@@ -13,6 +13,7 @@ from server.indexing.chunk import Chunk
 from server.indexing.definitions import find_definitions
 from server.indexing.search import HybridSearch, Retrieved, SearchWeights
 from server.indexing.search_priors import (
+    FOLDER_WORD,
     STEM_NAMED,
     STEM_WORDS_BOOST,
     QueryPriors,
@@ -59,7 +60,8 @@ def test_source_over_tests_unless_the_query_asks_for_tests() -> None:
     plain = adjust(scores, ROWS, {}, QueryPriors.of("how are dependencies solved"), frozenset())
     assert ranked(plain) == ["src", "test"]
     asked = adjust(scores, ROWS, {}, QueryPriors.of("tests for dependencies"), frozenset())
-    assert asked["test"] == 0.8
+    assert asked["test"] >= 0.8  # not discounted (and in a folder the query names)
+    assert ranked(asked) == ["test", "src"]
 
 
 def test_a_file_named_after_the_query_gains() -> None:
@@ -210,3 +212,16 @@ async def test_definitions_added_to_the_candidates_prefer_current_source(
         ("src/v4/core/schemas.ts", "interface"),
         ("src/v4/core/schemas.ts", "const"),
     ]
+
+
+def test_a_file_in_a_folder_the_query_names_gains() -> None:
+    rows = {
+        "sec": row("sec", "fastapi/security/base.py", "SecurityBase"),
+        "app": row("app", "fastapi/applications.py", "FastAPI.setup"),
+    }
+    scores = {"sec": 0.5, "app": 0.5}
+    out = adjust(
+        scores, rows, {}, QueryPriors.of("security and OAuth2 authentication"), frozenset()
+    )
+    assert out["sec"] == pytest.approx(0.5 * (1 + FOLDER_WORD))
+    assert out["app"] == 0.5
