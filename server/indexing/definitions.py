@@ -21,6 +21,9 @@ _COLUMNS = (
 # Chunk kinds that hold a whole definition (or its head); a match on a qualified name's
 # owner (`APIRouter` in `APIRouter.__init__`) counts only for these.
 OWNER_KINDS = frozenset({"class", "class_header", "class_body", "type"})
+# The kind of the unit a part belongs to: one definition is a (path, symbol, unit kind); an
+# `interface Foo` and a `const Foo` of the same name are two.
+_PART_OF = {"class_body": "class_header", "function_part": "function"}
 
 
 def defined_name(row: ChunkRow) -> str:
@@ -29,7 +32,10 @@ def defined_name(row: ChunkRow) -> str:
 
 
 def find_definitions(catalog: Catalog, names: Iterable[str]) -> list[ChunkRow]:
-    """Chunks defining one of `names` (normalised), shortest symbols first."""
+    """Chunks defining one of `names` (normalised): the first chunk of each definition
+    (shortest symbols first), then the definitions' other parts. A caller that keeps only a
+    few still sees every definition: zod's `ZodType` has three parts in `v3/`, ten in
+    `v4/classic/`, and the core `$ZodType`'s head came 18th (issue 13)."""
     wanted = sorted({n for n in names if n.isalnum()})
     if not wanted:
         return []
@@ -41,5 +47,12 @@ def find_definitions(catalog: Catalog, names: Iterable[str]) -> list[ChunkRow]:
     with catalog.db.reading() as db:
         rows = [_chunk_row(row) for row in db.execute(sql, (match, LIMIT)).fetchall()]
     keep = set(wanted)
-    found = [r for r in rows if defined_name(r) in keep]
-    return sorted(found, key=lambda r: (len(r.symbol), r.path, r.start_line))
+    found = sorted(
+        (r for r in rows if defined_name(r) in keep),
+        key=lambda r: (len(r.symbol), r.path, r.start_line),
+    )
+    heads: dict[tuple[str, str, str], ChunkRow] = {}
+    for r in found:
+        heads.setdefault((r.path, r.symbol, _PART_OF.get(r.kind, r.kind)), r)
+    chosen = set(map(id, heads.values()))
+    return [*heads.values(), *(r for r in found if id(r) not in chosen)]

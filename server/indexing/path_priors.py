@@ -17,14 +17,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
 # The roles and their default factors belong to the setting that sizes them, below both
-# settings and indexing; DEFAULT_FACTORS, Role and parse_factors are re-exported for
-# search.py and search_priors.py, which import them from here.
-from server.place_priors import (
-    DEFAULT_FACTORS as DEFAULT_FACTORS,
-    ROLES,
-    Role as Role,
-    parse_factors as parse_factors,
-)
+# settings and indexing (server/place_priors.py).
+from server.place_priors import DEFAULT_FACTORS, ROLES, Role
 
 _DIRS: dict[Role, frozenset[str]] = {
     "test": frozenset(

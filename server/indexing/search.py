@@ -28,12 +28,13 @@ from server.indexing.definitions import find_definitions
 from server.indexing.diversity import FILE_DECAY, best_per_file, diversify
 from server.indexing.embedding_thread import EmbeddingThread
 from server.indexing.identifiers import name_text, query_terms
-from server.indexing.path_priors import DEFAULT_FACTORS, old_version_dirs, parse_factors
+from server.indexing.path_priors import old_version_dirs, path_factor
 from server.indexing.query_shape import fusion_weights
 from server.indexing.rerank import DEFAULT_MODEL, Candidate
 from server.indexing.result_merge import Hit, chunk_lines, merge_hits, snippet
 from server.indexing.search_priors import QueryPriors, adjust
 from server.indexing.vector_store import VectorHit, VectorStore
+from server.place_priors import DEFAULT_FACTORS, parse_factors
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +256,9 @@ class HybridSearch:
         languages: Sequence[str] | None,
     ) -> list[str]:
         """Ids of chunks defining a name the query spells, not retrieved yet (added to
-        `found.rows`, so that the reranker and the priors see them)."""
+        `found.rows`, so that the reranker and the priors see them); at most
+        DEFINITIONS_ADDED, those in places the priors favour (source before tests and old
+        copies) first."""
         if not priors.shape.names:
             return []
         rows = await asyncio.to_thread(find_definitions, self.catalog, priors.shape.names)
@@ -267,6 +270,9 @@ class HybridSearch:
             and (spec is None or spec.match_file(row.path))
             and (not languages or row.language in languages)
         ]
+        old_dirs = await self._old_version_dirs()
+        factors = self.weights.path_factors
+        new.sort(key=lambda row: -path_factor(row.path, old_dirs, priors.asked, factors))
         new = new[:DEFINITIONS_ADDED]
         found.rows.update((row.id, row) for row in new)
         return [row.id for row in new]

@@ -1,6 +1,6 @@
 """Priors applied to the reranked scores: where a file sits, whether a chunk defines a name
-the query spells out, whether the file is named after it, how many candidates its file
-holds, and how much the keyword ranking is worth for a query of this shape.
+the query spells out, whether the file (or its folder) is named after it, how many
+candidates its file holds, and how much the keyword ranking is worth for a query of this shape.
 
 Every adjustment is a factor on a positive score (the reranker's probability), so it composes
 with the same-file discount of diversity.py, and each is a rule about code in general, not
@@ -18,8 +18,9 @@ from pathlib import PurePosixPath
 from server.indexing.catalog import ChunkRow
 from server.indexing.definitions import OWNER_KINDS, defined_name
 from server.indexing.identifiers import query_terms, query_tokens, split_identifier, stem
-from server.indexing.path_priors import DEFAULT_FACTORS, Role, asked_roles, path_factor
+from server.indexing.path_priors import asked_roles, path_factor
 from server.indexing.query_shape import QueryShape, normalise, shape
+from server.place_priors import DEFAULT_FACTORS, Role
 
 DEFINITION_FIRST = 1.5  # a definition of a name written as code: above the best other result
 DEFINITION_BOOST = 1.5  # a definition of a name the question's words spell
@@ -30,8 +31,12 @@ STEM_NAMED = 2.0  # a file named as the query's identifier (`TRPCError.ts` for T
 STEM_BOOST = 1.3  # a file named after words of the query ("type adapter": type_adapter.py)
 STEM_WORDS_BOOST = 1.2  # a file whose name's words are all query words (`errors.ts`, "error")
 # x(1 + FILE_SUPPORT * ln n) for n candidates from the same file: a file that many of the
-# candidates come from is central to the question (dev benchmark +0.006, stdlib slice +0.002)
-FILE_SUPPORT = 0.2
+# candidates come from is central to the question (dev benchmark +0.006, stdlib slice +0.002;
+# 0.25 with old versions at 0.1: dev +0.0015, full stdlib task +0.001, docs/benchmarks.md)
+FILE_SUPPORT = 0.25
+# x(1 + FOLDER_WORD * n) for n words of the file's folders that the query uses: "security and
+# OAuth2 authentication" -> `fastapi/security/` (dev benchmark +0.002, stdlib task +0.0001)
+FOLDER_WORD = 0.2
 KEYWORD_BOOST = 0.5  # identifier queries: extra weight of a top keyword rank (1 / rank)
 
 
@@ -52,6 +57,18 @@ class QueryPriors:
 def _file_words(path: str) -> tuple[str, ...]:
     """The words of a file's name without its extensions: `type_adapter.py` -> type, adapter."""
     return tuple(split_identifier(PurePosixPath(path).name.split(".", 1)[0]))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # called per candidate of every search
+def _folder_words(path: str) -> frozenset[str]:
+    """The stemmed words of a file's folders: `fastapi/security/oauth2.py` -> fastapi,
+    security."""
+    folders = PurePosixPath(path).parts[:-1]
+    return frozenset(stem(w) for folder in folders for w in split_identifier(folder))
+
+
+def folder_factor(path: str, query: QueryPriors) -> float:
+    return 1.0 + FOLDER_WORD * len(_folder_words(path) & query.terms)
 
 
 def stem_factor(path: str, query: QueryPriors) -> float:
@@ -89,17 +106,18 @@ def adjust(
     names, strong = query.shape.names, query.shape.strong_names
     ident = query.shape.identifier
     out: dict[str, float] = {}
-    firsts: dict[str, float] = {}  # id -> its path factor
+    firsts: dict[str, float] = {}  # id -> its place and folder factors
     per_file: dict[str, int] = {}
     for cid in scores:
         per_file[rows[cid].path] = per_file.get(rows[cid].path, 0) + 1
     for cid, score in scores.items():
         row = rows[cid]
         place = path_factor(row.path, old_dirs, query.asked, factors)
-        factor = place
+        folder = folder_factor(row.path, query)
+        factor = place * folder
         if is_definition(row, names):
             if ident >= FIRST_MIN_IDENTIFIER and is_definition(row, strong):
-                firsts[cid] = place
+                firsts[cid] = place * folder
             else:
                 factor *= DEFINITION_BOOST
         factor *= stem_factor(row.path, query)

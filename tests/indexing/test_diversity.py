@@ -53,3 +53,11 @@ def test_grouped_each_file_appears_once_as_its_best_item():
     found = items(("a.py", 0.5), ("b.py", 0.9), ("a.py", 0.8), ("c.py", 0.1))
     grouped = best_per_file(found, score, path, k=2)
     assert [(i["path"], i["score"]) for i in grouped] == [("b.py", 0.9), ("a.py", 0.8)]
+
+
+def test_by_default_a_second_result_of_a_file_needs_two_and_a_half_times_another_files_best():
+    """Default decay: a file's second place at 2x another file's best no longer beats it."""
+    found = items(("a.py", 1.0), ("a.py", 0.5), ("b.py", 0.22))
+    assert [i["path"] for i, _ in diversify(found, score, path, k=3)] == ["a.py", "b.py", "a.py"]
+    found = items(("a.py", 1.0), ("a.py", 0.6), ("b.py", 0.22))
+    assert [i["path"] for i, _ in diversify(found, score, path, k=3)] == ["a.py", "a.py", "b.py"]

@@ -6,13 +6,13 @@ import pytest
 
 from server.config import load_settings
 from server.indexing.path_priors import (
-    DEFAULT_FACTORS,
     asked_roles,
     old_version_dirs,
     path_factor,
     path_role,
 )
 from server.indexing.search import SearchWeights
+from server.place_priors import DEFAULT_FACTORS
 
 
 @pytest.mark.parametrize(

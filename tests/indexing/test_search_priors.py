@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from server.indexing import search as search_module
 from server.indexing.catalog import Catalog, ChunkRow, FileRecord
 from server.indexing.chunk import Chunk
 from server.indexing.definitions import find_definitions
-from server.indexing.search import HybridSearch, SearchWeights
+from server.indexing.search import HybridSearch, Retrieved, SearchWeights
 from server.indexing.search_priors import (
+    FOLDER_WORD,
     STEM_NAMED,
     STEM_WORDS_BOOST,
     QueryPriors,
@@ -58,7 +60,8 @@ def test_source_over_tests_unless_the_query_asks_for_tests() -> None:
     plain = adjust(scores, ROWS, {}, QueryPriors.of("how are dependencies solved"), frozenset())
     assert ranked(plain) == ["src", "test"]
     asked = adjust(scores, ROWS, {}, QueryPriors.of("tests for dependencies"), frozenset())
-    assert asked["test"] == 0.8
+    assert asked["test"] >= 0.8  # not discounted (and in a folder the query names)
+    assert ranked(asked) == ["test", "src"]
 
 
 def test_a_file_named_after_the_query_gains() -> None:
@@ -142,3 +145,83 @@ def test_a_file_holding_many_candidates_gains() -> None:
     scores = {"a1": 0.5, "a2": 0.1, "a3": 0.1, "b": 0.5}
     out = adjust(scores, rows, {}, QueryPriors.of("how does the loop work"), frozenset())
     assert out["a1"] > out["b"] == 0.5
+
+
+def test_a_previous_version_kept_beside_the_current_one_yields_to_it() -> None:
+    """zod: `v3/ZodError.ts` scored 30x `v4/core/errors.ts` for "ZodError structure"; an
+    old copy comes first only when it scores over ten times the current code, or when asked."""
+    rows = {
+        "old": row("old", "src/v3/errors.ts", "formatIssues"),
+        "new": row("new", "src/v4/errors.ts", "formatIssues"),
+    }
+    old_dirs = frozenset({"src/v3"})
+    scores = {"old": 0.5, "new": 0.06}
+    plain = adjust(scores, rows, {}, QueryPriors.of("how are issues formatted"), old_dirs)
+    assert ranked(plain) == ["new", "old"]
+    asked = adjust(scores, rows, {}, QueryPriors.of("how are v3 issues formatted"), old_dirs)
+    assert ranked(asked) == ["old", "new"]
+
+
+def _zod_like(tmp_path: Path) -> Catalog:
+    """`ZodType` defined in an old `v3/` (one class in three chunks) and in `v4/core/` (an
+    interface and a constant in two parts), as zod lays it out."""
+    catalog = Catalog(tmp_path / "zod.sqlite3")
+    old = "src/v3/types.ts"
+    catalog.replace_file(
+        FileRecord(old, 1, 1, "a", "typescript"),
+        [
+            _chunk(old, "ZodType", "class_header", 1, "class ZodType {"),
+            _chunk(old, "ZodType", "class_body", 2, "  parse() {}"),
+            _chunk(old, "ZodType", "class_body", 3, "  check() {}"),
+        ],
+    )
+    new = "src/v4/core/schemas.ts"
+    catalog.replace_file(
+        FileRecord(new, 1, 1, "b", "typescript"),
+        [
+            _chunk(new, "$ZodType", "interface", 1, "interface $ZodType {}"),
+            _chunk(new, "$ZodType", "const", 2, "const $ZodType = make("),
+            _chunk(new, "$ZodType", "const", 3, "  parse);"),
+        ],
+    )
+    return catalog
+
+
+def test_find_definitions_lists_every_definition_before_their_other_parts(
+    tmp_path: Path,
+) -> None:
+    found = find_definitions(_zod_like(tmp_path), {"zodtype"})
+    heads = [(r.path, r.kind, r.start_line) for r in found[:3]]
+    assert heads == [
+        ("src/v3/types.ts", "class_header", 1),
+        ("src/v4/core/schemas.ts", "interface", 1),
+        ("src/v4/core/schemas.ts", "const", 2),
+    ]
+    assert len(found) == 6
+
+
+async def test_definitions_added_to_the_candidates_prefer_current_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With room for two, both go to the current version's definitions, not the old copy."""
+    monkeypatch.setattr(search_module, "DEFINITIONS_ADDED", 2)
+    search = HybridSearch(_zod_like(tmp_path), None, None, SearchWeights())
+    found = Retrieved({}, {"dense": [], "keyword": []}, {}, None)
+    ids = await search.definitions(found, QueryPriors.of("how ZodType parses"), None, None)
+    assert [(found.rows[i].path, found.rows[i].kind) for i in ids] == [
+        ("src/v4/core/schemas.ts", "interface"),
+        ("src/v4/core/schemas.ts", "const"),
+    ]
+
+
+def test_a_file_in_a_folder_the_query_names_gains() -> None:
+    rows = {
+        "sec": row("sec", "fastapi/security/base.py", "SecurityBase"),
+        "app": row("app", "fastapi/applications.py", "FastAPI.setup"),
+    }
+    scores = {"sec": 0.5, "app": 0.5}
+    out = adjust(
+        scores, rows, {}, QueryPriors.of("security and OAuth2 authentication"), frozenset()
+    )
+    assert out["sec"] == pytest.approx(0.5 * (1 + FOLDER_WORD))
+    assert out["app"] == 0.5
