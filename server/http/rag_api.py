@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from server.http.errors import ApiError
 from server.http.routing import SERVICES, RouteTable, services_of
+from server.indexing.index_lock import IndexInUse
 from server.indexing.progress import IndexStatus
 from server.indexing.search import SearchResult, path_filter
 from server.services import Services, Workspace
@@ -204,7 +205,10 @@ async def start_index(request: web.Request, body: IndexRequest) -> dict[str, Any
         raise ApiError(404, "not_found", f"no such directory: {directory}")
     workspace = services.workspace_for(directory)
     if workspace is None and allow_listed(services, directory):
-        workspace = await services.add_workspace(directory)
+        try:
+            workspace = await services.add_workspace(directory)
+        except IndexInUse as exc:  # another process writes that folder's index
+            raise ApiError(409, "index_in_use", str(exc)) from None
     if workspace is None:
         raise ApiError(
             403,
