@@ -185,6 +185,7 @@ async def run(job: IndexJob) -> None:
     errors={
         403: "outside every workspace root and AURO_INDEX_ALLOW_DIRS",
         404: "no such directory",
+        409: "another process writes that folder's index",
     },
     summary="Start (re)indexing a folder",
 )
