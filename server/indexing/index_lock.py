@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from pathlib import Path
 
 LOCK_NAME = "index.lock"
+GRACE_S = 3.0  # a language server asked to exit is gone within 1 s (docs/reliability.md)
+POLL_S = 0.1
 
 
 class IndexInUse(ValueError):
@@ -40,17 +43,20 @@ class IndexLock:
         self.path = path
 
     @classmethod
-    def acquire(cls, data_dir: Path) -> IndexLock:
-        """Take the lock without waiting; `IndexInUse` when another holder has it."""
+    def acquire(cls, data_dir: Path, grace_s: float = GRACE_S) -> IndexLock:
+        """Take the lock, waiting up to `grace_s` for a holder that is exiting (an editor
+        restarting its language server starts the new one before the old one has gone);
+        `IndexInUse` when it is still held then. Blocks: call it off the event loop."""
         data_dir.mkdir(parents=True, exist_ok=True)
         path = data_dir / LOCK_NAME
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        deadline = time.monotonic() + grace_s
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode("ascii", "replace").strip()
-            os.close(fd)
-            raise IndexInUse(data_dir, holder) from None
+            while not _try_lock(fd):
+                if time.monotonic() >= deadline:
+                    holder = os.read(fd, 32).decode("ascii", "replace").strip()
+                    raise IndexInUse(data_dir, holder)
+                time.sleep(POLL_S)
         except BaseException:
             os.close(fd)
             raise
@@ -64,3 +70,11 @@ class IndexLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

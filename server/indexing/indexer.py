@@ -72,7 +72,7 @@ class WorkspaceIndex:
         `listeners` hear the first pass's progress too; `paused` starts with embedding paused.
         `IndexInUse` when another process (or open index) holds `data_dir`: one writer."""
         root = root.resolve()
-        lock = IndexLock.acquire(data_dir)  # IndexInUse before anything is written
+        lock = await asyncio.to_thread(IndexLock.acquire, data_dir)  # IndexInUse: no writes
         try:
             opened = await open_stores(root, data_dir, settings, embedder)
             index = cls(root, data_dir, settings, embedder, opened, batch_size, weights)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -33,12 +34,32 @@ def test_a_lock_held_by_another_process_is_refused_until_that_process_ends(
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         with pytest.raises(IndexInUse) as refused:
-            IndexLock.acquire(tmp_path)
+            IndexLock.acquire(tmp_path, grace_s=0.3)
         assert refused.value.holder == str(holder.pid)
         assert f"in use by process {holder.pid}" in str(refused.value)
     finally:
         holder.communicate("", timeout=30)  # stdin closed: the holder exits
     IndexLock.acquire(tmp_path).release()  # its death released the lock
+
+
+def test_a_holder_that_exits_within_the_grace_hands_the_lock_over(tmp_path: Path) -> None:
+    """An editor restarting its language server: the new one waits for the old one."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    with pytest.raises(IndexInUse):
+        IndexLock.acquire(tmp_path, grace_s=0)
+    closing = threading.Timer(0.5, holder.communicate, ("",))  # exits half a second later
+    closing.start()
+    try:
+        IndexLock.acquire(tmp_path, grace_s=30).release()
+    finally:
+        closing.join()
+    assert holder.returncode == 0
 
 
 async def test_a_second_open_of_one_data_dir_refuses_before_writing(
