@@ -1,7 +1,8 @@
 """One writer per index, across real processes: a language server with its HTTP sidecar off
 holds its workspace's index, so `auro-pai mcp`, `index` and `search` (which have no server to
-go through) refuse with a clear message instead of opening a second writer; the lock dies
-with the process that held it, however it ends."""
+go through) refuse with a clear message instead of opening a second writer, and a second
+language server skips the folder with a warning; the lock dies with the process that held
+it, however it ends."""
 
 from __future__ import annotations
 
@@ -58,6 +59,13 @@ async def test_a_language_server_without_sidecar_keeps_other_commands_off_its_in
             ("search", "divide", "--workspace", str(repo), "--json"),
         ):
             assert_refused(await asyncio.to_thread(auro, env, *args), holder)
+        async with lsp_session(env, [repo]) as (second, _):  # pytest-lsp keeps showMessage
+            async with asyncio.timeout(120):
+                while not any(IN_USE in m.message for m in second.messages):
+                    await asyncio.sleep(0.1)
+        warning = next(m.message for m in second.messages if IN_USE in m.message)
+        assert "skipping workspace folder" in warning  # a second editor's server skips it
+        assert f"{IN_USE} {holder}" in warning
         await wait_indexed(client, "divide", "calc.py")  # the holder goes on undisturbed
 
 
