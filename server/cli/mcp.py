@@ -69,10 +69,22 @@ async def serve(settings: Settings, root: Path, remote: RemoteServer | None) -> 
 
     from server.mcp.app import build_mcp_server
 
-    async with stdio_server() as (read, write):
-        async with open_backend(settings, root, remote) as backend:
-            await build_mcp_server(backend).run_streams(read, write)
+    try:
+        async with stdio_server() as (read, write):
+            async with open_backend(settings, root, remote) as backend:
+                await build_mcp_server(backend).run_streams(read, write)
+    except BaseExceptionGroup as group:  # stdio_server's task group wraps what failed
+        refused, _ = group.split(CliError)
+        if refused is None:
+            raise
+        raise _first(refused) from None
     return 0
+
+
+def _first(group: BaseExceptionGroup[CliError]) -> CliError:
+    """The first CliError in a (possibly nested) group, for the top-level handler to print."""
+    leaf = group.exceptions[0]
+    return _first(leaf) if isinstance(leaf, BaseExceptionGroup) else leaf
 
 
 def run(args: argparse.Namespace) -> int:

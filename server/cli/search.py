@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 
 from server.cli.context import indexed_data_dir, tool_settings
-from server.cli.errors import existing_dir
+from server.cli.errors import CliError, existing_dir
 from server.cli.output import print_search
 from server.cli.remote import find_server, remote_search
 from server.config import Settings
@@ -28,13 +28,20 @@ async def search(
     server is running for `root`.
     """
     from server.indexing.embedder import create_embedder  # slow imports, not needed remotely
+    from server.indexing.index_lock import IndexInUse
     from server.indexing.indexer import WorkspaceIndex
 
     settings = settings.model_copy(update={"watch_files": False})
     embedder = create_embedder(settings, cache_dir=data_root(settings) / "models")
     # the model loads (native code, mostly outside the GIL) while the stores open
     loading = asyncio.create_task(asyncio.to_thread(getattr(embedder, "load", lambda: None)))
-    index = await WorkspaceIndex.open(root, workspace_data_dir(settings, root), settings, embedder)
+    try:
+        index = await WorkspaceIndex.open(
+            root, workspace_data_dir(settings, root), settings, embedder
+        )
+    except IndexInUse as exc:
+        loading.cancel()  # the thread finishes loading; nobody waits for it
+        raise CliError(f"cannot search {root}: {exc}") from None
     try:
         await loading
         response = await index.search(query, k, group=group)

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from server.http.errors import ApiError
 from server.http.routing import SERVICES, RouteTable, services_of
+from server.indexing.index_lock import IndexInUse
 from server.indexing.progress import IndexStatus
 from server.indexing.search import SearchResult, path_filter
 from server.services import Services, Workspace
@@ -184,6 +185,7 @@ async def run(job: IndexJob) -> None:
     errors={
         403: "outside every workspace root and AURO_INDEX_ALLOW_DIRS",
         404: "no such directory",
+        409: "another process writes that folder's index",
     },
     summary="Start (re)indexing a folder",
 )
@@ -204,7 +206,10 @@ async def start_index(request: web.Request, body: IndexRequest) -> dict[str, Any
         raise ApiError(404, "not_found", f"no such directory: {directory}")
     workspace = services.workspace_for(directory)
     if workspace is None and allow_listed(services, directory):
-        workspace = await services.add_workspace(directory)
+        try:
+            workspace = await services.add_workspace(directory)
+        except IndexInUse as exc:  # another process writes that folder's index
+            raise ApiError(409, "index_in_use", str(exc)) from None
     if workspace is None:
         raise ApiError(
             403,

@@ -4,10 +4,11 @@ The workers (`index_workers.py`) never set a flag: every event is a method that 
 next state, and status, completeness and "may the index settle now" are read from it. No
 I/O and no asyncio here, so each rule is unit-tested alone (tests/indexing/test_index_state.py).
 
-The keyword side: a full scan is due at open and after `reindex` (at open, a scanned index is
-only re-checked: that is not a pending change); change batches pile up in `changes`; after a
-full scan, verify walks re-check what changed meanwhile before the index may settle (after the
-start-up re-check they are "quiet": they do not make the index incomplete either).
+The keyword side: a full scan is due at open and after `reindex`; change batches pile up in
+`changes`; after a full scan, verify walks re-check what changed meanwhile before the index
+may settle. Until the disk was checked the index is not complete, even a scanned one at open:
+files may have changed while nothing ran. Only the verify walks after that start-up re-check
+are "quiet" (they do not make the index incomplete; what they find does).
 """
 
 from __future__ import annotations
@@ -50,12 +51,13 @@ KeywordPass = FullScan | ChangeBatch | VerifyWalk
 class IndexState:
     scanned: bool = False  # a full scan finished, in this process or an earlier one
     full_scan_due: bool = True
-    recheck: bool = False  # the due or running full scan only re-checks a scanned index
+    recheck: bool = False  # the due or running full scan re-checks a scanned index (at open)
     rehash: bool = False  # the due full scan re-reads every file (reindex)
     changes: frozenset[str] = frozenset()  # paths changed, not yet re-checked
     verify_rounds: int = 0  # verify walks still due before the index may settle
     verify_quiet: bool = False  # those walks follow a re-check: not a pending change
     keyword_busy: bool = False
+    running: KeywordPass | None = None  # the keyword pass under way
     embed_busy: bool = False
     paused: bool = False  # embedding waits; the keyword pass goes on
     settled: bool = False  # both workers ran out of work
@@ -100,11 +102,15 @@ class IndexState:
         """Which pass runs now: a due full scan (it covers every change), else the pending
         change batch, else a verify walk (which uses up one round)."""
         if self.full_scan_due:
-            plan = FullScan(rehash=self.rehash, recheck=self.recheck)
-            return replace(self, full_scan_due=False, changes=frozenset(), rehash=False), plan
-        if not self.changes:
-            return replace(self, verify_rounds=self.verify_rounds - 1), VerifyWalk()
-        return replace(self, changes=frozenset()), ChangeBatch(self.changes)
+            plan: KeywordPass = FullScan(rehash=self.rehash, recheck=self.recheck)
+            state = replace(self, full_scan_due=False, changes=frozenset(), rehash=False)
+        elif not self.changes:
+            plan = VerifyWalk()
+            state = replace(self, verify_rounds=self.verify_rounds - 1)
+        else:
+            plan = ChangeBatch(self.changes)
+            state = replace(self, changes=frozenset())
+        return replace(state, running=plan), plan
 
     def full_scan_ended(self) -> IndexState:
         """The scan returned or raised: it no longer runs as a mere re-check."""
@@ -126,11 +132,11 @@ class IndexState:
         return replace(self, changes=self.changes | stale)
 
     def keyword_passed(self) -> IndexState:
-        return replace(self, keyword_busy=False, index_error="")
+        return replace(self, keyword_busy=False, running=None, index_error="")
 
     def keyword_failed(self, reason: str) -> IndexState:
         """Reported until a pass succeeds; no verify walk follows a failed pass."""
-        return replace(self, keyword_busy=False, index_error=reason, verify_rounds=0)
+        return replace(self, keyword_busy=False, running=None, index_error=reason, verify_rounds=0)
 
     # embedding worker -------------------------------------------------------------------
     def embedding_started(self) -> IndexState:
@@ -162,11 +168,13 @@ class IndexState:
 
     @property
     def pending(self) -> bool:
-        """A change is known and not indexed yet. The start-up re-check of a scanned index,
-        and the verify walks after it, only look for changes made while nothing ran."""
-        scanning = (self.full_scan_due or self.keyword_busy) and not self.recheck
-        quiet_walks = not self.verify_rounds or self.verify_quiet
-        return bool(self.changes) or scanning or not quiet_walks
+        """The disk may differ from the index: a change is known and not indexed yet, or a
+        full scan (the start-up re-check too) or change batch is due or running, or verify
+        walks after a full scan that was no mere re-check are still due or running."""
+        checking = isinstance(self.running, FullScan | ChangeBatch)
+        walking = bool(self.verify_rounds) or isinstance(self.running, VerifyWalk)
+        loud_walks = walking and not self.verify_quiet
+        return self.full_scan_due or bool(self.changes) or checking or loud_walks
 
     def activity(self) -> State:
         if self.paused:

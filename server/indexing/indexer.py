@@ -26,6 +26,7 @@ from server.indexing.discovery import Discovery
 from server.indexing.embedder import Embedder
 from server.indexing.embedding_pipeline import BATCH_SIZE, EmbeddingPipeline
 from server.indexing.embedding_thread import EmbeddingThread
+from server.indexing.index_lock import IndexLock
 from server.indexing.index_open import OpenedStores, open_stores
 from server.indexing.index_state import IndexState
 from server.indexing.index_workers import IndexWorkers, Wakeups
@@ -68,10 +69,17 @@ class WorkspaceIndex:
     ) -> WorkspaceIndex:
         """Open the stores (recovering from a crash), then index and watch in the background.
 
-        `listeners` hear the first pass's progress too; `paused` starts with embedding paused."""
+        `listeners` hear the first pass's progress too; `paused` starts with embedding paused.
+        `IndexInUse` when another process (or open index) holds `data_dir`: one writer."""
         root = root.resolve()
-        opened = await open_stores(root, data_dir, settings, embedder)
-        index = cls(root, data_dir, settings, embedder, opened, batch_size, weights)
+        lock = await asyncio.to_thread(IndexLock.acquire, data_dir)  # IndexInUse: no writes
+        try:
+            opened = await open_stores(root, data_dir, settings, embedder)
+            index = cls(root, data_dir, settings, embedder, opened, batch_size, weights)
+        except BaseException:
+            lock.release()
+            raise
+        index._lock = lock
         for listener in listeners:
             index.add_progress_listener(listener)
         if paused:
@@ -101,6 +109,7 @@ class WorkspaceIndex:
         self.data_dir = data_dir
         self.settings = settings
         self.embedder = embedder
+        self._lock: IndexLock | None = None  # set by `open`, released by `close`
         self.weights = weights or SearchWeights.from_settings(settings)
         self.catalog = opened.catalog
         self.store = opened.store
@@ -170,6 +179,8 @@ class WorkspaceIndex:
         if self.store is not None:
             self.store.close()
         await asyncio.to_thread(self.catalog.close)
+        if self._lock is not None:  # last: nothing of this index writes any more
+            self._lock.release()
 
     # public API -----------------------------------------------------------------------
     async def search(
@@ -183,13 +194,20 @@ class WorkspaceIndex:
     ) -> SearchResponse:
         """Hybrid search over whatever is indexed so far; `group`: each file once."""
         status = self.status()
+        rechecking = self._workers.state.recheck
         results, warnings = await self._search.search(
             query, k, paths, languages, retrievers, group=group
         )
         if not status.complete:
+            unchecked = (
+                "; not yet checked against the disk since start-up (changes made while "
+                "nothing ran may be missing)"
+                if rechecking
+                else ""
+            )
             warnings.append(
                 f"index incomplete: {status.files_keyword_indexed}/{status.files_total} files "
-                f"keyword-indexed, {status.files_embedded} embedded"
+                f"keyword-indexed, {status.files_embedded} embedded{unchecked}"
             )
         return SearchResponse(
             query,

@@ -1,6 +1,7 @@
-"""One meaning of `complete` for the CLI, REST and LSP: every file keyword-indexed and
+"""One meaning of `complete` for the CLI, REST, LSP and MCP: every file keyword-indexed and
 embedded, nothing pending. A restarted index re-checks the tree for changes made while
-nothing ran; that re-check does not make a complete index incomplete."""
+nothing ran; until that re-check ran it is not complete (files may have changed), and it
+never says complete and then takes it back."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.indexing.fixture_repo import make_repo
 TIMEOUT = 120
 
 
-async def test_restart_of_a_complete_index_is_complete_at_once(
+async def test_restart_is_incomplete_until_the_disk_was_checked_then_stays_complete(
     tmp_path: Path, settings: Settings, embedder: CountingEmbedder
 ) -> None:
     root = make_repo(tmp_path / "repo")
@@ -24,15 +25,26 @@ async def test_restart_of_a_complete_index_is_complete_at_once(
         assert (await first.wait_until_complete(TIMEOUT)).complete
     finally:
         await first.close()
+    embedded = len(embedder.texts)
 
+    # a file written while nothing ran: only the start-up re-check can find it
+    (root / "offline_edit.py").write_text("def edited_offline():\n    return 2\n")
     again = await WorkspaceIndex.open(root, settings.data_dir, settings, embedder)
     try:
-        status = again.status()
-        assert status.phase in ("scanning", "keyword")  # the start-up re-check is still running
-        assert status.complete, status
+        status = again.status()  # `open` returned; the workers have not run yet
+        assert status.phase == "scanning" and not status.complete, status
         response = await again.search("parse the http response")
-        assert response.complete and not any("incomplete" in w for w in response.warnings)
-        await again.wait_until_complete(TIMEOUT)
+        assert not response.complete and response.results  # last run's files are searchable
+        assert any("not yet checked against the disk" in w for w in response.warnings)
+        seen: list[bool] = []
+        again.add_progress_listener(lambda _: seen.append(again.status().complete))
+        status = await again.wait_until_complete(TIMEOUT)
+        seen.append(status.complete)
+        assert status.complete and status.files_total == status.files_keyword_indexed
+        assert "offline_edit.py" in again.catalog.files()
+        assert all(seen[seen.index(True) :]), seen  # once complete, never taken back
+        new = [t for t in embedder.texts[embedded:] if "parse the http response" not in t]
+        assert new and all("edited" in t for t in new), new  # its chunk and name only
         (root / "new_module.py").write_text("def brand_new():\n    return 1\n")
         await again.reindex()  # an explicit re-index is real pending work
         assert not again.status().complete

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from server.indexing.catalog_db import Counts
 from server.indexing.index_state import (
     VERIFY_ROUNDS,
@@ -45,15 +47,35 @@ def test_a_new_index_is_incomplete_until_scanned_verified_and_embedded() -> None
     assert state.settled and state.activity() == "idle"
 
 
-def test_the_start_up_recheck_of_a_scanned_index_is_not_a_pending_change() -> None:
+def test_a_scanned_index_is_incomplete_until_its_start_up_recheck_ran() -> None:
     state = IndexState.opened(scanned=True)
-    assert state.recheck and not state.pending and state.complete(FULL, 3)
-    assert state.phase(FULL) == "scanning"  # still shown as scanning
+    assert state.recheck and state.pending and not state.complete(FULL, 3)
+    assert state.phase(FULL) == "scanning"
     state, plan = state.keyword_started().next_pass()
-    assert plan == FullScan(rehash=False, recheck=True) and state.complete(FULL, 3)
-    state = state.full_scan_ended().full_scan_done(plan).keyword_passed()
-    assert state.verify_quiet and state.verify_rounds and not state.pending
-    assert state.complete(FULL, 3)
+    assert plan == FullScan(rehash=False, recheck=True) and state.running == plan
+    assert state.pending and not state.complete(FULL, 3)  # the disk is being checked
+    state = state.full_scan_ended()
+    assert not state.complete(FULL, 3)  # still running until the pass returns
+    state = state.full_scan_done(plan).keyword_passed()
+    assert state.running is None and state.verify_quiet and state.verify_rounds
+    assert not state.pending and state.complete(FULL, 3)
+
+
+def test_the_quiet_verify_walks_after_the_recheck_keep_it_complete() -> None:
+    state = run_full_scan(IndexState.opened(scanned=True))
+    state, plan = state.keyword_started().next_pass()
+    assert isinstance(plan, VerifyWalk) and state.keyword_busy
+    assert state.complete(FULL, 3)  # the walk only looks; nothing is known to differ
+    state = state.verified({"moved.py"})
+    assert state.pending and not state.complete(FULL, 3)  # what it found is pending
+
+
+def test_the_last_verify_walk_of_a_full_scan_is_pending_while_it_runs() -> None:
+    state = replace(run_full_scan(IndexState.opened(scanned=False)), verify_rounds=1)
+    state, plan = state.keyword_started().next_pass()
+    assert isinstance(plan, VerifyWalk) and state.verify_rounds == 0
+    assert state.pending and not state.complete(FULL, 3)
+    assert not state.verified(set()).keyword_passed().pending
 
 
 def test_a_change_is_pending_until_its_batch_ran() -> None:

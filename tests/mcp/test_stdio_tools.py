@@ -6,7 +6,6 @@ One workspace is indexed once for the module; each test starts its own server on
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -85,14 +84,8 @@ async def test_search_code_gives_the_rest_result_shape(workspace, tmp_path):
     root, data = workspace
     async with mcp_session(mcp_env(data), root, tmp_path / "stderr") as (session, stray):
         await wait_complete(session)  # the start-up scan checks every file again first
-        # index_status may say complete just before that scan starts (a known race, see the
-        # session 5 note); this test is about the result's shape, so it waits it out
-        for _ in range(120):
-            result = await call(session, "search_code", query="divide by zero", k=3)
-            found = result.structured_content
-            if found["complete"]:
-                break
-            await asyncio.sleep(0.5)
+        result = await call(session, "search_code", query="divide by zero", k=3)
+        found = result.structured_content
         assert found["complete"] is True and found["warnings"] == []
         best = found["results"][0]
         assert (best["path"], best["symbol"], best["start_line"]) == ("calc.py", "divide", 8)
