@@ -9,7 +9,7 @@ development task (rank fusion alone, then reranked), optionally the held-out sco
 another task, and writes the weights to server/indexing/rerank_model.json.
 
     python -m bench.fit_rerank [--task DIR] [--data-dir DIR] [--eval-task DIR]
-                               [--eval-data-dir DIR] [--semble] [--keep F,G] [--dry-run]
+                               [--eval-data-dir DIR] [--semble] [--dry-run]
 
 `--semble` adds the development benchmark's annotated queries (bench/semble_candidates.py)
 to the training rows: its questions and symbol names are shaped unlike docstrings.
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
 from bench.retrieval import REPO, build_task, index_corpus, load_scoring
 from bench.semble_candidates import Labelled, collect as collect_semble
@@ -111,68 +112,17 @@ def mrr(queries: list[Query], scores: list[list[float]]) -> float:
 
 
 def fit(
-    queries: Sequence[Query | Labelled], semble_weight: float = 1.0, keep: Sequence[str] = ()
-) -> Fitted:
-    """L2 logistic regression (C = 10) over FEATURES. `semble_weight`: the weight of a
-    development-benchmark row (its labels are whole files, so one query has many positives)
-    against a task row. `keep`: features whose weights stay as shipped, a fixed offset (the
-    chunk kinds the task's Python code hardly has, fitted elsewhere)."""
-    x, y, sw = rows(queries, semble_weight)
-    shipped = rerank.DEFAULT_MODEL.weights
-    fixed = [rerank.FEATURES.index(n) for n in keep]
-    free = [i for i in range(len(rerank.FEATURES)) if i not in fixed]
-    offset = x[:, fixed] @ np.array([shipped[rerank.FEATURES[i]] for i in fixed])
-    z = np.hstack([x[:, free], np.ones((len(x), 1))])
-    penalty = np.full(z.shape[1], 1.0 / C)
-    penalty[-1] = 0.0  # the bias is not shrunk
-    b = newton(z, y, sw, offset, penalty)
-    weights = {rerank.FEATURES[i]: shipped[rerank.FEATURES[i]] for i in fixed}
-    weights.update((rerank.FEATURES[i], float(v)) for i, v in zip(free, b[:-1], strict=True))
-    return Fitted({n: weights[n] for n in rerank.FEATURES}, float(b[-1]))
-
-
-@dataclass(frozen=True)
-class Fitted:
-    weights: dict[str, float]
-    bias: float
-
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        return self.bias + x @ np.array([self.weights[n] for n in rerank.FEATURES])
-
-    def to_json(self) -> dict:
-        return {
-            "weights": {n: round(v, 4) for n, v in self.weights.items()},
-            "bias": round(self.bias, 4),
-        }
-
-
-def rows(
-    queries: Sequence[Query | Labelled], semble_weight: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features, labels and row weights of every candidate."""
+    queries: list[Query] | list[Query | Labelled], semble_weight: float = 1.0
+) -> LogisticRegression:
+    """`semble_weight`: the weight of a development-benchmark row (its labels are whole
+    files, so one query has many positives) against a task row."""
     kept = [q for q in queries if len(q.candidates)]
     x = np.vstack([q.features for q in kept])
-    y = np.concatenate([q.labels for q in kept]).astype(float)
-    sw = np.concatenate(
+    y = np.concatenate([q.labels for q in kept])
+    weights = np.concatenate(
         [np.full(len(q.labels), semble_weight if isinstance(q, Labelled) else 1.0) for q in kept]
     )
-    return x, y, sw
-
-
-def newton(
-    z: np.ndarray, y: np.ndarray, sw: np.ndarray, offset: np.ndarray, penalty: np.ndarray
-) -> np.ndarray:
-    """Coefficients of a weighted logistic regression with a fixed offset (Newton steps)."""
-    b = np.zeros(z.shape[1])
-    for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-np.clip(offset + z @ b, -30.0, 30.0)))
-        grad = z.T @ (sw * (p - y)) + penalty * b
-        hess = (z * (sw * p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9)
-        step = np.clip(np.linalg.solve(hess, grad), -1.0, 1.0)
-        b -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return b
+    return LogisticRegression(C=C, max_iter=5000).fit(x, y, sample_weight=weights)
 
 
 def fit_only(
@@ -182,15 +132,27 @@ def fit_only(
     regression with the shipped model's logit as a fixed offset (Newton steps, L2 `l2`).
     Used to give the new chunk kinds weights without moving what the stdlib task relies on."""
     base = rerank.DEFAULT_MODEL
-    x, y, sw = rows(queries, semble_weight)
+    kept = [q for q in queries if len(q.candidates)]
+    x = np.vstack([q.features for q in kept])
+    y = np.concatenate([q.labels for q in kept]).astype(float)
+    sw = np.concatenate(
+        [np.full(len(q.labels), semble_weight if isinstance(q, Labelled) else 1.0) for q in kept]
+    )
     offset = base.bias + x @ np.array([base.weights[n] for n in rerank.FEATURES])
     z = x[:, [rerank.FEATURES.index(n) for n in names]]
-    b = newton(z, y, sw, offset, np.full(len(names), l2))
+    b = np.zeros(len(names))
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(offset + z @ b)))
+        grad = z.T @ (sw * (p - y)) + l2 * b
+        hess = (z * (sw * p * (1 - p))[:, None]).T @ z + l2 * np.eye(len(names))
+        b -= np.clip(np.linalg.solve(hess, grad), -1.0, 1.0)
     return dict(zip(names, (round(float(v), 4) for v in b), strict=True))
 
 
-def predict(model: Fitted, queries: list[Query]) -> list[list[float]]:
-    return [model.logits(q.features).tolist() if len(q.candidates) else [] for q in queries]
+def predict(model: LogisticRegression, queries: list[Query]) -> list[list[float]]:
+    return [
+        model.decision_function(q.features).tolist() if len(q.candidates) else [] for q in queries
+    ]
 
 
 def cross_validated(
@@ -198,18 +160,34 @@ def cross_validated(
     folds: int = 5,
     extra: Sequence[Labelled] = (),
     weight: float = 1.0,
-    keep: Sequence[str] = (),
+    only: Sequence[str] = (),
 ) -> float:
     """MRR@10 of `queries`, each scored by a model fitted without its fold (`extra` rows
-    are always in the training set)."""
+    are always in the training set); `only`: the weights of these features alone are fitted
+    (fit_only), the rest kept as shipped."""
     order = np.random.default_rng(0).permutation(len(queries))
     scores: list[list[float]] = [[] for _ in queries]
     for part in np.array_split(order, folds):
         held = set(part.tolist())
-        model = fit([*(q for i, q in enumerate(queries) if i not in held), *extra], weight, keep)
+        train = [*(q for i, q in enumerate(queries) if i not in held), *extra]
+        if only:
+            fitted = fit_only(train, list(only), weight)
+            for i in held:
+                scores[i] = shipped_logits(queries[i], fitted)
+            continue
+        model = fit(train, weight)
         for i in held:
             scores[i] = predict(model, [queries[i]])[0]
     return mrr(queries, scores)
+
+
+def shipped_logits(query: Query, changed: dict[str, float] | None = None) -> list[float]:
+    """The shipped model's logits, with some weights `changed`."""
+    base = rerank.DEFAULT_MODEL
+    weights = {**base.weights, **(changed or {})}
+    if not len(query.candidates):
+        return []
+    return (base.bias + query.features @ np.array([weights[n] for n in rerank.FEATURES])).tolist()
 
 
 def load_task(task: Path, data_dir: Path) -> list[Query]:
@@ -240,11 +218,7 @@ def main() -> int:
     parser.add_argument(
         "--only", default="", help="comma-separated features to fit, the rest kept as shipped"
     )
-    parser.add_argument(
-        "--keep", default="", help="comma-separated features kept as shipped, the rest fitted"
-    )
     args = parser.parse_args()
-    keep = [name for name in args.keep.split(",") if name]
 
     task = Path(args.task)
     if not (task / "queries.jsonl").exists():
@@ -252,9 +226,14 @@ def main() -> int:
     dev = load_task(task, Path(args.data_dir))
     semble = asyncio.run(collect_semble()) if args.semble else []
     print(json.dumps({"dev_rrf_mrr@10": mrr(dev, [q.rrf for q in dev])}), flush=True)
-    print(json.dumps({"dev_cv_mrr@10": round(cross_validated(dev, keep=keep), 4)}), flush=True)
+    shipped_mrr = mrr(dev, [shipped_logits(q) for q in dev])
+    print(json.dumps({"dev_shipped_mrr@10": round(shipped_mrr, 4)}), flush=True)
+    print(json.dumps({"dev_cv_mrr@10": round(cross_validated(dev), 4)}), flush=True)
+    if args.only:
+        cv = round(cross_validated(dev, only=args.only.split(",")), 4)
+        print(json.dumps({"dev_cv_mrr@10_only": cv}), flush=True)
     if semble:
-        cv = round(cross_validated(dev, extra=semble, weight=args.semble_weight, keep=keep), 4)
+        cv = round(cross_validated(dev, extra=semble, weight=args.semble_weight), 4)
         print(json.dumps({"semble_queries": len(semble), "dev_cv_mrr@10_with_semble": cv}))
     if args.only:
         only = fit_only([*dev, *semble], args.only.split(","), args.semble_weight)
@@ -262,8 +241,11 @@ def main() -> int:
         fitted = {"weights": {**shipped.weights, **only}, "bias": shipped.bias}
         model = None
     else:
-        model = fit([*dev, *semble], args.semble_weight, keep)
-        fitted = model.to_json()
+        model = fit([*dev, *semble], args.semble_weight)
+        weights = dict(
+            zip(rerank.FEATURES, (round(float(w), 4) for w in model.coef_[0]), strict=True)
+        )
+        fitted = {"weights": weights, "bias": round(float(model.intercept_[0]), 4)}
     print(json.dumps(fitted), flush=True)
     if args.eval_task and model is not None:
         held = load_task(Path(args.eval_task), Path(args.eval_data_dir))
@@ -274,8 +256,6 @@ def main() -> int:
         note = f"written by python -m bench.fit_rerank on {task.name}: {len(dev)} queries"
         if args.only:
             note = f"{shipped_note()}; {args.only} fitted alone (--only) on {task.name}"
-        if keep:
-            note += f"; {args.keep} kept as shipped (--keep)"
         if semble:
             note += (
                 f", plus {len(semble)} development benchmark queries"
