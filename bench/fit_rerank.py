@@ -169,7 +169,10 @@ def cross_validated(
     scores: list[list[float]] = [[] for _ in queries]
     for part in np.array_split(order, folds):
         held = set(part.tolist())
-        train = [*(q for i, q in enumerate(queries) if i not in held), *extra]
+        train: list[Query | Labelled] = [
+            *(q for i, q in enumerate(queries) if i not in held),
+            *extra,
+        ]
         if only:
             fitted = fit_only(train, list(only), weight)
             for i in held:
