@@ -156,18 +156,41 @@ def predict(model: LogisticRegression, queries: list[Query]) -> list[list[float]
 
 
 def cross_validated(
-    queries: list[Query], folds: int = 5, extra: Sequence[Labelled] = (), weight: float = 1.0
+    queries: list[Query],
+    folds: int = 5,
+    extra: Sequence[Labelled] = (),
+    weight: float = 1.0,
+    only: Sequence[str] = (),
 ) -> float:
     """MRR@10 of `queries`, each scored by a model fitted without its fold (`extra` rows
-    are always in the training set)."""
+    are always in the training set); `only`: the weights of these features alone are fitted
+    (fit_only), the rest kept as shipped."""
     order = np.random.default_rng(0).permutation(len(queries))
     scores: list[list[float]] = [[] for _ in queries]
     for part in np.array_split(order, folds):
         held = set(part.tolist())
-        model = fit([*(q for i, q in enumerate(queries) if i not in held), *extra], weight)
+        train: list[Query | Labelled] = [
+            *(q for i, q in enumerate(queries) if i not in held),
+            *extra,
+        ]
+        if only:
+            fitted = fit_only(train, list(only), weight)
+            for i in held:
+                scores[i] = shipped_logits(queries[i], fitted)
+            continue
+        model = fit(train, weight)
         for i in held:
             scores[i] = predict(model, [queries[i]])[0]
     return mrr(queries, scores)
+
+
+def shipped_logits(query: Query, changed: dict[str, float] | None = None) -> list[float]:
+    """The shipped model's logits, with some weights `changed`."""
+    base = rerank.DEFAULT_MODEL
+    weights = {**base.weights, **(changed or {})}
+    if not len(query.candidates):
+        return []
+    return (base.bias + query.features @ np.array([weights[n] for n in rerank.FEATURES])).tolist()
 
 
 def load_task(task: Path, data_dir: Path) -> list[Query]:
@@ -206,7 +229,12 @@ def main() -> int:
     dev = load_task(task, Path(args.data_dir))
     semble = asyncio.run(collect_semble()) if args.semble else []
     print(json.dumps({"dev_rrf_mrr@10": mrr(dev, [q.rrf for q in dev])}), flush=True)
+    shipped_mrr = mrr(dev, [shipped_logits(q) for q in dev])
+    print(json.dumps({"dev_shipped_mrr@10": round(shipped_mrr, 4)}), flush=True)
     print(json.dumps({"dev_cv_mrr@10": round(cross_validated(dev), 4)}), flush=True)
+    if args.only:
+        cv = round(cross_validated(dev, only=args.only.split(",")), 4)
+        print(json.dumps({"dev_cv_mrr@10_only": cv}), flush=True)
     if semble:
         cv = round(cross_validated(dev, extra=semble, weight=args.semble_weight), 4)
         print(json.dumps({"semble_queries": len(semble), "dev_cv_mrr@10_with_semble": cv}))

@@ -11,8 +11,10 @@ benchmark reports (docs/benchmarks.md).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -46,6 +48,21 @@ FEATURES = (
     "file_best_gap",  # best dense_gap among candidates from the same file
     "file_candidates",
     *(f"kind_{kind}" for kind in KINDS),
+    # Lexical coverage: the IDF-weighted share of the query's content words (stems, found
+    # as substrings, so "even" is in `_iseven`) that the candidate's own text holds; IDF
+    # over the candidates, so a word every candidate has counts least.
+    "code_cover",  # in its code, comments and string literals left out
+    "code_cover_gap",  # code_cover minus the best candidate's
+    "signature_cover",  # in its first line of code: the name and the parameters
+    "symbol_cover",  # in its qualified symbol name
+    "file_code_gap",  # best code_cover among candidates from the same file, minus the best
+)
+# Comments and string literals (Python, C-family): left out of code_cover. A docstring that
+# repeats the query's words is the dense half's evidence; counted here, the fit learned that
+# words found only there mark a wrong answer, an artefact of tasks built from docstrings.
+_NON_CODE = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
+    r"|#[^\n]*|//[^\n]*|/\*[\s\S]*?\*/"
 )
 
 
@@ -73,8 +90,9 @@ def features(terms: set[str], candidates: Sequence[Candidate]) -> list[list[floa
     by_file: dict[str, list[float]] = {}
     for c, gap in zip(candidates, gaps, strict=True):
         by_file.setdefault(c.row.path, []).append(gap)
+    lexical = coverage(terms, candidates)
     rows = []
-    for c, gap in zip(candidates, gaps, strict=True):
+    for c, gap, cover in zip(candidates, gaps, lexical, strict=True):
         parts = {stem(p) for p in split_identifier(c.row.symbol.rsplit(".", 1)[-1])}
         hits = len(parts & terms)
         name_sim = c.name_sim if c.name_sim is not None else floor_name
@@ -92,9 +110,54 @@ def features(terms: set[str], candidates: Sequence[Candidate]) -> list[list[floa
                 max(siblings),
                 float(len(siblings)),
                 *(float(c.row.kind == kind) for kind in KINDS),
+                *cover,
             ]
         )
     return rows
+
+
+@functools.lru_cache(maxsize=4096)  # a chunk recurs across the searches of a session
+def code_text(text: str) -> str:
+    """The chunk's code, lower-cased, without comments and string literals."""
+    return _NON_CODE.sub(" ", text).lower()
+
+
+def signature(text: str) -> str:
+    """The first line of code: not blank, not a decorator or a comment."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("@", "#", "//")):
+            return line.lower()
+    return ""
+
+
+def coverage(terms: set[str], candidates: Sequence[Candidate]) -> list[tuple[float, ...]]:
+    """The lexical coverage columns of FEATURES, one tuple per candidate."""
+    words = sorted(terms)
+    codes = [code_text(c.row.text) for c in candidates]
+    df = [sum(w in code for code in codes) for w in words]
+    idf = [math.log1p(len(codes) / n) if n else 0.0 for n in df]
+    total = sum(idf) or 1.0
+    weighted = [(w, weight / total) for w, weight in zip(words, idf, strict=True) if weight]
+
+    def share(text: str) -> float:
+        return sum(weight for w, weight in weighted if w in text)
+
+    code = [share(text) for text in codes]
+    best = max(code, default=0.0)
+    file_best: dict[str, float] = {}
+    for c, value in zip(candidates, code, strict=True):
+        file_best[c.row.path] = max(file_best.get(c.row.path, 0.0), value)
+    return [
+        (
+            value,
+            value - best,
+            share(signature(c.row.text)),
+            share(c.row.symbol.lower()),
+            file_best[c.row.path] - best,
+        )
+        for c, value in zip(candidates, code, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

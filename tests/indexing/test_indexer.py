@@ -209,7 +209,7 @@ async def test_reranked_search_name_views_and_live_weights(
         reranked = (await index.search(query)).results
         scores = [r.score for r in reranked]
         assert reranked[0].symbol == "parse_http_response"
-        # the reranker's probabilities times the priors (a definition the query names gains)
+        # the reranker's probability times the priors' factors (search_priors): may pass 1
         assert all(s >= 0 for s in scores) and scores == sorted(scores, reverse=True)
         index.apply_settings(
             settings.model_copy(update={"search_rerank": False, "search_keyword_weight": 0.0})

@@ -15,8 +15,15 @@ from server.indexing.rerank import FEATURES, Candidate, RerankModel, features
 from tests.indexing.records import chunk, record
 
 
-def row(cid: str, path: str, symbol: str, kind: str = "function", lines: int = 5) -> ChunkRow:
-    return ChunkRow(cid, path, "python", symbol, kind, 1, lines, "pass", True)
+def row(
+    cid: str, path: str, symbol: str, kind: str = "function", lines: int = 5, text: str = "pass"
+) -> ChunkRow:
+    return ChunkRow(cid, path, "python", symbol, kind, 1, lines, text, True)
+
+
+def coded(cid: str, path: str, symbol: str, text: str) -> Candidate:
+    """A candidate both retrievers ranked first, so that only its text tells it apart."""
+    return Candidate(row(cid, path, symbol, text=text), 1, 0.7, 1, 0.4)
 
 
 def column(rows: list[list[float]], name: str) -> list[float]:
@@ -39,6 +46,57 @@ def test_features_are_relative_to_the_best_candidate_and_count_the_file() -> Non
     assert column(rows, "file_candidates") == [2.0, 2.0, 1.0]
     assert column(rows, "file_best_gap") == pytest.approx([0.0, 0.0, -0.2])
     assert column(rows, "kind_module") == [0.0, 0.0, 1.0]
+
+
+def test_code_cover_counts_query_words_in_code_not_in_comments_or_strings() -> None:
+    candidates = [
+        coded("a", "a.py", "f", "def f(status):\n    return parse(status)"),
+        coded(
+            "b",
+            "b.py",
+            "g",
+            'def g():\n    """Parse the status."""\n    # parse status\n    return 1',
+        ),
+        coded("c", "c.ts", "h", "function h() {\n  // parse the status\n  return 'status';\n}"),
+    ]
+    rows = features(query_terms("Parse the status"), candidates)
+    assert column(rows, "code_cover") == pytest.approx([1.0, 0.0, 0.0])
+    assert column(rows, "code_cover_gap") == pytest.approx([0.0, -1.0, -1.0])
+
+
+def test_coverage_weighs_rare_words_and_finds_them_inside_names() -> None:
+    candidates = [  # "read" is in every candidate's code, "config" and "even" in one each
+        coded("a", "io.py", "read_config", "def read_config(path):\n    return read(path)"),
+        coded("b", "io.py", "Number._iseven", "def _iseven(self):\n    return read(self)"),
+        coded("c", "net.py", "reader", "def reader():\n    read()"),
+    ]
+    rows = features(query_terms("Read the config if it is even"), candidates)
+    common, rare = math.log1p(3 / 3), math.log1p(3 / 1)  # IDF over the three candidates
+    total = common + 2 * rare
+    assert column(rows, "code_cover") == pytest.approx([(common + rare) / total] * 2 + [0.2])
+    assert common / total == pytest.approx(0.2)
+    # `_iseven` holds "even"; `reader` holds "read"
+    assert column(rows, "symbol_cover") == pytest.approx([0.6, 0.4, 0.2])
+    assert column(rows, "file_code_gap") == pytest.approx([0.0, 0.0, -0.4])
+
+
+def test_signature_cover_reads_the_first_line_of_code() -> None:
+    text = "@functools.cache\ndef load(path, encoding):\n    return decode(path)"
+    candidates = [coded("a", "a.py", "load", text), coded("b", "b.py", "g", "def g(x):\n    pass")]
+    rows = features(query_terms("Load with the given encoding"), candidates)
+    assert column(rows, "signature_cover") == pytest.approx([1.0, 0.0])  # load, encoding
+
+
+def test_coverage_of_a_query_without_content_words_is_zero() -> None:
+    rows = features(query_terms("what is it"), [coded("a", "a.py", "f", "def f(): pass")])
+    assert [column(rows, name) for name in FEATURES[-5:]] == [[0.0]] * 5
+
+
+def test_shipped_model_prefers_the_code_that_spells_the_query() -> None:
+    spelled = coded("a", "m.py", "Archive.close", "def close(self):\n    self.flush_members()")
+    other = coded("b", "m.py", "Archive.open", "def open(self):\n    self.load()")
+    scores = rerank.DEFAULT_MODEL.scores(query_terms("Flush the members"), [spelled, other])
+    assert scores[0] > scores[1]
 
 
 def test_shipped_model_prefers_the_named_function_over_an_equal_neighbour() -> None:
