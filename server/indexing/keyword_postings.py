@@ -29,6 +29,7 @@ import numpy as np
 K1 = 1.2
 B = 0.75
 _CACHE_LIMIT = 100_000
+_BATCH = 65_536
 
 
 @dataclass(frozen=True)
@@ -99,24 +100,44 @@ def build_postings(
         languages[np.searchsorted(rowids, known[:, 0])] = known[:, 1]
 
     case = " ".join(f"WHEN ? THEN {float(w)!r}" for w in weights.values())
-    rows = db.execute(
+    cursor = db.execute(
         f"SELECT term, doc, total(CASE col {case} ELSE 1.0 END) FROM temp.{table}_instances"
         " GROUP BY term, doc ORDER BY term, doc",
         list(weights),
-    ).fetchall()
-    slots = np.searchsorted(rowids, np.array([row[1] for row in rows], dtype=np.int64))
-    if len(rows) and (slots.max() >= len(rowids) or (rowids[slots] != [r[1] for r in rows]).any()):
+    )
+    docs, freqs, spans = _read_postings(cursor)
+    slots = np.searchsorted(rowids, docs)
+    if len(docs) and (slots.max() >= len(rowids) or (rowids[slots] != docs).any()):
         raise sqlite3.DatabaseError(f"{table}: postings name rows without a size")
-    freqs = np.array([row[2] for row in rows], dtype=np.float64)
-    spans: dict[str, tuple[int, int]] = {}
-    start = 0
-    for i in range(1, len(rows) + 1):
-        if i == len(rows) or rows[i][0] != rows[start][0]:
-            spans[rows[start][0]] = (start, i)
-            start = i
     return KeywordPostings(
         rowids, languages, by_language, norm, row_count, spans, slots.astype(np.int32), freqs
     )
+
+
+def _read_postings(
+    cursor: sqlite3.Cursor,
+) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[int, int]]]:
+    """(rowids, weighted frequencies, term spans) from rows ordered by term: read in
+    batches, so the build never holds a Python object per posting (~150 MB at stdlib scale)."""
+    doc_parts: list[np.ndarray] = []
+    freq_parts: list[np.ndarray] = []
+    spans: dict[str, tuple[int, int]] = {}
+    current, start, count = "", 0, 0
+    while batch := cursor.fetchmany(_BATCH):
+        terms, docs, freqs = zip(*batch, strict=True)
+        doc_parts.append(np.array(docs, dtype=np.int64))
+        freq_parts.append(np.array(freqs, dtype=np.float64))
+        for i, term in enumerate(terms, count):
+            if term != current:
+                if i > start:
+                    spans[current] = (start, i)
+                current, start = term, i
+        count += len(batch)
+    if count > start:
+        spans[current] = (start, count)
+    if not doc_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0), spans
+    return np.concatenate(doc_parts), np.concatenate(freq_parts), spans
 
 
 def attach_vocabulary(db: sqlite3.Connection, table: str) -> None:
