@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,12 +44,17 @@ class KeywordPostings:
     row_count: int
     spans: dict[str, tuple[int, int]]  # term -> [start, end) in `slots` / `freqs`
     slots: np.ndarray  # int32: the rows holding each term, grouped by term
-    freqs: np.ndarray  # float64: the weighted hit count of the term in that row
+    freqs: np.ndarray  # weighted hits of the term in the row (float32 when exact)
 
     @property
     def nbytes(self) -> int:
+        """Arrays plus the term dictionary (strings, span tuples and their ints)."""
         arrays = (self.rowids, self.languages, self.norm, self.slots, self.freqs)
-        return sum(a.nbytes for a in arrays)
+        terms = sys.getsizeof(self.spans) + sum(
+            sys.getsizeof(term) + sys.getsizeof(span) + 2 * sys.getsizeof(span[1])
+            for term, span in self.spans.items()
+        )
+        return sum(a.nbytes for a in arrays) + terms
 
     def rank(self, terms: Sequence[str], limit: int, languages: Sequence[str] | None) -> list[int]:
         """Rowids of the best `limit` rows matching any term (one phrase per term, in query
@@ -58,7 +64,7 @@ class KeywordPostings:
             start, end = self.spans.get(term, (0, 0))
             if start == end:
                 continue
-            slots, freqs = self.slots[start:end], self.freqs[start:end]
+            slots, freqs = self.slots[start:end], self.freqs[start:end].astype(np.float64)
             hits = end - start
             idf = math.log((self.row_count - hits + 0.5) / (hits + 0.5))
             idf = idf if idf > 0.0 else 1e-6
@@ -110,8 +116,21 @@ def build_postings(
     if len(docs) and (slots.max() >= len(rowids) or (rowids[slots] != docs).any()):
         raise sqlite3.DatabaseError(f"{table}: postings name rows without a size")
     return KeywordPostings(
-        rowids, languages, by_language, norm, row_count, spans, slots.astype(np.int32), freqs
+        rowids,
+        languages,
+        by_language,
+        norm,
+        row_count,
+        spans,
+        slots.astype(np.int32),
+        _compact(freqs),
     )
+
+
+def _compact(freqs: np.ndarray) -> np.ndarray:
+    """float32 when that loses nothing (integer weights), as bm25's doubles need."""
+    narrow = freqs.astype(np.float32)
+    return narrow if np.array_equal(narrow, freqs) else freqs
 
 
 def _read_postings(
