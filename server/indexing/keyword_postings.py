@@ -12,8 +12,8 @@ over postings arrays in ~1-2 ms, and the ranking is FTS5's own:
   tokens over all columns, avgdl all tokens over all rows, IDF clamped to 1e-6, phrases
   summed in query order so the floats come out the same. Ties are broken by rowid.
 
-Memory: about 12 bytes per (term, row) pair plus 24 per row (stdlib, 23k chunks: see
-docs/benchmarks.md).
+Memory: 8 bytes per (term, row) pair, 20 per row, ~200 per distinct term; at stdlib scale
+(23k chunks, 865k pairs, 36k terms) 14.4 MB, built in ~2 s (docs/benchmarks.md).
 """
 
 from __future__ import annotations
