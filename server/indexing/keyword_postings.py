@@ -77,7 +77,7 @@ class KeywordPostings:
             cut = np.partition(-score[found], limit - 1)[limit - 1]
             found = found[-score[found] <= cut]
         order = np.lexsort((self.rowids[found], -score[found]))
-        return self.rowids[found[order][: max(limit, 0)]].tolist()
+        return [int(rowid) for rowid in self.rowids[found[order][: max(limit, 0)]]]
 
 
 def build_postings(
