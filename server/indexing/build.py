@@ -34,8 +34,11 @@ def _check(root: Path, data_dir: Path) -> dict[str, object]:
         catalog.db.get_meta("embedder")
         or create_embedder(settings, cache_dir=data_root(settings) / "models").name
     )
-    store = open_chroma(settings, data_dir, root.resolve(), name)
-    return consistency_report(catalog, store).to_json()
+    try:
+        store = open_chroma(settings, data_dir, root.resolve(), name)
+        return consistency_report(catalog, store).to_json()
+    finally:
+        catalog.close()
 
 
 async def _build(root: Path, data_dir: Path, batch_size: int) -> tuple[dict[str, object], bool]:

@@ -64,13 +64,16 @@ STOPWORDS = frozenset(
 )
 
 
-def fts_match(query: str) -> str | None:
-    """An FTS5 MATCH expression: any token may match, BM25 rewards matching more of them.
-
-    Stopwords are dropped unless nothing else is left.
-    """
+def match_tokens(query: str) -> list[str]:
+    """The tokens a keyword search looks for, one FTS5 phrase each: stopwords are dropped
+    unless nothing else is left."""
     tokens = query_tokens(query)
-    tokens = [t for t in tokens if t not in STOPWORDS] or tokens
+    return [t for t in tokens if t not in STOPWORDS] or tokens
+
+
+def fts_match(query: str) -> str | None:
+    """An FTS5 MATCH expression: any token may match, BM25 rewards matching more of them."""
+    tokens = match_tokens(query)
     if not tokens:
         return None
     return " OR ".join(f'"{token}"' for token in tokens)
