@@ -19,10 +19,17 @@ from server.paths import data_root, workspace_data_dir, workspace_data_path
 log = logging.getLogger(__name__)
 
 
+CHECK_WAIT_S = 10.0  # a stat walk of the tree: well under a second for most repositories
+
+
 async def search(
     settings: Settings, root: Path, query: str, k: int, as_json: bool, group: bool = False
 ) -> int:
     """Search what is indexed for `root` now; never waits for embeddings.
+
+    It waits (up to CHECK_WAIT_S, alongside the model's load) for the start-up re-check, so
+    that a file changed since the last run is searched as it is now; what is still not
+    embedded (or not re-checked when the wait ran out) is reported as incomplete.
 
     Opens the index alone (no LLM clients, tools or sessions): the quickest start when no
     server is running for `root`.
@@ -43,6 +50,7 @@ async def search(
         loading.cancel()  # the thread finishes loading; nobody waits for it
         raise CliError(f"cannot search {root}: {exc}") from None
     try:
+        await index.wait_until_checked(CHECK_WAIT_S)
         await loading
         response = await index.search(query, k, group=group)
         results = [r.to_json() for r in response.results]

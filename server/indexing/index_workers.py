@@ -68,6 +68,7 @@ class IndexWorkers:
         self._progress = progress
         self._wake = wake
         self._settled = asyncio.Event()
+        self._checked = asyncio.Event()  # the keyword side matches the disk (not pending)
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -81,6 +82,10 @@ class IndexWorkers:
             self._settled.set()
         else:
             self._settled.clear()
+        if state.pending:
+            self._checked.clear()
+        else:
+            self._checked.set()
 
     # lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -97,6 +102,9 @@ class IndexWorkers:
 
     async def wait_settled(self, timeout: float | None) -> None:
         await asyncio.wait_for(self._settled.wait(), timeout)
+
+    async def wait_checked(self, timeout: float | None) -> None:
+        await asyncio.wait_for(self._checked.wait(), timeout)
 
     # events -----------------------------------------------------------------------------
     def accept(self, paths: set[str]) -> None:

@@ -325,6 +325,15 @@ class WorkspaceIndex:
         rest = [p for p in self._priority if p not in rels]
         self._priority = (rels + rest)[:PRIORITY_LIMIT]
 
+    async def wait_until_checked(self, timeout: float) -> bool:
+        """Until the keyword side matches the disk (the start-up re-check ran and no change
+        waits), not for embeddings; False when `timeout` passed first."""
+        try:
+            await self._workers.wait_checked(timeout)
+        except TimeoutError:
+            return False
+        return True
+
     async def wait_until_complete(self, timeout: float | None = None) -> IndexStatus:
         """Until both workers ran out of work (complete, or blocked by a failing component)."""
         await self._workers.wait_settled(timeout)

@@ -52,3 +52,29 @@ async def test_restart_is_incomplete_until_the_disk_was_checked_then_stays_compl
         assert status.complete and status.files_total == status.files_embedded
     finally:
         await again.close()
+
+
+async def test_waiting_for_the_check_covers_the_disk_not_the_embeddings(
+    tmp_path: Path, settings: Settings, embedder: CountingEmbedder
+) -> None:
+    """What the CLI's one-shot search waits for: a file edited while nothing ran is keyword
+    indexed once the wait returns; its embedding may still be due (and is reported so)."""
+    root = make_repo(tmp_path / "repo")
+    first = await WorkspaceIndex.open(root, settings.data_dir, settings, embedder)
+    try:
+        await first.wait_until_complete(TIMEOUT)
+    finally:
+        await first.close()
+    (root / "offline_edit.py").write_text("def edited_offline():\n    return 2\n")
+    again = await WorkspaceIndex.open(root, settings.data_dir, settings, embedder)
+    try:
+        again.pause()  # embedding waits: only the keyword side can finish
+        assert await again.wait_until_checked(TIMEOUT)
+        status = again.status()
+        assert "offline_edit.py" in again.catalog.files()
+        assert status.files_keyword_indexed == status.files_total
+        assert not status.complete and status.files_embedded < status.files_total
+        response = await again.search("edited offline")
+        assert response.results[0].path == "offline_edit.py"  # found by its keywords
+    finally:
+        await again.close()
