@@ -9,8 +9,11 @@ Each repository (exported by `python -m bench.semble_export`) is indexed cold by
     python -m bench.semble_dev [--data /work/bench-data/semble] [--repos a,b]
                                [--cache /work/bench-data/semble-index] [--reindex]
                                [--retrievers dense,keyword]
+                               [--specs FILE] [--annotations DIR] [--published FILE]
 
 Only these seven repositories are for development; the benchmark's others are held out.
+`--specs`, `--annotations` and `--published` (same shapes as bench/semble/) score another set
+of the benchmark, such as the held-out check kept outside this repository.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.semble_diagnostics import Diagnostics, newest_versions
-from bench.semble_export import DEFAULT_OUT, RepoSpec, exported_revision, load_specs
+from bench.semble_export import DEFAULT_OUT, SPECS, RepoSpec, exported_revision, load_specs
 from bench.semble_index import IndexRecord, data_dir, ensure_index
 from bench.semble_scoring import CATEGORIES, Hit, K, findable_targets, load_tasks, ndcg
 from server.config import Settings, load_settings
@@ -67,9 +70,10 @@ async def score_repo(
     embedder,
     verbose: bool,
     retrievers: tuple[str, ...] = ("dense", "keyword"),
+    annotations: Path = HERE / "annotations",
 ):
     tree, root = spec.tree(out), spec.index_root(out)
-    tasks = load_tasks(HERE / "annotations" / f"{spec.name}.json")
+    tasks = load_tasks(annotations / f"{spec.name}.json")
     indexed = [str(p.relative_to(tree)) for p in root.rglob("*") if p.is_file()]
     newest = newest_versions(indexed)
     score = RepoScore(spec.name, index)
@@ -82,9 +86,7 @@ async def score_repo(
             outcome = await services.search(task.query, K, retrievers=retrievers)
             score.search_ms.append(1000 * (time.perf_counter() - started))
             hits = [
-                Hit(
-                    f"{spec.benchmark_root}/{f.result.path}", f.result.start_line, f.result.end_line
-                )
+                Hit(spec.indexed_path(f.result.path), f.result.start_line, f.result.end_line)
                 for f in outcome.found
             ]
             value = ndcg(hits, task.targets, findable_targets(task.targets, tree))
@@ -142,6 +144,13 @@ def repo_row(s: RepoScore, published: dict) -> dict:
     }
 
 
+def peer_mean(figures: dict, repos: list[str]) -> float | None:
+    """The peer's mean over the same repositories; None unless it published every one."""
+    if not all(r in figures for r in repos):
+        return None
+    return round(mean([figures[r]["ndcg10"] for r in repos]), 4)
+
+
 def report(scores: list[RepoScore], published: dict) -> dict:
     """Print the table; return the figures for the JSON line."""
     rows = {s.repo: repo_row(s, published) for s in scores}
@@ -153,7 +162,7 @@ def report(scores: list[RepoScore], published: dict) -> dict:
         "ndcg10": round(mean([r["ndcg10"] for r in rows.values()]), 4),  # mean over repos
         "ndcg10_queries": round(mean([v for s in scores for v in s.ndcg]), 4),
         **{c: round(mean(v), 4) for c, v in by_cat.items()},
-        **{f"{p}_ndcg10": round(mean([published[p][r]["ndcg10"] for r in rows]), 4) for p in PEERS},
+        **{f"{p}_ndcg10": peer_mean(published[p], list(rows)) for p in PEERS},
         "queries": sum(len(s.ndcg) for s in scores),
         "chunks": sum(s.index.chunks for s in scores),
         "index_s": round(sum(s.index.index_s for s in scores), 1),
@@ -178,8 +187,27 @@ def report(scores: list[RepoScore], published: dict) -> dict:
     return {"summary": summary, "repos": rows}
 
 
+def load_published(path: Path) -> dict:
+    """The peers' per-repository figures; a repository they lack shows blank."""
+    try:
+        published = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read published figures from {path}: {exc}") from exc
+    if not all(isinstance(published.get(p), dict) for p in PEERS):
+        raise ValueError(f"{path} needs a per-repository table for each of {', '.join(PEERS)}")
+    return published
+
+
 async def run(args: argparse.Namespace) -> int:
-    specs = load_specs([n for n in args.repos.split(",") if n])
+    specs = load_specs([n for n in args.repos.split(",") if n], args.specs)
+    unannotated = [s.name for s in specs if not (args.annotations / f"{s.name}.json").is_file()]
+    if unannotated:
+        print(
+            f"error: no annotations in {args.annotations} for {', '.join(unannotated)}",
+            file=sys.stderr,
+        )
+        return 1
+    published = load_published(args.published)
     stale = [s.name for s in specs if exported_revision(s, args.data) != s.revision]
     if stale:
         print(
@@ -206,11 +234,17 @@ async def run(args: argparse.Namespace) -> int:
     retrievers = tuple(r for r in args.retrievers.split(",") if r)
     scores = [
         await score_repo(
-            spec, args.data, settings, records[spec.name], embedder, args.verbose, retrievers
+            spec,
+            args.data,
+            settings,
+            records[spec.name],
+            embedder,
+            args.verbose,
+            retrievers,
+            args.annotations,
         )
         for spec in specs
     ]
-    published = json.loads((HERE / "published.json").read_text())
     result = report(scores, published)
     print(
         json.dumps(
@@ -230,6 +264,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--specs", type=Path, default=SPECS, help="repos.json to read")
+    parser.add_argument("--annotations", type=Path, default=HERE / "annotations")
+    parser.add_argument("--published", type=Path, default=HERE / "published.json")
     parser.add_argument("--repos", default="", help="comma-separated subset")
     parser.add_argument("--reindex", action="store_true", help="ignore cached indexes")
     parser.add_argument("--verbose", action="store_true", help="each query's score and top 3")

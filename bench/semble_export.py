@@ -6,9 +6,11 @@ exactly the part the benchmark indexes, at the paths its annotations use. A repo
 already exported at its revision is left alone (`<out>/<name>.revision` records it).
 
     python -m bench.semble_export [--mirrors /work/.mirror] [--out /work/bench-data/semble]
-                                  [--git-dir NAME=PATH ...] [--repos a,b]
+                                  [--git-dir NAME=PATH ...] [--repos a,b] [--specs FILE]
 
 `--mirrors` is where the fetch tool puts snapshots: `<mirrors>/<owner>+<name>/repo`.
+`--specs` reads another list in the same shape (the held-out set kept outside this
+repository); a `benchmark_root` of null or absent means the whole repository.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class RepoSpec:
     language: str
     mirror: str  # owner/name on GitHub
     revision: str
-    benchmark_root: str
+    benchmark_root: str = ""  # "" (semble: null or absent) is the whole repository
 
     def tree(self, out: Path) -> Path:
         """The export folder: paths below it are the annotations' repository paths."""
@@ -41,13 +43,24 @@ class RepoSpec:
     def index_root(self, out: Path) -> Path:
         return self.tree(out) / self.benchmark_root
 
+    def indexed_path(self, path: str) -> str:
+        """A path relative to the index root, as the annotations spell it (from the tree)."""
+        return f"{self.benchmark_root}/{path}" if self.benchmark_root else path
 
-def load_specs(names: list[str] | None = None) -> list[RepoSpec]:
-    specs = [RepoSpec(**item) for item in json.loads(SPECS.read_text(encoding="utf-8"))]
+
+def load_specs(names: list[str] | None = None, path: Path = SPECS) -> list[RepoSpec]:
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+        specs = [
+            RepoSpec(**{**item, "benchmark_root": item.get("benchmark_root") or ""})
+            for item in items
+        ]
+    except (OSError, ValueError, TypeError) as exc:
+        raise ValueError(f"cannot read repository specs from {path}: {exc}") from exc
     if names:
         unknown = set(names) - {s.name for s in specs}
         if unknown:
-            raise ValueError(f"not a development repository: {', '.join(sorted(unknown))}")
+            raise ValueError(f"not a repository of {path}: {', '.join(sorted(unknown))}")
         specs = [s for s in specs if s.name in names]
     return specs
 
@@ -64,8 +77,9 @@ def export(spec: RepoSpec, git_dir: Path, out: Path) -> bool:
     tree = spec.tree(out)
     shutil.rmtree(tree, ignore_errors=True)
     tree.mkdir(parents=True)
+    paths = [spec.benchmark_root] if spec.benchmark_root else []
     archive = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "archive", spec.revision, spec.benchmark_root],
+        ["git", f"--git-dir={git_dir}", "archive", spec.revision, *paths],
         check=True,
         capture_output=True,
     )
@@ -88,9 +102,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--git-dir", action="append", default=[], metavar="NAME=PATH")
     parser.add_argument("--repos", default="", help="comma-separated subset")
+    parser.add_argument("--specs", type=Path, default=SPECS, help="repos.json to read")
     args = parser.parse_args()
     try:
-        specs = load_specs([n for n in args.repos.split(",") if n])
+        specs = load_specs([n for n in args.repos.split(",") if n], args.specs)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -111,9 +111,9 @@ async def test_index_phase_labels_in_chromium(tmp_path: Path):
         f"{chunks} chunks"
     )
     texts = seen["texts"]
-    assert "index \u2014 ws: indexing (loading the embedding model), 2/2 files" in "\n".join(
-        texts
-    ), texts
+    # the phases after `resume` (model load, embedding) last as long as the model takes to
+    # load, which an earlier test in the process may have done: whichever the page's 2 s
+    # poll caught must be shown by its label
     shown = [m.group(1) for t in texts if (m := re.search(r"ws: \w+ \(([^,)]+)", t))]
     assert shown and all(
         any(

@@ -515,11 +515,12 @@ async def test_a_file_name_that_is_not_utf8_is_reported_not_fatal(agent):
     assert any("not valid UTF-8" in w for w in found["warnings"]), found
 
 
-async def test_a_request_that_is_not_unicode_gets_an_answer(workspace):
+async def test_a_request_that_is_not_unicode_gets_an_answer(workspace, tmp_path: Path):
     """Raw JSON-RPC (the SDK's client cannot send it): a lone surrogate escape in a request,
-    which the SDK's reader drops, is answered with an error; the next request works."""
-    root, _, data = workspace
-    env = mcp_env(data, AURO_MAX_FILE_BYTES=str(MAX_FILE_BYTES))
+    which the SDK's reader drops, is answered with an error; the next request works. Its
+    own data folder: the module's agent holds the workspace's index (one writer)."""
+    root, _, _ = workspace
+    env = mcp_env(tmp_path / "data", AURO_MAX_FILE_BYTES=str(MAX_FILE_BYTES))
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "server.cli", "mcp", "--workspace", str(root)),
         env=env,
