@@ -3,8 +3,9 @@
 Rules, in order: secrets (`server.secret_rules`, on a link's name and its target; never,
 whatever the ignore files say), default excludes, `.gitignore` / `.auroignore` files at any
 depth (each applies to its own subtree, deeper files override shallower ones, `!negation`
-works), the extra globs from settings, symlinks leaving the root, the size cap, binary
-content and secret content (keys and tokens, checked on read). The same rules serve the
+works), the extra globs from settings, symlinks leaving the root (and symlinks within it:
+their targets are indexed under their own paths, once), the size cap, binary content
+and secret content (keys and tokens, checked on read). The same rules serve the
 full walk and single-path checks from the watcher and LSP events.
 """
 
@@ -112,6 +113,11 @@ def _read_patterns(directory: Path) -> list[str]:
     return lines
 
 
+# A symlink to a place inside the root: that place is walked under its own path, so the
+# alias would index the same files twice (and search would show the copy under the link).
+ALIAS = "symlink to {} (indexed under its own path)"
+
+
 class Discovery:
     """The ignore rules of one workspace root; nested ignore files are read lazily and cached."""
 
@@ -211,6 +217,11 @@ class Discovery:
                 log.info("skip %s: secret (symlink to a credential file)", rel)
                 on_skip(shown, "secret", "symlink to a credential file")
                 return None
+            if entry.is_symlink():
+                alias = ALIAS.format(self.relative(os.path.realpath(entry.path)))
+                log.debug("skip %s: %s", shown, alias)
+                on_skip(shown, "ignored", alias)
+                return None
         except OSError as exc:
             log.debug("skip %s: unreadable entry (%s)", rel, exc)
             on_skip(rel, "unreadable", exc.strerror or str(exc))
@@ -292,6 +303,8 @@ class Discovery:
             return "symlink leaves the root"
         if is_secret_path(full, self.root):
             return "secret"
+        if full.resolve() != full:
+            return ALIAS.format(self.relative(full.resolve()))
         reason = self.path_excluded(rel)
         if reason is not None:
             return reason

@@ -136,13 +136,18 @@ def test_symlinks_leaving_the_root_are_not_followed(tmp_path: Path) -> None:
     write(root, "src/a.py")
     os.symlink(outside, root / "linked_dir")
     os.symlink(outside / "secret_stuff.py", root / "linked_file.py")
-    os.symlink(root / "src", root / "alias")  # inside the root: followed
+    os.symlink(root / "src", root / "alias")  # inside the root: indexed as src/, once
+    os.symlink(root / "src" / "a.py", root / "a_link.py")
     os.symlink(root, root / "src" / "loop")  # a cycle must not hang the walk
     files = walked(root, settings)
     assert "src/a.py" in files
+    assert not any(path.startswith(("alias/", "a_link", "src/loop")) for path in files), files
     assert not any(path.startswith("linked") for path in files)
     discovery = Discovery(root, settings)
     assert discovery.skip_reason("linked_file.py") == "symlink leaves the root"
+    assert discovery.skip_reason("alias/a.py") == "symlink to src/a.py (indexed under its own path)"
+    assert discovery.skip_reason("a_link.py") == "symlink to src/a.py (indexed under its own path)"
+    assert discovery.skip_reason("src/a.py") is None
     assert discovery.skip_reason(root / "linked_dir" / "secret_stuff.py") is not None
     assert discovery.skip_reason(outside / "secret_stuff.py") is not None
 
